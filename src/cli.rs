@@ -1,0 +1,93 @@
+//! The command line (clap definitions). Parsing only: `lib.rs` runs what is asked.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Tells whether what runs in AWS still matches the Terraform code and the services manifest.
+///
+/// Exit status: 0 no drift, 2 drift found, 1 error (a run where a source failed exits 1 even if
+/// it also found drift).
+#[derive(Debug, Parser)]
+#[command(name = "drift", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compare the desired state with the live state and report the difference.
+    Check(CheckArgs),
+    /// Capture the live state that `check` would read into a snapshot file.
+    Snapshot(SnapshotArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The config file.
+    #[arg(short = 'c', long = "config", default_value = "drift.toml")]
+    pub config: PathBuf,
+    /// Where the live state comes from: `aws`, or a snapshot file (overrides `live` in the config).
+    #[arg(long)]
+    pub live: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// When to color the human report (`auto`: only on a terminal and without NO_COLOR).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Check only these families (comma-separated: kms, route53, rds).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Also write a Terraform patch that makes the code describe what is live.
+    #[arg(long)]
+    pub patch: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SnapshotArgs {
+    /// The config file.
+    #[arg(short = 'c', long = "config", default_value = "drift.toml")]
+    pub config: PathBuf,
+    /// Where to write the snapshot (default: standard output).
+    #[arg(short = 'o', long = "output")]
+    pub output: Option<PathBuf>,
+    /// Capture only these families (comma-separated: kms, route53, rds).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn only_takes_a_comma_list() {
+        let cli = Cli::parse_from(["drift", "check", "--only", "kms,rds"]);
+        let Command::Check(a) = cli.command else {
+            panic!("not check")
+        };
+        assert_eq!(a.only, vec!["kms", "rds"]);
+        assert_eq!(a.format, Format::Human);
+    }
+}

@@ -1,0 +1,168 @@
+//! `drift.toml`: where the desired state is, where the live state comes from, and how to reach
+//! AWS and the databases. Relative paths are relative to the config file's folder. Holds the
+//! *name* of the variable with a database password, never a password.
+
+use crate::error::{Error, Location, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    live: Option<String>,
+    #[serde(default)]
+    terraform: RawTerraform,
+    manifest: Option<RawManifest>,
+    #[serde(default)]
+    aws: AwsConfig,
+    #[serde(default)]
+    postgres: BTreeMap<String, PostgresConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTerraform {
+    #[serde(default)]
+    roots: Vec<String>,
+    #[serde(default)]
+    var_files: Vec<String>,
+    #[serde(default)]
+    vars: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    path: String,
+}
+
+/// `[aws]`: region, profile, and how hard to try.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwsConfig {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    /// `standard` (default) or `adaptive`.
+    pub retry_mode: Option<String>,
+    /// Attempts per call, including the first (default 3).
+    pub max_attempts: Option<u32>,
+    /// Concurrent per-key / per-zone calls (default 8).
+    pub concurrency: Option<usize>,
+    /// Per-attempt timeout in seconds (default 10).
+    pub attempt_timeout_secs: Option<u64>,
+    /// Whole-operation timeout in seconds (default 60).
+    pub operation_timeout_secs: Option<u64>,
+}
+
+/// `[postgres.<instance>]`: how to list the databases of one RDS instance.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostgresConfig {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub user: Option<String>,
+    /// The name of the environment variable holding the password (else `PGPASSWORD`).
+    pub password_env: Option<String>,
+    /// Use an RDS IAM authentication token instead of a password.
+    #[serde(default)]
+    pub iam_auth: bool,
+    pub database: Option<String>,
+    /// `require` (default) or `disable`.
+    pub sslmode: Option<String>,
+    pub ca_file: Option<PathBuf>,
+    /// Connect timeout in seconds (default 10).
+    pub connect_timeout_secs: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub dir: PathBuf,
+    pub live: Option<String>,
+    pub roots: Vec<PathBuf>,
+    pub var_files: Vec<PathBuf>,
+    pub vars: BTreeMap<String, serde_json::Value>,
+    pub manifest: Option<PathBuf>,
+    pub aws: AwsConfig,
+    pub postgres: BTreeMap<String, PostgresConfig>,
+}
+
+fn to_json(v: toml::Value) -> serde_json::Value {
+    match v {
+        toml::Value::String(s) => serde_json::Value::String(s),
+        toml::Value::Integer(i) => serde_json::Value::from(i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(f)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+        toml::Value::Boolean(b) => serde_json::Value::Bool(b),
+        toml::Value::Datetime(d) => serde_json::Value::String(d.to_string()),
+        toml::Value::Array(a) => serde_json::Value::Array(a.into_iter().map(to_json).collect()),
+        toml::Value::Table(t) => {
+            serde_json::Value::Object(t.into_iter().map(|(k, v)| (k, to_json(v))).collect())
+        }
+    }
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::Usage(format!(
+                "no config file `{}`: create one (see README.md) or pass `-c FILE`",
+                path.display()
+            )),
+            _ => Error::read("config file", path, e),
+        })?;
+        let display = path.display().to_string();
+        let raw: Raw = toml::from_str(&text).map_err(|e| {
+            let loc = match e.span() {
+                Some(span) => Location::at_offset(&display, &text, span.start),
+                None => Location::new(&display, 1, 1),
+            };
+            Error::input(loc, format!("invalid config: {}", e.message()))
+        })?;
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        let rel = |p: &str| {
+            let p = PathBuf::from(p);
+            if p.is_absolute() { p } else { dir.join(p) }
+        };
+        if raw.terraform.roots.is_empty() && raw.manifest.is_none() {
+            return Err(Error::Invalid {
+                path: display,
+                message: "nothing to check: set `[terraform] roots` or `[manifest] path`".into(),
+            });
+        }
+        let mut postgres = raw.postgres;
+        for pg in postgres.values_mut() {
+            if let Some(ca) = &pg.ca_file {
+                pg.ca_file = Some(rel(&ca.to_string_lossy()));
+            }
+        }
+        Ok(Config {
+            path: path.to_path_buf(),
+            live: raw.live.map(|l| {
+                if l == "aws" {
+                    l
+                } else {
+                    rel(&l).to_string_lossy().into_owned()
+                }
+            }),
+            roots: raw.terraform.roots.iter().map(|r| rel(r)).collect(),
+            var_files: raw.terraform.var_files.iter().map(|r| rel(r)).collect(),
+            vars: raw
+                .terraform
+                .vars
+                .into_iter()
+                .map(|(k, v)| (k, to_json(v)))
+                .collect(),
+            manifest: raw.manifest.map(|m| rel(&m.path)),
+            aws: raw.aws,
+            postgres,
+            dir,
+        })
+    }
+}

@@ -1,0 +1,210 @@
+//! KMS key policies from Terraform: `aws_kms_key.policy`, `aws_kms_key_policy`,
+//! `aws_kms_alias` for identity, and calls of the `terraform-aws-modules/kms/aws` module.
+//! A key with no policy in code has AWS's default policy.
+
+use super::eval::ModuleInstance;
+use super::kms_module;
+use super::value::Value;
+use super::{Instances, eval_error, instances_of, origin, referenced_address};
+use crate::error::{Error, Location, Result};
+use crate::model::{Body, Item, Kind, Origin, Policy, Spec, State};
+use hcl_edit::Span;
+
+struct Key {
+    address: String,
+    origin: Origin,
+    policy: Option<Value>,
+    aliases: Vec<String>,
+    unknown: Option<String>,
+}
+
+/// AWS's default key policy for `account`.
+pub fn default_policy(account: &str) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Id": "key-default-1",
+        "Statement": [{
+            "Sid": "Enable IAM User Permissions",
+            "Effect": "Allow",
+            "Principal": {"AWS": format!("arn:aws:iam::{account}:root")},
+            "Action": "kms:*",
+            "Resource": "*"
+        }]
+    })
+    .to_string()
+}
+
+pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
+    let mut keys: Vec<Key> = Vec::new();
+    for (decl, found) in instances_of(inst, "resource", "aws_kms_key")? {
+        let base = format!("{}aws_kms_key.{}", inst.prefix, decl.item.name);
+        match found {
+            Instances::Known(list) => {
+                for r in list {
+                    keys.push(Key {
+                        origin: origin(inst, decl, decl.item.block.span(), &r.address),
+                        address: r.address.clone(),
+                        policy: r
+                            .attrs
+                            .get("policy")
+                            .cloned()
+                            .filter(|p| !matches!(p, Value::Null)),
+                        aliases: Vec::new(),
+                        unknown: None,
+                    });
+                }
+            }
+            Instances::Unknown(u) => keys.push(Key {
+                origin: origin(inst, decl, decl.item.block.span(), &base),
+                address: base.clone(),
+                policy: None,
+                aliases: Vec::new(),
+                unknown: Some(u.reason),
+            }),
+        }
+    }
+    // A separate aws_kms_key_policy replaces the key's own policy.
+    for (_, found) in instances_of(inst, "resource", "aws_kms_key_policy")? {
+        if let Instances::Known(list) = found {
+            for r in list {
+                let target = r.attrs.get("key_id").and_then(referenced_address);
+                if let Some(key) = keys
+                    .iter_mut()
+                    .find(|k| Some(&k.address) == target.as_ref())
+                {
+                    key.policy = r.attrs.get("policy").cloned();
+                }
+            }
+        }
+    }
+    for (_, found) in instances_of(inst, "resource", "aws_kms_alias")? {
+        if let Instances::Known(list) = found {
+            for r in list {
+                let target = r.attrs.get("target_key_id").and_then(referenced_address);
+                let Some(Value::String(name)) = r.attrs.get("name") else {
+                    continue;
+                };
+                if let Some(key) = keys
+                    .iter_mut()
+                    .find(|k| Some(&k.address) == target.as_ref())
+                {
+                    key.aliases.push(name.clone());
+                }
+            }
+        }
+    }
+    // Calls of the community KMS module.
+    for (name, decl) in &inst.module.module_calls {
+        let Some(source) = decl
+            .item
+            .body
+            .get_attribute("source")
+            .and_then(|a| a.value.as_str())
+        else {
+            continue;
+        };
+        if !kms_module::is_kms_module(source) {
+            continue;
+        }
+        let address = format!("{}module.{name}", inst.prefix);
+        let org = origin(inst, decl, decl.item.span(), &address);
+        let expanded = inst
+            .expand(&decl.item, decl.file)
+            .map_err(|e| eval_error(inst, e))?;
+        let instances = match expanded {
+            Ok(list) => list,
+            Err(u) => {
+                keys.push(Key {
+                    address,
+                    origin: org,
+                    policy: None,
+                    aliases: Vec::new(),
+                    unknown: Some(u.reason),
+                });
+                continue;
+            }
+        };
+        for one in instances {
+            let inputs = inst
+                .eval_body(&decl.item.body, &one.scope, decl.file)
+                .map_err(|e| eval_error(inst, e))?;
+            let address = format!("{address}{}", one.key);
+            let policy =
+                kms_module::policy(&inputs, inst.env.account_id.as_deref()).map_err(|m| {
+                    Error::input(
+                        Location::new(&org.file, org.line, 1),
+                        format!("`{address}`: {m}"),
+                    )
+                })?;
+            let (aliases, unknown) = match kms_module::aliases(&inputs) {
+                Ok(a) => (a, None),
+                Err(Value::Unknown(u)) => (Vec::new(), Some(u.reason)),
+                Err(_) => (Vec::new(), None),
+            };
+            keys.push(Key {
+                address,
+                origin: org.clone(),
+                policy: Some(policy),
+                aliases,
+                unknown,
+            });
+        }
+    }
+
+    for key in keys {
+        let id = key
+            .aliases
+            .first()
+            .cloned()
+            .unwrap_or_else(|| key.address.clone());
+        for a in &key.aliases {
+            state.scopes.insert((Kind::KmsKeyPolicy, a.clone()));
+        }
+        let body = if let Some(reason) = key.unknown {
+            Body::Unknown(reason)
+        } else if key.aliases.is_empty() {
+            Body::Unknown(format!(
+                "`{}` has no alias in code: drift identifies keys by their aliases",
+                key.address
+            ))
+        } else {
+            let text = match key.policy {
+                None => match &inst.env.account_id {
+                    Some(acct) => Value::String(default_policy(acct)),
+                    None => Value::unknown(
+                        "the account id was not read, so AWS's default key policy is unknown",
+                    ),
+                },
+                Some(v) => v,
+            };
+            match text {
+                Value::String(t) => match Policy::parse_str(&t) {
+                    Ok(p) => Body::Known(Spec::KeyPolicy(p)),
+                    Err(m) => {
+                        return Err(Error::input(
+                            Location::new(&key.origin.file, key.origin.line, 1),
+                            format!("the policy of `{}`: {m}", key.address),
+                        ));
+                    }
+                },
+                Value::Unknown(u) => Body::Unknown(u.reason),
+                other => Body::Known(Spec::KeyPolicy(
+                    Policy::from_json(&other.to_json().unwrap_or_default()).map_err(|m| {
+                        Error::input(
+                            Location::new(&key.origin.file, key.origin.line, 1),
+                            format!("the policy of `{}`: {m}", key.address),
+                        )
+                    })?,
+                )),
+            }
+        };
+        state.push(Item {
+            kind: Kind::KmsKeyPolicy,
+            scope: id.clone(),
+            id,
+            origin: Some(key.origin),
+            body,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,229 @@
+//! Reads Terraform root modules into the canonical desired state.
+//!
+//! Loads each root (and the local child modules it calls), resolves input variables the way
+//! Terraform does (defaults < `terraform.tfvars` < `*.auto.tfvars` < var files < drift.toml
+//! `[terraform.vars]` < `TF_VAR_*`), evaluates what the families need, and hands each resource
+//! family (one file each) the module instances to read from. Knows nothing about AWS.
+
+pub mod eval;
+pub mod functions;
+pub mod iam_document;
+mod kms;
+mod kms_module;
+pub mod module;
+mod rds;
+mod route53;
+pub mod value;
+
+use crate::error::{Error, Location, Result};
+use crate::model::{Origin, State};
+use eval::{Env, EvalError, ModuleInstance, Scope};
+use module::{Decl, Module, ResourceDecl, display_path};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use value::{ResourceValue, Unknown, Value};
+
+/// What to read: root module folders, var files and variable values (already resolved to
+/// paths and JSON values by the config layer).
+#[derive(Debug, Clone, Default)]
+pub struct Input {
+    pub roots: Vec<PathBuf>,
+    pub var_files: Vec<PathBuf>,
+    pub vars: BTreeMap<String, serde_json::Value>,
+}
+
+thread_local! {
+    static MODULES: RefCell<HashMap<PathBuf, Rc<Module>>> = RefCell::new(HashMap::new());
+}
+
+/// Loads a module directory once per process.
+pub fn load_module_cached(dir: &Path) -> Result<Rc<Module>> {
+    let key = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    if let Some(m) = MODULES.with(|c| c.borrow().get(&key).cloned()) {
+        return Ok(m);
+    }
+    let m = Rc::new(Module::load(dir)?);
+    MODULES.with(|c| c.borrow_mut().insert(key, m.clone()));
+    Ok(m)
+}
+
+/// Turns an evaluation error into a user-facing error at its position.
+pub(crate) fn eval_error(inst: &ModuleInstance, e: EvalError) -> Error {
+    let file = &inst.module.files[e.file];
+    Error::input(file.location(e.span.map_or(0, |s| s.start)), e.message)
+}
+
+/// Evaluates a whole `.tfvars` file (literal values only).
+fn read_tfvars(path: &Path, env: &Rc<Env>) -> Result<BTreeMap<String, Value>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::read("var file", path, e))?;
+    let display = display_path(path);
+    let body = hcl_edit::parser::parse_body(&text).map_err(|e| {
+        let loc = e.location();
+        let mut location = Location::new(&display, loc.line(), loc.column());
+        location.source_line = Some(e.line().to_string());
+        Error::input(location, format!("invalid HCL: {}", e.message()))
+    })?;
+    let module = Module {
+        dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+        files: vec![module::SourceFile {
+            path: path.to_path_buf(),
+            display,
+            text,
+            body: body.clone(),
+        }],
+        ..Module::default()
+    };
+    let inst = ModuleInstance::new(Rc::new(module), String::new(), BTreeMap::new(), env.clone());
+    let mut out = BTreeMap::new();
+    for attr in body.attributes() {
+        let v = inst
+            .eval(&attr.value, &Scope::default(), 0)
+            .map_err(|e| eval_error(&inst, e))?;
+        out.insert(attr.key.as_str().to_string(), v);
+    }
+    Ok(out)
+}
+
+/// A `TF_VAR_` value: HCL for non-string variables, as Terraform parses it.
+fn env_var_value(module: &Module, name: &str, raw: &str) -> Value {
+    let is_string = module
+        .variables
+        .get(name)
+        .and_then(|d| d.item.body.get_attribute("type"))
+        .is_none_or(|t| matches!(&t.value, hcl_edit::expr::Expression::Variable(v) if v.as_str() == "string"));
+    if !is_string && let Ok(expr) = hcl_edit::parser::parse_expr(raw) {
+        let m = Rc::new(Module::default());
+        let inst = ModuleInstance::new(m, String::new(), BTreeMap::new(), Rc::new(Env::default()));
+        if let Ok(v) = inst.eval(&expr, &Scope::default(), 0) {
+            return v;
+        }
+    }
+    Value::String(raw.to_string())
+}
+
+fn root_inputs(module: &Module, input: &Input, env: &Rc<Env>) -> Result<BTreeMap<String, Value>> {
+    let mut vars = BTreeMap::new();
+    let mut files: Vec<PathBuf> = Vec::new();
+    let auto = module.dir.join("terraform.tfvars");
+    if auto.is_file() {
+        files.push(auto);
+    }
+    if let Ok(entries) = std::fs::read_dir(&module.dir) {
+        let mut autos: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.to_string_lossy().ends_with(".auto.tfvars"))
+            .collect();
+        autos.sort();
+        files.extend(autos);
+    }
+    files.extend(input.var_files.iter().cloned());
+    for f in files {
+        vars.extend(read_tfvars(&f, env)?);
+    }
+    for (k, v) in &input.vars {
+        vars.insert(k.clone(), Value::from_json(v));
+    }
+    for (k, v) in std::env::vars() {
+        if let Some(name) = k.strip_prefix("TF_VAR_") {
+            vars.insert(name.to_string(), env_var_value(module, name, &v));
+        }
+    }
+    // Only declared variables are inputs; Terraform warns about the rest.
+    vars.retain(|k, _| module.variables.contains_key(k));
+    Ok(vars)
+}
+
+/// The origin of a declaration.
+pub(crate) fn origin<T>(
+    inst: &ModuleInstance,
+    decl: &Decl<T>,
+    span: Option<std::ops::Range<usize>>,
+    address: &str,
+) -> Origin {
+    let file = &inst.module.files[decl.file];
+    Origin {
+        file: file.display.clone(),
+        line: file.line_of(span),
+        address: Some(address.to_string()),
+    }
+}
+
+/// Every instance of resources of type `rtype` (or data sources when `kind == "data"`).
+pub(crate) enum Instances {
+    Known(Vec<ResourceValue>),
+    /// `count`/`for_each` could not be known.
+    Unknown(Unknown),
+}
+
+pub(crate) fn instances_of<'m>(
+    inst: &'m ModuleInstance,
+    kind: &str,
+    rtype: &str,
+) -> Result<Vec<(&'m Decl<ResourceDecl>, Instances)>> {
+    let map = if kind == "data" {
+        &inst.module.data
+    } else {
+        &inst.module.resources
+    };
+    let mut out = Vec::new();
+    for ((t, _), decl) in map {
+        if t != rtype {
+            continue;
+        }
+        let got = inst
+            .resource_instances(decl, kind)
+            .map_err(|e| eval_error(inst, e))?;
+        out.push((
+            decl,
+            match got {
+                Ok(list) => Instances::Known(list.into_iter().map(|(_, r)| r).collect()),
+                Err(u) => Instances::Unknown(u),
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// The address of the resource a computed attribute belongs to:
+/// `aws_route53_zone.main.zone_id` → `aws_route53_zone.main`.
+pub(crate) fn referenced_address(v: &Value) -> Option<String> {
+    let Value::Unknown(u) = v else { return None };
+    let r = u.reference.as_ref()?;
+    r.rsplit_once('.').map(|(a, _)| a.to_string())
+}
+
+/// All module instances: each root and, depth first, the local child modules it calls.
+fn walk(inst: &Rc<ModuleInstance>, out: &mut Vec<Rc<ModuleInstance>>) -> Result<()> {
+    out.push(inst.clone());
+    for name in inst.module.module_calls.keys() {
+        if let Some(child) = inst.child(name).map_err(|e| eval_error(inst, e))? {
+            walk(&child, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads every root into `state`.
+pub fn load(input: &Input, env: &Env, state: &mut State) -> Result<()> {
+    let env = Rc::new(env.clone());
+    for root in &input.roots {
+        let module = load_module_cached(root)?;
+        let inputs = root_inputs(&module, input, &env)?;
+        let root_inst = Rc::new(ModuleInstance::new(
+            module,
+            String::new(),
+            inputs,
+            env.clone(),
+        ));
+        let mut all = Vec::new();
+        walk(&root_inst, &mut all)?;
+        for inst in &all {
+            kms::collect(inst, state)?;
+            route53::collect(inst, state)?;
+            rds::collect(inst, state)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! One Terraform module directory, parsed: its `.tf` files (kept with their text for
+//! positions), and the declarations drift evaluates — variables, locals, resources, data
+//! sources, module calls and outputs. Parsing only; evaluation is `eval.rs`.
+
+use crate::error::{Error, Location, Result};
+use hcl_edit::Span;
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::{Block, Body};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A parsed `.tf` file and its text, for turning spans into `file:line:col`.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// The path as shown to users (relative to the working directory when possible).
+    pub display: String,
+    pub text: String,
+    pub body: Body,
+}
+
+impl SourceFile {
+    pub fn location(&self, offset: usize) -> Location {
+        Location::at_offset(&self.display, &self.text, offset)
+    }
+
+    pub fn line_of(&self, span: Option<std::ops::Range<usize>>) -> usize {
+        span.map_or(1, |s| self.location(s.start).line)
+    }
+}
+
+/// A declaration with the file it is in.
+#[derive(Debug, Clone)]
+pub struct Decl<T> {
+    pub file: usize,
+    pub item: T,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResourceDecl {
+    pub rtype: String,
+    pub name: String,
+    pub block: Block,
+}
+
+#[derive(Debug, Default)]
+pub struct Module {
+    pub dir: PathBuf,
+    pub files: Vec<SourceFile>,
+    pub variables: BTreeMap<String, Decl<Block>>,
+    pub locals: BTreeMap<String, Decl<Expression>>,
+    pub resources: BTreeMap<(String, String), Decl<ResourceDecl>>,
+    pub data: BTreeMap<(String, String), Decl<ResourceDecl>>,
+    pub module_calls: BTreeMap<String, Decl<Block>>,
+    pub outputs: BTreeMap<String, Decl<Expression>>,
+}
+
+/// Shows `path` relative to the working directory when it is inside it.
+pub fn display_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let rel = cwd
+        .as_deref()
+        .and_then(|c| path.strip_prefix(c).ok())
+        .unwrap_or(path);
+    let s = rel.display().to_string();
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+fn label(block: &Block, i: usize) -> Option<String> {
+    block.labels.get(i).map(|l| l.as_str().to_string())
+}
+
+impl Module {
+    /// Reads and parses every `.tf` file of `dir` (not `.tf.json`, not subdirectories).
+    pub fn load(dir: &Path) -> Result<Module> {
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| Error::read("module directory", dir, e))?;
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "tf") && p.is_file())
+            .collect();
+        paths.sort();
+        if paths.is_empty() {
+            return Err(Error::Invalid {
+                path: display_path(dir),
+                message: "no `.tf` files in this module directory".into(),
+            });
+        }
+        let mut module = Module {
+            dir: dir.to_path_buf(),
+            ..Module::default()
+        };
+        for path in paths {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| Error::read("Terraform file", &path, e))?;
+            let display = display_path(&path);
+            let body = hcl_edit::parser::parse_body(&text).map_err(|e| {
+                let loc = e.location();
+                let mut location = Location::new(&display, loc.line(), loc.column());
+                location.source_line = Some(e.line().to_string());
+                Error::input(location, format!("invalid HCL: {}", e.message()))
+            })?;
+            let file = module.files.len();
+            module.files.push(SourceFile {
+                path: path.clone(),
+                display,
+                text,
+                body,
+            });
+            module.index(file)?;
+        }
+        Ok(module)
+    }
+
+    fn index(&mut self, file: usize) -> Result<()> {
+        let blocks: Vec<Block> = self.files[file].body.blocks().cloned().collect();
+        for block in blocks {
+            let ident = block.ident.as_str().to_string();
+            let need = |n: usize| -> Result<Vec<String>> {
+                let labels: Vec<String> = (0..n).filter_map(|i| label(&block, i)).collect();
+                if labels.len() == n {
+                    Ok(labels)
+                } else {
+                    Err(Error::input(
+                        self.files[file].location(block.span().map_or(0, |s| s.start)),
+                        format!("a `{ident}` block needs {n} label(s)"),
+                    ))
+                }
+            };
+            match ident.as_str() {
+                "variable" => {
+                    let l = need(1)?;
+                    self.variables
+                        .insert(l[0].clone(), Decl { file, item: block });
+                }
+                "locals" => {
+                    for attr in block.body.attributes() {
+                        self.locals.insert(
+                            attr.key.as_str().to_string(),
+                            Decl {
+                                file,
+                                item: attr.value.clone(),
+                            },
+                        );
+                    }
+                }
+                "resource" | "data" => {
+                    let l = need(2)?;
+                    let decl = Decl {
+                        file,
+                        item: ResourceDecl {
+                            rtype: l[0].clone(),
+                            name: l[1].clone(),
+                            block,
+                        },
+                    };
+                    let map = if ident == "resource" {
+                        &mut self.resources
+                    } else {
+                        &mut self.data
+                    };
+                    map.insert((l[0].clone(), l[1].clone()), decl);
+                }
+                "module" => {
+                    let l = need(1)?;
+                    self.module_calls
+                        .insert(l[0].clone(), Decl { file, item: block });
+                }
+                "output" => {
+                    let l = need(1)?;
+                    if let Some(v) = block.body.get_attribute("value") {
+                        self.outputs.insert(
+                            l[0].clone(),
+                            Decl {
+                                file,
+                                item: v.value.clone(),
+                            },
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,108 @@
+//! RDS from Terraform: `aws_db_instance` (identifier, engine) and the database its `db_name`
+//! declares on it.
+
+use super::eval::ModuleInstance;
+use super::value::Value;
+use super::{Instances, instances_of, origin};
+use crate::error::Result;
+use crate::model::{Body, Database, Instance, Item, Kind, Spec, State};
+use hcl_edit::Span;
+
+pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
+    for (decl, found) in instances_of(inst, "resource", "aws_db_instance")? {
+        let base = format!("{}aws_db_instance.{}", inst.prefix, decl.item.name);
+        let list = match found {
+            Instances::Known(list) => list,
+            Instances::Unknown(u) => {
+                state.push(Item {
+                    kind: Kind::RdsInstance,
+                    id: base.clone(),
+                    scope: String::new(),
+                    origin: Some(origin(inst, decl, decl.item.block.span(), &base)),
+                    body: Body::Unknown(u.reason),
+                });
+                continue;
+            }
+        };
+        for r in list {
+            let org = origin(inst, decl, decl.item.block.span(), &r.address);
+            let identifier = match r.attrs.get("identifier") {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Unknown(u)) => {
+                    state.push(Item {
+                        kind: Kind::RdsInstance,
+                        id: r.address.clone(),
+                        scope: String::new(),
+                        origin: Some(org),
+                        body: Body::Unknown(u.reason.clone()),
+                    });
+                    continue;
+                }
+                _ => {
+                    state.push(Item {
+                        kind: Kind::RdsInstance,
+                        id: r.address.clone(),
+                        scope: String::new(),
+                        origin: Some(org),
+                        body: Body::Unknown(
+                            "no `identifier` in code: AWS generates one at create time".into(),
+                        ),
+                    });
+                    continue;
+                }
+            };
+            state.scopes.insert((Kind::RdsInstance, identifier.clone()));
+            state
+                .scopes
+                .insert((Kind::PostgresDatabase, identifier.clone()));
+            let engine = r.attrs.get("engine");
+            let body = match engine {
+                Some(Value::Unknown(u)) => Body::Unknown(u.reason.clone()),
+                Some(Value::String(e)) => Body::Known(Spec::Instance(Instance {
+                    identifier: identifier.clone(),
+                    engine: Some(e.clone()),
+                })),
+                _ => Body::Known(Spec::Instance(Instance {
+                    identifier: identifier.clone(),
+                    engine: None,
+                })),
+            };
+            state.push(Item {
+                kind: Kind::RdsInstance,
+                id: identifier.clone(),
+                scope: identifier.clone(),
+                origin: Some(org.clone()),
+                body,
+            });
+            let is_postgres = engine
+                .and_then(Value::as_str)
+                .is_none_or(|e| e.contains("postgres"));
+            let db_name = r.attrs.get("db_name").or_else(|| r.attrs.get("name"));
+            match db_name {
+                Some(Value::String(name)) if is_postgres => {
+                    let db = Database {
+                        instance: identifier.clone(),
+                        name: name.clone(),
+                        is_template: false,
+                    };
+                    state.push(Item {
+                        kind: Kind::PostgresDatabase,
+                        id: db.id(),
+                        scope: identifier.clone(),
+                        origin: Some(org),
+                        body: Body::Known(Spec::Database(db)),
+                    });
+                }
+                Some(Value::Unknown(u)) if is_postgres => state.push(Item {
+                    kind: Kind::PostgresDatabase,
+                    id: format!("{identifier}/(db_name)"),
+                    scope: identifier.clone(),
+                    origin: Some(org),
+                    body: Body::Unknown(u.reason.clone()),
+                }),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,216 @@
+//! Route 53 from Terraform: zones (`aws_route53_zone`, `data "aws_route53_zone"`) and records
+//! (`aws_route53_record` with `records`/`ttl` or an `alias` block). A record's zone is found
+//! through the reference its `zone_id` makes; its name is qualified within that zone.
+
+use super::eval::ModuleInstance;
+use super::value::{ResourceValue, Value};
+use super::{Instances, instances_of, origin, referenced_address};
+use crate::error::Result;
+use crate::model::dns::{
+    AliasTarget, canonical_name, canonical_value, canonical_zone_id, qualify, zone_scope,
+};
+use crate::model::{Body, Item, Kind, Record, Spec, State};
+use hcl_edit::Span;
+use std::collections::BTreeMap;
+
+#[derive(Clone)]
+struct Zone {
+    name: String,
+    private: bool,
+    /// A literal zone id given in code (data sources), for records that write it out.
+    literal_id: Option<String>,
+}
+
+fn zone_of(r: &ResourceValue, is_data: bool) -> Option<Zone> {
+    let name = r
+        .attrs
+        .get("name")
+        .and_then(Value::as_str)
+        .map(canonical_name)?;
+    let private = if is_data {
+        r.attrs
+            .get("private_zone")
+            .and_then(|v| v.truthy().ok())
+            .unwrap_or(false)
+    } else {
+        matches!(r.attrs.get("vpc"), Some(Value::List(l)) if !l.is_empty())
+    };
+    let literal_id = r
+        .attrs
+        .get("zone_id")
+        .and_then(Value::as_str)
+        .map(canonical_zone_id);
+    Some(Zone {
+        name,
+        private,
+        literal_id,
+    })
+}
+
+fn strings(v: Option<&Value>) -> std::result::Result<Vec<String>, String> {
+    match v {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::List(l)) => l
+            .iter()
+            .map(|x| match x {
+                Value::Unknown(u) => Err(u.reason.clone()),
+                other => other.to_string_lossless(),
+            })
+            .collect(),
+        Some(Value::Unknown(u)) => Err(u.reason.clone()),
+        Some(other) => Err(format!("`records` is a {}", other.type_name())),
+    }
+}
+
+/// The canonical record, or why it cannot be known.
+fn record(r: &ResourceValue, zone: &Zone) -> std::result::Result<Record, String> {
+    // `zone_id` is a reference to the zone (resolved by the caller), unknown by nature.
+    if let Some(u) = r
+        .attrs
+        .iter()
+        .filter(|(k, _)| k.as_str() != "zone_id")
+        .find_map(|(_, v)| v.find_unknown())
+    {
+        return Err(u.reason.clone());
+    }
+    let name = r
+        .attrs
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or("`name` is not set")?;
+    let rtype = r
+        .attrs
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or("`type` is not set")?
+        .to_uppercase();
+    let alias = match r.attrs.get("alias") {
+        Some(Value::List(l)) if !l.is_empty() => {
+            let Value::Map(a) = &l[0] else {
+                return Err("`alias` is not a block".into());
+            };
+            let get = |k: &str| {
+                a.get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let eth = a
+                .get("evaluate_target_health")
+                .and_then(|v| v.truthy().ok())
+                .unwrap_or(false);
+            Some(AliasTarget::new(&get("name"), &get("zone_id"), eth))
+        }
+        _ => None,
+    };
+    let ttl = match r.attrs.get("ttl") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v.as_number()? as i64),
+    };
+    Ok(Record {
+        zone: zone.name.clone(),
+        name: qualify(name, &zone.name),
+        set_identifier: r
+            .attrs
+            .get("set_identifier")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        ttl: if alias.is_some() { None } else { ttl },
+        records: strings(r.attrs.get("records"))?
+            .iter()
+            .map(|v| canonical_value(&rtype, v))
+            .collect(),
+        rtype,
+        alias,
+    })
+}
+
+pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
+    // address → zone
+    let mut zones: BTreeMap<String, Zone> = BTreeMap::new();
+    for (kind, rtype) in [
+        ("resource", "aws_route53_zone"),
+        ("data", "aws_route53_zone"),
+    ] {
+        for (_, found) in instances_of(inst, kind, rtype)? {
+            if let Instances::Known(list) = found {
+                for r in list {
+                    if let Some(z) = zone_of(&r, kind == "data") {
+                        state
+                            .scopes
+                            .insert((Kind::Route53Record, zone_scope(&z.name, z.private)));
+                        zones.insert(r.address.clone(), z);
+                    }
+                }
+            }
+        }
+    }
+    for (decl, found) in instances_of(inst, "resource", "aws_route53_record")? {
+        let base = format!("{}aws_route53_record.{}", inst.prefix, decl.item.name);
+        let list = match found {
+            Instances::Known(list) => list,
+            Instances::Unknown(u) => {
+                state.push(Item {
+                    kind: Kind::Route53Record,
+                    id: base.clone(),
+                    scope: String::new(),
+                    origin: Some(origin(inst, decl, decl.item.block.span(), &base)),
+                    body: Body::Unknown(u.reason),
+                });
+                continue;
+            }
+        };
+        for r in list {
+            let org = origin(inst, decl, decl.item.block.span(), &r.address);
+            let zone_id = r.attrs.get("zone_id");
+            let zone = match zone_id {
+                Some(Value::String(id)) => {
+                    let id = canonical_zone_id(id);
+                    zones
+                        .values()
+                        .find(|z| z.literal_id.as_deref() == Some(id.as_str()))
+                        .cloned()
+                }
+                Some(v) => referenced_address(v).and_then(|a| zones.get(&a).cloned()),
+                None => None,
+            };
+            let Some(zone) = zone else {
+                state.push(Item {
+                    kind: Kind::Route53Record,
+                    id: r.address.clone(),
+                    scope: String::new(),
+                    origin: Some(org),
+                    body: Body::Unknown(
+                        "its `zone_id` does not refer to a zone declared in code (aws_route53_zone or data \"aws_route53_zone\")".into(),
+                    ),
+                });
+                continue;
+            };
+            let scope = zone_scope(&zone.name, zone.private);
+            let (id, body) = match record(&r, &zone) {
+                Ok(rec) => (rec.id(), Body::Known(Spec::Record(rec))),
+                Err(reason) => {
+                    // Keep the natural id when the name and type are known.
+                    let id = match (
+                        r.attrs.get("name").and_then(Value::as_str),
+                        r.attrs.get("type").and_then(Value::as_str),
+                    ) {
+                        (Some(n), Some(t)) => {
+                            format!("{}/{}", qualify(n, &zone.name), t.to_uppercase())
+                        }
+                        _ => r.address.clone(),
+                    };
+                    (id, Body::Unknown(reason))
+                }
+            };
+            state.push(Item {
+                kind: Kind::Route53Record,
+                id,
+                scope,
+                origin: Some(org),
+                body,
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! Compares two canonical states and produces the report's findings. Generic over resource
+//! families: it matches items by (kind, natural id) and asks the model how two values differ.
+//! Depends only on `model` and the report types.
+
+use crate::model::{Body, Family, Item, Kind, State};
+use crate::report::{Finding, Report, Status, Summary};
+use std::collections::HashMap;
+
+fn finding(status: Status, item: &Item) -> Finding {
+    Finding {
+        status,
+        kind: item.kind,
+        id: item.id.clone(),
+        origin: item.origin.clone(),
+        changes: Vec::new(),
+        reason: None,
+        hints: Vec::new(),
+        value: None,
+        remediation: None,
+    }
+}
+
+/// Compares `desired` with `live` for the families in `only`.
+pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
+    let wanted = |k: Kind| only.contains(&k.family());
+    let mut report = Report {
+        errors: live.errors.clone(),
+        ..Report::default()
+    };
+    let mut summary = Summary::default();
+    let live_index: HashMap<(Kind, &str), &Item> = live
+        .items
+        .iter()
+        .map(|i| ((i.kind, i.id.as_str()), i))
+        .collect();
+    let mut matched: std::collections::HashSet<(Kind, &str)> = Default::default();
+
+    for d in desired.items.iter().filter(|i| wanted(i.kind)) {
+        if live.failed.contains(&d.kind.family())
+            || live.failed_scopes.contains(&(d.kind, d.scope.clone()))
+        {
+            // The source could not be read: that is an error, already reported, never "missing".
+            continue;
+        }
+        let l = live_index.get(&(d.kind, d.id.as_str()));
+        if l.is_some() {
+            matched.insert((d.kind, d.id.as_str()));
+        }
+        match (&d.body, l) {
+            (Body::Unknown(reason), _) => {
+                let mut f = finding(Status::NotChecked, d);
+                f.reason = Some(reason.clone());
+                report.findings.push(f);
+            }
+            (Body::Known(spec), None) => {
+                let mut f = finding(Status::Missing, d);
+                f.value = Some(spec.to_json());
+                if let crate::model::Spec::Database(db) = spec {
+                    f.remediation = Some(db.create_sql());
+                }
+                report.findings.push(f);
+            }
+            (Body::Known(_), Some(l)) if matches!(l.body, Body::Unknown(_)) => {
+                let mut f = finding(Status::NotChecked, d);
+                if let Body::Unknown(r) = &l.body {
+                    f.reason = Some(r.clone());
+                }
+                report.findings.push(f);
+            }
+            (Body::Known(ds), Some(l)) => {
+                let Body::Known(ls) = &l.body else { continue };
+                let changes = ds.changes(ls);
+                if changes.is_empty() {
+                    summary.in_sync += 1;
+                } else {
+                    let mut f = finding(Status::Changed, d);
+                    f.changes = changes;
+                    f.hints = ls.hints();
+                    report.findings.push(f);
+                }
+            }
+        }
+    }
+
+    for l in live.items.iter().filter(|i| wanted(i.kind)) {
+        if matched.contains(&(l.kind, l.id.as_str()))
+            || !desired.scopes.contains(&(l.kind, l.scope.clone()))
+        {
+            continue;
+        }
+        let Body::Known(spec) = &l.body else { continue };
+        if spec.is_implicit() {
+            continue;
+        }
+        let mut f = finding(Status::Unmanaged, l);
+        f.value = Some(spec.to_json());
+        f.hints = spec.hints();
+        report.findings.push(f);
+    }
+
+    report
+        .findings
+        .sort_by(|a, b| (a.kind, &a.id, a.status).cmp(&(b.kind, &b.id, b.status)));
+    for f in &report.findings {
+        match f.status {
+            Status::Changed => summary.changed += 1,
+            Status::Missing => summary.missing += 1,
+            Status::Unmanaged => summary.unmanaged += 1,
+            Status::NotChecked => summary.not_checked += 1,
+        }
+    }
+    summary.errors = report.errors.len();
+    report.summary = summary;
+    report
+}

@@ -1,0 +1,144 @@
+//! The one error type of drift, and the one place errors are rendered.
+//!
+//! Every variant carries the data a user needs to act: the file and `line:column` for bad
+//! input, the service and operation for a failed AWS call. Messages are lowercase and never
+//! contain a secret (passwords are never put into an error in the first place).
+
+use std::fmt;
+use std::io;
+use std::path::Path;
+
+/// A position in a text file, for errors about bad input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    /// The offending source line, shown under the message with a caret.
+    pub source_line: Option<String>,
+}
+
+impl Location {
+    pub fn new(path: impl Into<String>, line: usize, column: usize) -> Location {
+        Location {
+            path: path.into(),
+            line,
+            column,
+            source_line: None,
+        }
+    }
+
+    /// A location at byte `offset` of `text`, with the line it falls on.
+    pub fn at_offset(path: impl Into<String>, text: &str, offset: usize) -> Location {
+        let offset = offset.min(text.len());
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = text[line_start..offset].chars().count() + 1;
+        let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+        Location {
+            path: path.into(),
+            line,
+            column,
+            source_line: Some(
+                text[line_start..line_end]
+                    .trim_end_matches('\r')
+                    .to_string(),
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.path, self.line, self.column)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read {what} `{path}`: {source}")]
+    Read {
+        what: &'static str,
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot write `{path}`: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    /// Bad input with a position: HCL, TOML, YAML or JSON that does not parse or does not mean
+    /// what drift needs.
+    #[error("{location}: {message}")]
+    Input { location: Location, message: String },
+    /// Bad input where no position applies (a missing key, a wrong value in a flag).
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+    #[error("{0}")]
+    Usage(String),
+    #[error("{service}: {operation} failed: {message}")]
+    Aws {
+        service: &'static str,
+        operation: &'static str,
+        message: String,
+    },
+    #[error("postgresql on `{instance}`: {message}")]
+    Postgres { instance: String, message: String },
+}
+
+impl Error {
+    pub fn read(what: &'static str, path: &Path, source: io::Error) -> Error {
+        Error::Read {
+            what,
+            path: path.display().to_string(),
+            source,
+        }
+    }
+
+    pub fn input(location: Location, message: impl Into<String>) -> Error {
+        Error::Input {
+            location,
+            message: message.into(),
+        }
+    }
+
+    /// The error as the user sees it on stderr: the message, then for input errors the
+    /// offending line with a caret under the column.
+    pub fn render(&self) -> String {
+        let mut out = format!("error: {self}");
+        if let Error::Input { location, .. } = self
+            && let Some(line) = &location.source_line
+        {
+            let num = location.line.to_string();
+            let pad = " ".repeat(num.len());
+            let caret_pad: String = line
+                .chars()
+                .take(location.column.saturating_sub(1))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            out.push_str(&format!("\n{pad} |\n{num} | {line}\n{pad} | {caret_pad}^"));
+        }
+        out
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_become_line_and_column() {
+        let text = "a = 1\nbb = oops\n";
+        let loc = Location::at_offset("x.tf", text, 11);
+        assert_eq!((loc.line, loc.column), (2, 6));
+        assert_eq!(loc.source_line.as_deref(), Some("bb = oops"));
+        let rendered = Error::input(loc, "bad").render();
+        assert!(rendered.starts_with("error: x.tf:2:6: bad"), "{rendered}");
+        assert!(rendered.ends_with("|      ^"), "{rendered}");
+    }
+}

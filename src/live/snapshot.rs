@@ -1,0 +1,366 @@
+//! The `drift.snapshot/v1` file: the live state as captured, in the APIs' own shapes, and its
+//! conversion into the canonical model. No secrets are ever written into it.
+
+use crate::error::{Error, Location, Result};
+use crate::model::dns::{AliasTarget, canonical_name, canonical_value, zone_scope};
+use crate::model::{
+    Body, Database, Family, Instance, Item, Kind, Policy, Record, SourceError, Spec, State,
+};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+pub const SCHEMA: &str = "drift.snapshot/v1";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    pub schema: String,
+    pub account_id: String,
+    pub region: String,
+    pub captured_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms: Option<KmsSection>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route53: Option<Route53Section>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rds: Option<RdsSection>,
+    /// What could not be read when the snapshot was captured.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<CaptureError>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureError {
+    pub source: String,
+    pub message: String,
+    /// The family that could not be read at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<Family>,
+    /// The part that could not be read: a zone scope or an instance id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Kind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KmsSection {
+    pub keys: Vec<KmsKey>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KmsKey {
+    pub key_id: String,
+    pub arn: String,
+    pub key_state: String,
+    pub aliases: Vec<String>,
+    /// The key policy, parsed (`GetKeyPolicy` returns it as a string).
+    pub policy: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Route53Section {
+    pub zones: Vec<HostedZone>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HostedZone {
+    pub id: String,
+    pub name: String,
+    pub private_zone: bool,
+    pub records: Vec<RecordSet>,
+}
+
+/// A `ResourceRecordSet` as `ListResourceRecordSets` returns it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RecordSet {
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "Type")]
+    pub rtype: String,
+    #[serde(
+        rename = "SetIdentifier",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub set_identifier: Option<String>,
+    #[serde(rename = "TTL", default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<i64>,
+    #[serde(
+        rename = "ResourceRecords",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub resource_records: Vec<ResourceRecord>,
+    #[serde(
+        rename = "AliasTarget",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub alias_target: Option<AliasTargetJson>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceRecord {
+    #[serde(rename = "Value")]
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AliasTargetJson {
+    #[serde(rename = "HostedZoneId")]
+    pub hosted_zone_id: String,
+    #[serde(rename = "DNSName")]
+    pub dns_name: String,
+    #[serde(rename = "EvaluateTargetHealth")]
+    pub evaluate_target_health: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RdsSection {
+    pub instances: Vec<DbInstance>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DbInstance {
+    pub identifier: String,
+    pub engine: String,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<Endpoint>,
+    /// `pg_database` rows; absent when the databases could not be listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub databases: Option<Vec<PgDatabase>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoint {
+    pub address: String,
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PgDatabase {
+    pub datname: String,
+    #[serde(default)]
+    pub datistemplate: bool,
+}
+
+impl RecordSet {
+    pub fn to_record(&self, zone: &str) -> Record {
+        let rtype = self.rtype.to_uppercase();
+        let alias = self
+            .alias_target
+            .as_ref()
+            .map(|a| AliasTarget::new(&a.dns_name, &a.hosted_zone_id, a.evaluate_target_health));
+        Record {
+            zone: zone.to_string(),
+            name: canonical_name(&self.name),
+            set_identifier: self.set_identifier.clone(),
+            ttl: if alias.is_some() { None } else { self.ttl },
+            records: self
+                .resource_records
+                .iter()
+                .map(|r| canonical_value(&rtype, &r.value))
+                .collect(),
+            rtype,
+            alias,
+        }
+    }
+}
+
+/// Keys in these states are as good as gone.
+pub fn key_is_gone(state: &str) -> bool {
+    matches!(state, "PendingDeletion" | "PendingReplicaDeletion")
+}
+
+impl Snapshot {
+    pub fn read(path: &Path) -> Result<Snapshot> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::read("snapshot", path, e))?;
+        let display = path.display().to_string();
+        let at = |e: &serde_json::Error| {
+            let mut loc = Location::new(&display, e.line().max(1), e.column().max(1));
+            loc.source_line = text
+                .lines()
+                .nth(e.line().saturating_sub(1))
+                .map(str::to_string);
+            loc
+        };
+        let raw: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| Error::input(at(&e), format!("the snapshot is not valid JSON: {e}")))?;
+        match raw.get("schema").and_then(|s| s.as_str()) {
+            Some(SCHEMA) => {}
+            Some(other) => {
+                return Err(Error::Invalid {
+                    path: display,
+                    message: format!(
+                        "unsupported snapshot schema `{other}`: drift reads `{SCHEMA}`"
+                    ),
+                });
+            }
+            None => {
+                return Err(Error::Invalid {
+                    path: display,
+                    message: format!(
+                        "not a drift snapshot: no `schema` field (expected `{SCHEMA}`)"
+                    ),
+                });
+            }
+        }
+        serde_json::from_str(&text)
+            .map_err(|e| Error::input(at(&e), format!("invalid snapshot: {e}")))
+    }
+
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let mut text = serde_json::to_string_pretty(self).map_err(|e| Error::Write {
+            path: path.display().to_string(),
+            source: std::io::Error::other(e),
+        })?;
+        text.push('\n');
+        std::fs::write(path, text).map_err(|e| Error::Write {
+            path: path.display().to_string(),
+            source: e,
+        })
+    }
+
+    /// The canonical live state of the families asked for.
+    pub fn to_state(&self, families: &[Family]) -> State {
+        let mut state = State::default();
+        for e in &self.errors {
+            if e.family.is_some_and(|f| !families.contains(&f))
+                || e.kind.is_some_and(|k| !families.contains(&k.family()))
+            {
+                continue;
+            }
+            state.errors.push(SourceError {
+                source: e.source.clone(),
+                message: e.message.clone(),
+            });
+            if let Some(f) = e.family {
+                state.failed.insert(f);
+            }
+            if let (Some(k), Some(s)) = (e.kind, &e.scope) {
+                state.failed_scopes.insert((k, s.clone()));
+            }
+        }
+        let missing = |state: &mut State, f: Family| {
+            if !state.failed.contains(&f) {
+                state.errors.push(SourceError {
+                    source: f.as_str().into(),
+                    message: format!(
+                        "the snapshot has no `{f}` section (it was captured without it)"
+                    ),
+                });
+                state.failed.insert(f);
+            }
+        };
+        if families.contains(&Family::Kms) {
+            match &self.kms {
+                None => missing(&mut state, Family::Kms),
+                Some(kms) => {
+                    for key in kms.keys.iter().filter(|k| !key_is_gone(&k.key_state)) {
+                        let body = match Policy::from_json(&key.policy) {
+                            Ok(p) => Body::Known(Spec::KeyPolicy(p)),
+                            Err(m) => Body::Unknown(format!(
+                                "the live policy of {} cannot be read: {m}",
+                                key.key_id
+                            )),
+                        };
+                        for alias in key.aliases.iter().filter(|a| !a.starts_with("alias/aws/")) {
+                            state.push(Item {
+                                kind: Kind::KmsKeyPolicy,
+                                id: alias.clone(),
+                                scope: alias.clone(),
+                                origin: None,
+                                body: body.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        if families.contains(&Family::Route53) {
+            match &self.route53 {
+                None => missing(&mut state, Family::Route53),
+                Some(r53) => {
+                    for zone in &r53.zones {
+                        let zname = canonical_name(&zone.name);
+                        let scope = zone_scope(&zname, zone.private_zone);
+                        for rs in &zone.records {
+                            let rec = rs.to_record(&zname);
+                            state.push(Item {
+                                kind: Kind::Route53Record,
+                                id: rec.id(),
+                                scope: scope.clone(),
+                                origin: None,
+                                body: Body::Known(Spec::Record(rec)),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        if families.contains(&Family::Rds) {
+            match &self.rds {
+                None => missing(&mut state, Family::Rds),
+                Some(rds) => {
+                    for inst in &rds.instances {
+                        state.push(Item {
+                            kind: Kind::RdsInstance,
+                            id: inst.identifier.clone(),
+                            scope: inst.identifier.clone(),
+                            origin: None,
+                            body: Body::Known(Spec::Instance(Instance {
+                                identifier: inst.identifier.clone(),
+                                engine: Some(inst.engine.clone()),
+                            })),
+                        });
+                        match &inst.databases {
+                            Some(dbs) => {
+                                for d in dbs {
+                                    let db = Database {
+                                        instance: inst.identifier.clone(),
+                                        name: d.datname.clone(),
+                                        is_template: d.datistemplate,
+                                    };
+                                    state.push(Item {
+                                        kind: Kind::PostgresDatabase,
+                                        id: db.id(),
+                                        scope: inst.identifier.clone(),
+                                        origin: None,
+                                        body: Body::Known(Spec::Database(db)),
+                                    });
+                                }
+                            }
+                            None => {
+                                let key = (Kind::PostgresDatabase, inst.identifier.clone());
+                                if !state.failed_scopes.contains(&key) {
+                                    state.errors.push(SourceError {
+                                        source: format!("postgres:{}", inst.identifier),
+                                        message:
+                                            "the snapshot does not list this instance's databases"
+                                                .into(),
+                                    });
+                                    state.failed_scopes.insert(key);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        state
+    }
+}

@@ -1,0 +1,343 @@
+//! The canonical form of a Route 53 record (SEMANTICS.md section 2) and its comparison.
+//!
+//! Names are lowercase, without the trailing dot, with `\ooo` escapes decoded; records are a
+//! set; TXT values lose their outer quotes; TTL is compared only for non-alias records; alias
+//! targets compare lowercase and dot-trimmed. Knows nothing about Terraform or the AWS SDK.
+
+use super::{Change, compare_field};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeSet;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AliasTarget {
+    pub dns_name: String,
+    pub zone_id: String,
+    pub evaluate_target_health: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    /// The zone's name, canonical.
+    pub zone: String,
+    pub name: String,
+    pub rtype: String,
+    pub set_identifier: Option<String>,
+    pub ttl: Option<i64>,
+    pub records: BTreeSet<String>,
+    pub alias: Option<AliasTarget>,
+}
+
+/// Lowercase, trailing dot removed, `\ooo` octal escapes decoded.
+pub fn canonical_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let bytes = name.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\'
+            && i + 3 < bytes.len()
+            && bytes[i + 1..i + 4]
+                .iter()
+                .all(|b| (b'0'..=b'7').contains(b))
+        {
+            let code = (bytes[i + 1] - b'0') as u32 * 64
+                + (bytes[i + 2] - b'0') as u32 * 8
+                + (bytes[i + 3] - b'0') as u32;
+            if let Some(c) = char::from_u32(code) {
+                out.push(c);
+            }
+            i += 4;
+            continue;
+        }
+        // Push the whole UTF-8 character starting here.
+        let ch_len = name[i..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&name[i..i + ch_len]);
+        i += ch_len;
+    }
+    let lower = out.to_lowercase();
+    lower.strip_suffix('.').unwrap_or(&lower).to_string()
+}
+
+/// The scope key of a zone: its canonical name, marked when private (a private and a public
+/// zone may share a name).
+pub fn zone_scope(name: &str, private: bool) -> String {
+    if private {
+        format!("{name} (private)")
+    } else {
+        name.to_string()
+    }
+}
+
+/// The zone name and privacy of a scope key made by [`zone_scope`].
+pub fn parse_zone_scope(scope: &str) -> (String, bool) {
+    match scope.strip_suffix(" (private)") {
+        Some(name) => (name.to_string(), true),
+        None => (scope.to_string(), false),
+    }
+}
+
+/// A hosted zone id without the `/hostedzone/` prefix.
+pub fn canonical_zone_id(id: &str) -> String {
+    id.trim_start_matches("/hostedzone/").to_string()
+}
+
+/// A Terraform record `name` made fully qualified within `zone` (both canonical).
+pub fn qualify(name: &str, zone: &str) -> String {
+    let name = canonical_name(name);
+    if name.is_empty() || name == "@" {
+        zone.to_string()
+    } else if name == zone || name.ends_with(&format!(".{zone}")) {
+        name
+    } else {
+        format!("{name}.{zone}")
+    }
+}
+
+/// One value of `records`, canonical for its type.
+pub fn canonical_value(rtype: &str, value: &str) -> String {
+    match rtype {
+        "TXT" | "SPF" => {
+            let v = value.trim();
+            let inner = v.strip_prefix('"').and_then(|s| s.strip_suffix('"'));
+            match inner {
+                // Only a single quoted string loses its quotes; `"a" "b"` stays as written.
+                Some(s) if !has_unescaped_quote(s) => s.to_string(),
+                _ => v.to_string(),
+            }
+        }
+        "CNAME" | "NS" | "PTR" => canonical_name(value.trim()),
+        "MX" | "SRV" => {
+            let v = value.trim();
+            match v.rsplit_once(' ') {
+                Some((head, host)) => format!("{head} {}", canonical_name(host)),
+                None => v.to_string(),
+            }
+        }
+        _ => value.trim().to_string(),
+    }
+}
+
+fn has_unescaped_quote(s: &str) -> bool {
+    let mut escaped = false;
+    for c in s.chars() {
+        match (escaped, c) {
+            (true, _) => escaped = false,
+            (false, '\\') => escaped = true,
+            (false, '"') => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+impl Record {
+    /// The natural id: `fqdn/TYPE[/SETID]`.
+    pub fn id(&self) -> String {
+        match &self.set_identifier {
+            Some(s) => format!("{}/{}/{}", self.name, self.rtype, s),
+            None => format!("{}/{}", self.name, self.rtype),
+        }
+    }
+
+    /// Apex NS and SOA come with the zone.
+    pub fn is_implicit(&self) -> bool {
+        self.name == self.zone && (self.rtype == "NS" || self.rtype == "SOA")
+    }
+
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("name".into(), json!(self.name));
+        m.insert("type".into(), json!(self.rtype));
+        if let Some(s) = &self.set_identifier {
+            m.insert("set_identifier".into(), json!(s));
+        }
+        match &self.alias {
+            Some(a) => {
+                m.insert(
+                    "alias".into(),
+                    json!({"name": a.dns_name, "zone_id": a.zone_id,
+                           "evaluate_target_health": a.evaluate_target_health}),
+                );
+            }
+            None => {
+                if let Some(t) = self.ttl {
+                    m.insert("ttl".into(), json!(t));
+                }
+                m.insert(
+                    "records".into(),
+                    json!(self.records.iter().collect::<Vec<_>>()),
+                );
+            }
+        }
+        Value::Object(m)
+    }
+
+    pub fn changes(&self, live: &Record) -> Vec<Change> {
+        let mut out = Vec::new();
+        match (&self.alias, &live.alias) {
+            (None, None) => {
+                if self.ttl.is_some() && live.ttl.is_some() {
+                    compare_field(&mut out, "ttl", &self.ttl, &live.ttl);
+                }
+                if self.records != live.records {
+                    out.push(Change::change(
+                        "records",
+                        json!(self.records.iter().collect::<Vec<_>>()),
+                        json!(live.records.iter().collect::<Vec<_>>()),
+                    ));
+                }
+            }
+            (Some(d), Some(l)) => {
+                compare_field(
+                    &mut out,
+                    "alias.name",
+                    &Some(&d.dns_name),
+                    &Some(&l.dns_name),
+                );
+                compare_field(
+                    &mut out,
+                    "alias.zone_id",
+                    &Some(&d.zone_id),
+                    &Some(&l.zone_id),
+                );
+                compare_field(
+                    &mut out,
+                    "alias.evaluate_target_health",
+                    &Some(d.evaluate_target_health),
+                    &Some(l.evaluate_target_health),
+                );
+            }
+            _ => out.push(Change::change("", self.to_json(), live.to_json())),
+        }
+        out
+    }
+}
+
+impl AliasTarget {
+    pub fn new(dns_name: &str, zone_id: &str, evaluate_target_health: bool) -> AliasTarget {
+        AliasTarget {
+            dns_name: canonical_name(dns_name),
+            zone_id: canonical_zone_id(zone_id),
+            evaluate_target_health,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_lowercase_without_dot_and_decoded() {
+        assert_eq!(canonical_name("WWW.Example.COM."), "www.example.com");
+        assert_eq!(canonical_name("\\052.example.com."), "*.example.com");
+        assert_eq!(canonical_name("a\\100b.example.com"), "a@b.example.com");
+        assert_eq!(canonical_name("example.com"), "example.com");
+        assert_ne!(canonical_name("dualstack.x.com"), canonical_name("x.com"));
+    }
+
+    #[test]
+    fn names_are_qualified_within_their_zone() {
+        assert_eq!(qualify("www", "example.com"), "www.example.com");
+        assert_eq!(
+            qualify("WWW.example.com.", "example.com"),
+            "www.example.com"
+        );
+        assert_eq!(qualify("", "example.com"), "example.com");
+        assert_eq!(qualify("example.com", "example.com"), "example.com");
+        // a name that merely ends with the zone's letters is not inside it
+        assert_eq!(
+            qualify("myexample.com", "example.com"),
+            "myexample.com.example.com"
+        );
+        assert_eq!(qualify("*", "example.com"), "*.example.com");
+    }
+
+    #[test]
+    fn txt_values_lose_only_single_outer_quotes() {
+        assert_eq!(canonical_value("TXT", "\"v=spf1 -all\""), "v=spf1 -all");
+        assert_eq!(canonical_value("TXT", "v=spf1 -all"), "v=spf1 -all");
+        assert_eq!(canonical_value("TXT", "\"aaa\" \"bbb\""), "\"aaa\" \"bbb\"");
+        assert_eq!(canonical_value("SPF", "\"x\""), "x");
+        assert_eq!(canonical_value("A", "1.2.3.4"), "1.2.3.4");
+        assert_eq!(
+            canonical_value("CNAME", "Target.Example.com."),
+            "target.example.com"
+        );
+        assert_eq!(
+            canonical_value("MX", "10 Mail.Example.com."),
+            "10 mail.example.com"
+        );
+    }
+
+    #[test]
+    fn zone_ids_lose_their_prefix() {
+        assert_eq!(canonical_zone_id("/hostedzone/Z123"), "Z123");
+        assert_eq!(canonical_zone_id("Z123"), "Z123");
+    }
+
+    fn rec(ttl: Option<i64>, records: &[&str], alias: Option<AliasTarget>) -> Record {
+        Record {
+            zone: "example.com".into(),
+            name: "www.example.com".into(),
+            rtype: "A".into(),
+            set_identifier: None,
+            ttl,
+            records: records.iter().map(|s| s.to_string()).collect(),
+            alias,
+        }
+    }
+
+    #[test]
+    fn records_are_a_set_and_ttl_matters() {
+        assert!(
+            rec(Some(300), &["1.1.1.1", "2.2.2.2"], None)
+                .changes(&rec(Some(300), &["2.2.2.2", "1.1.1.1"], None))
+                .is_empty()
+        );
+        let c = rec(Some(300), &["1.1.1.1"], None).changes(&rec(Some(60), &["1.1.1.1"], None));
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].path, "ttl");
+        assert_eq!(
+            rec(Some(300), &["1.1.1.1"], None)
+                .changes(&rec(Some(300), &["1.1.1.2"], None))
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn alias_ttl_is_ignored_and_dualstack_matters() {
+        let a = AliasTarget::new("D111.CloudFront.net.", "Z2FDTNDATAQYW2", false);
+        let b = AliasTarget::new("d111.cloudfront.net", "/hostedzone/Z2FDTNDATAQYW2", false);
+        assert!(
+            rec(None, &[], Some(a.clone()))
+                .changes(&rec(Some(0), &[], Some(b)))
+                .is_empty()
+        );
+        let ds = AliasTarget::new("dualstack.d111.cloudfront.net", "Z2FDTNDATAQYW2", false);
+        assert_eq!(
+            rec(None, &[], Some(a.clone()))
+                .changes(&rec(None, &[], Some(ds)))
+                .len(),
+            1
+        );
+        let eth = AliasTarget::new("d111.cloudfront.net", "Z2FDTNDATAQYW2", true);
+        assert_eq!(
+            rec(None, &[], Some(a))
+                .changes(&rec(None, &[], Some(eth)))
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn apex_ns_and_soa_are_implicit() {
+        let mut r = rec(Some(172800), &["ns-1.awsdns-00.com"], None);
+        r.name = "example.com".into();
+        r.rtype = "NS".into();
+        assert!(r.is_implicit());
+        r.name = "sub.example.com".into();
+        assert!(!r.is_implicit());
+    }
+}

@@ -1,0 +1,265 @@
+//! The canonical model: what both readers produce and the only thing `diff` looks at.
+//!
+//! Every value here is already normalized as SEMANTICS.md says, so comparing two items is
+//! comparing two canonical values. This module depends on nothing else in the crate; it knows
+//! neither Terraform nor AWS.
+
+pub mod database;
+pub mod dns;
+pub mod policy;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+
+pub use database::{Database, Instance};
+pub use dns::{AliasTarget, Record};
+pub use policy::Policy;
+
+/// The resource families drift reads; `--only` selects among them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    Kms,
+    Route53,
+    Rds,
+}
+
+impl Family {
+    pub const ALL: [Family; 3] = [Family::Kms, Family::Route53, Family::Rds];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Kms => "kms",
+            Family::Route53 => "route53",
+            Family::Rds => "rds",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Family> {
+        Family::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The kind of a compared object, as named in the JSON report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    KmsKeyPolicy,
+    Route53Record,
+    RdsInstance,
+    PostgresDatabase,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::KmsKeyPolicy => "kms_key_policy",
+            Kind::Route53Record => "route53_record",
+            Kind::RdsInstance => "rds_instance",
+            Kind::PostgresDatabase => "postgres_database",
+        }
+    }
+
+    pub fn family(self) -> Family {
+        match self {
+            Kind::KmsKeyPolicy => Family::Kms,
+            Kind::Route53Record => Family::Route53,
+            Kind::RdsInstance | Kind::PostgresDatabase => Family::Rds,
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a desired item was declared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    /// Path as the user gave it (relative to the working directory when possible).
+    pub file: String,
+    pub line: usize,
+    /// The Terraform address (`module.kms`, `aws_route53_record.www`), when declared in Terraform.
+    #[serde(skip)]
+    pub address: Option<String>,
+}
+
+/// The canonical content of one item.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Spec {
+    KeyPolicy(Policy),
+    Record(Record),
+    Instance(Instance),
+    Database(Database),
+}
+
+impl Spec {
+    /// Differences from `self` (desired) to `live`, from the code's point of view:
+    /// `add` = only live has it, `remove` = only the code has it.
+    pub fn changes(&self, live: &Spec) -> Vec<Change> {
+        match (self, live) {
+            (Spec::KeyPolicy(d), Spec::KeyPolicy(l)) => d.changes(l),
+            (Spec::Record(d), Spec::Record(l)) => d.changes(l),
+            (Spec::Instance(d), Spec::Instance(l)) => d.changes(l),
+            (Spec::Database(_), Spec::Database(_)) => Vec::new(),
+            (d, l) => vec![Change::change("", d.to_json(), l.to_json())],
+        }
+    }
+
+    /// The canonical value as JSON, for display.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Spec::KeyPolicy(p) => p.to_json(),
+            Spec::Record(r) => r.to_json(),
+            Spec::Instance(i) => i.to_json(),
+            Spec::Database(d) => d.to_json(),
+        }
+    }
+
+    /// Objects that exist without anyone declaring them (apex NS/SOA, system databases):
+    /// never reported as unmanaged.
+    pub fn is_implicit(&self) -> bool {
+        match self {
+            Spec::Record(r) => r.is_implicit(),
+            Spec::Database(d) => d.is_implicit(),
+            Spec::KeyPolicy(_) | Spec::Instance(_) => false,
+        }
+    }
+
+    /// Remarks about the live value a reader should see (e.g. a deleted role's unique id).
+    pub fn hints(&self) -> Vec<String> {
+        match self {
+            Spec::KeyPolicy(p) => p.hints(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Either a canonical value, or the reason it cannot be known.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Body {
+    Known(Spec),
+    Unknown(String),
+}
+
+/// One object of the desired or the live state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    pub kind: Kind,
+    /// The natural id (DESIGN.md): stable across runs, the key both sides are matched by.
+    pub id: String,
+    /// What config scope the item belongs to (zone name, instance id, alias); live items
+    /// outside every declared scope are never reported as unmanaged.
+    pub scope: String,
+    pub origin: Option<Origin>,
+    pub body: Body,
+}
+
+/// A failed read of one live family, or of part of one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceError {
+    pub source: String,
+    pub message: String,
+}
+
+/// A whole side: every item, the scopes it declares, and what could not be read.
+#[derive(Clone, Debug, Default)]
+pub struct State {
+    pub items: Vec<Item>,
+    /// (kind, scope) pairs the desired side declares; unused on the live side.
+    pub scopes: BTreeSet<(Kind, String)>,
+    /// Families (or parts of them) that could not be read.
+    pub errors: Vec<SourceError>,
+    /// Families that failed entirely: their findings are absent, never "missing".
+    pub failed: BTreeSet<Family>,
+    /// Parts of a family that failed (one zone, one instance's databases).
+    pub failed_scopes: BTreeSet<(Kind, String)>,
+}
+
+impl State {
+    pub fn push(&mut self, item: Item) {
+        if !self
+            .items
+            .iter()
+            .any(|i| i.kind == item.kind && i.id == item.id)
+        {
+            self.items.push(item);
+        }
+    }
+}
+
+/// How a part of an item differs, seen from the code: `add` means the live side has something
+/// the code lacks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Op {
+    Add,
+    Remove,
+    Change,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Change {
+    pub path: String,
+    pub op: Op,
+    pub desired: Option<serde_json::Value>,
+    pub live: Option<serde_json::Value>,
+}
+
+impl Change {
+    pub fn add(path: impl Into<String>, live: serde_json::Value) -> Change {
+        Change {
+            path: path.into(),
+            op: Op::Add,
+            desired: None,
+            live: Some(live),
+        }
+    }
+    pub fn remove(path: impl Into<String>, desired: serde_json::Value) -> Change {
+        Change {
+            path: path.into(),
+            op: Op::Remove,
+            desired: Some(desired),
+            live: None,
+        }
+    }
+    pub fn change(
+        path: impl Into<String>,
+        desired: serde_json::Value,
+        live: serde_json::Value,
+    ) -> Change {
+        Change {
+            path: path.into(),
+            op: Op::Change,
+            desired: Some(desired),
+            live: Some(live),
+        }
+    }
+}
+
+/// Compares an optional scalar field and records a change when the two differ.
+pub(crate) fn compare_field<T: PartialEq + Serialize>(
+    out: &mut Vec<Change>,
+    path: &str,
+    desired: &Option<T>,
+    live: &Option<T>,
+) {
+    if desired == live {
+        return;
+    }
+    let json = |v: &Option<T>| serde_json::to_value(v).unwrap_or(serde_json::Value::Null);
+    match (desired, live) {
+        (Some(_), None) => out.push(Change::remove(path, json(desired))),
+        (None, Some(_)) => out.push(Change::add(path, json(live))),
+        _ => out.push(Change::change(path, json(desired), json(live))),
+    }
+}

@@ -1,0 +1,256 @@
+//! The human report, shaped like `terraform plan`: one block per finding with its symbol
+//! (`+` declared but missing in AWS, `-` in AWS but not in code, `~` changed), the Terraform
+//! address and `file:line`, a line diff of canonical JSON, and a summary line.
+
+use super::{Finding, Report, Status};
+use crate::model::Op;
+use similar::{ChangeTag, TextDiff};
+
+/// ANSI styling, or none.
+#[derive(Clone, Copy)]
+pub struct Painter {
+    pub color: bool,
+}
+
+impl Painter {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color && !s.is_empty() {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn green(&self, s: &str) -> String {
+        self.paint("32", s)
+    }
+    fn red(&self, s: &str) -> String {
+        self.paint("31", s)
+    }
+    fn yellow(&self, s: &str) -> String {
+        self.paint("33", s)
+    }
+    fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.paint("2", s)
+    }
+    fn line(&self, tag: char, indent: &str, s: &str) -> String {
+        let text = format!("{indent}{tag} {s}");
+        match tag {
+            '+' => self.green(&text),
+            '-' => self.red(&text),
+            '~' => self.yellow(&text),
+            _ => text,
+        }
+    }
+}
+
+fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+/// Every line of `v`, each marked with `tag`.
+fn whole(p: Painter, out: &mut String, tag: char, indent: &str, v: &serde_json::Value) {
+    for l in pretty(v).lines() {
+        out.push_str(&p.line(tag, indent, l));
+        out.push('\n');
+    }
+}
+
+/// A line diff from live (old) to desired (new): what `terraform apply` would do.
+fn diff(
+    p: Painter,
+    out: &mut String,
+    indent: &str,
+    live: &serde_json::Value,
+    desired: &serde_json::Value,
+) {
+    let (old, new) = (pretty(live), pretty(desired));
+    let d = TextDiff::from_lines(&old, &new);
+    for change in d.iter_all_changes() {
+        let text = change.value().trim_end_matches('\n');
+        let tag = match change.tag() {
+            ChangeTag::Delete => '-',
+            ChangeTag::Insert => '+',
+            ChangeTag::Equal => ' ',
+        };
+        out.push_str(&p.line(tag, indent, text));
+        out.push('\n');
+    }
+}
+
+fn header(p: Painter, out: &mut String, f: &Finding) {
+    let what = format!("{} \"{}\"", f.kind, f.id);
+    let text = match f.status {
+        Status::Changed => format!("# {what} differs between the code and AWS"),
+        Status::Missing => format!("# {what} is declared but does not exist in AWS"),
+        Status::Unmanaged => format!("# {what} exists in AWS but is not in the code"),
+        Status::NotChecked => format!("# {what} was not checked"),
+    };
+    out.push_str(&format!("  {}\n", p.bold(&text)));
+    if let Some(o) = &f.origin {
+        let at = format!("{}:{}", o.file, o.line);
+        let line = match &o.address {
+            Some(a) => format!("# declared as {a} at {at}"),
+            None => format!("# declared at {at}"),
+        };
+        out.push_str(&format!("  {}\n", p.dim(&line)));
+    }
+}
+
+fn render_finding(p: Painter, out: &mut String, f: &Finding) {
+    header(p, out, f);
+    let what = format!("{} \"{}\"", f.kind, f.id);
+    match f.status {
+        Status::Changed => {
+            out.push_str(&format!("  {} {{\n", p.yellow(&format!("~ {what}"))));
+            for c in &f.changes {
+                let path = if c.path.is_empty() {
+                    "(whole value)"
+                } else {
+                    &c.path
+                };
+                match c.op {
+                    Op::Add => {
+                        out.push_str(&format!(
+                            "      {}\n",
+                            p.red(&format!("- {path}  (only in AWS)"))
+                        ));
+                        if let Some(v) = &c.live {
+                            whole(p, out, '-', "          ", v);
+                        }
+                    }
+                    Op::Remove => {
+                        out.push_str(&format!(
+                            "      {}\n",
+                            p.green(&format!("+ {path}  (only in code)"))
+                        ));
+                        if let Some(v) = &c.desired {
+                            whole(p, out, '+', "          ", v);
+                        }
+                    }
+                    Op::Change => {
+                        out.push_str(&format!("      {}\n", p.yellow(&format!("~ {path}"))));
+                        let null = serde_json::Value::Null;
+                        diff(
+                            p,
+                            out,
+                            "          ",
+                            c.live.as_ref().unwrap_or(&null),
+                            c.desired.as_ref().unwrap_or(&null),
+                        );
+                    }
+                }
+            }
+            out.push_str("    }\n");
+        }
+        Status::Missing => {
+            out.push_str(&format!("  {}", p.green(&format!("+ {what}"))));
+            match &f.remediation {
+                Some(sql) => {
+                    out.push_str(&format!(
+                        "\n      {}\n",
+                        p.dim("fix (drift never runs it):")
+                    ));
+                    out.push_str(&format!("        {sql}\n"));
+                }
+                None => out.push_str(&format!(
+                    "\n      {}\n",
+                    p.dim("terraform apply will create it")
+                )),
+            }
+        }
+        Status::Unmanaged => {
+            out.push_str(&format!("  {} {{\n", p.red(&format!("- {what}"))));
+            if let Some(v) = &f.value {
+                whole(p, out, '-', "      ", v);
+            }
+            out.push_str("    }\n");
+        }
+        Status::NotChecked => {
+            out.push_str(&format!(
+                "  ? {what}\n      reason: {}\n",
+                f.reason.as_deref().unwrap_or("unknown")
+            ));
+        }
+    }
+    for h in &f.hints {
+        out.push_str(&format!("      {}\n", p.yellow(&format!("hint: {h}"))));
+    }
+    out.push('\n');
+}
+
+pub fn render(report: &Report, color: bool) -> String {
+    let p = Painter { color };
+    let mut out = String::new();
+    let live = &report.live;
+    let mut about = Vec::new();
+    if let Some(a) = &live.account_id {
+        about.push(format!("account {a}"));
+    }
+    if let Some(r) = &live.region {
+        about.push(r.clone());
+    }
+    if let Some(c) = &live.captured_at {
+        about.push(format!("captured {c}"));
+    }
+    let source = if live.source == "aws" {
+        "live AWS".to_string()
+    } else {
+        format!("snapshot {}", live.source)
+    };
+    out.push_str(&format!(
+        "drift: code compared with {source}{}\n",
+        if about.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", about.join(", "))
+        }
+    ));
+    if report
+        .findings
+        .iter()
+        .any(|f| f.status != Status::NotChecked)
+    {
+        out.push_str(&p.dim("symbols: + in code, not in AWS   - in AWS, not in code   ~ differs"));
+        out.push('\n');
+    }
+    out.push('\n');
+    for f in &report.findings {
+        render_finding(p, &mut out, f);
+    }
+    for e in &report.errors {
+        out.push_str(&format!(
+            "{} {}: {}\n",
+            p.red(&p.bold("error:")),
+            e.source,
+            e.message
+        ));
+    }
+    if !report.errors.is_empty() {
+        out.push('\n');
+    }
+    let s = &report.summary;
+    let line = if report.has_drift() {
+        format!(
+            "Drift: {} changed, {} missing, {} unmanaged, {} not checked; {} in sync.",
+            s.changed, s.missing, s.unmanaged, s.not_checked, s.in_sync
+        )
+    } else {
+        format!(
+            "No drift: {} in sync, {} not checked.",
+            s.in_sync, s.not_checked
+        )
+    };
+    out.push_str(&p.bold(&line));
+    out.push('\n');
+    if s.errors > 0 {
+        out.push_str(&p.red(&format!(
+            "{} source error(s): the families above that failed were not compared.",
+            s.errors
+        )));
+        out.push('\n');
+    }
+    out
+}

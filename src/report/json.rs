@@ -1,0 +1,36 @@
+//! The `drift.report/v1` JSON report (DESIGN.md). Field names and meanings are a contract.
+//! Additive fields beyond DESIGN.md: `hints` (list) and `remediation` (string or null).
+
+use super::Report;
+use serde_json::{Value, json};
+
+pub const SCHEMA: &str = "drift.report/v1";
+
+pub fn render(report: &Report) -> String {
+    let findings: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "status": f.status,
+                "kind": f.kind,
+                "id": f.id,
+                "address": f.origin.as_ref().and_then(|o| o.address.clone()),
+                "source": f.origin.as_ref().map(|o| json!({"file": o.file, "line": o.line})),
+                "changes": f.changes,
+                "reason": f.reason,
+                "hints": f.hints,
+                "remediation": f.remediation,
+            })
+        })
+        .collect();
+    let doc = json!({
+        "schema": SCHEMA,
+        "summary": report.summary,
+        "findings": findings,
+        "errors": report.errors,
+    });
+    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
+    out.push('\n');
+    out
+}

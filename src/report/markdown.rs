@@ -1,0 +1,111 @@
+//! The Markdown report for the nightly job: a summary table, then one section per finding
+//! with a `diff` code block.
+
+use super::{Report, Status};
+use crate::model::Op;
+
+fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+fn prefixed(out: &mut String, tag: char, v: &serde_json::Value) {
+    for l in pretty(v).lines() {
+        out.push_str(&format!("{tag} {l}\n"));
+    }
+}
+
+pub fn render(report: &Report) -> String {
+    let s = &report.summary;
+    let mut out = String::from("# drift report\n\n");
+    out.push_str(&format!("Live state: `{}`", report.live.source));
+    if let Some(a) = &report.live.account_id {
+        out.push_str(&format!(", account `{a}`"));
+    }
+    if let Some(r) = &report.live.region {
+        out.push_str(&format!(", `{r}`"));
+    }
+    if let Some(c) = &report.live.captured_at {
+        out.push_str(&format!(", captured {c}"));
+    }
+    out.push_str("\n\n| in sync | changed | missing | unmanaged | not checked | errors |\n");
+    out.push_str("|---:|---:|---:|---:|---:|---:|\n");
+    out.push_str(&format!(
+        "| {} | {} | {} | {} | {} | {} |\n\n",
+        s.in_sync, s.changed, s.missing, s.unmanaged, s.not_checked, s.errors
+    ));
+    if report.findings.is_empty() && report.errors.is_empty() {
+        out.push_str("No drift.\n");
+        return out;
+    }
+    for f in &report.findings {
+        out.push_str(&format!(
+            "## {} `{}` — {}\n\n",
+            f.kind,
+            f.id,
+            f.status.as_str().replace('_', " ")
+        ));
+        if let Some(o) = &f.origin {
+            match &o.address {
+                Some(a) => out.push_str(&format!(
+                    "Declared as `{a}` at `{}:{}`.\n\n",
+                    o.file, o.line
+                )),
+                None => out.push_str(&format!("Declared at `{}:{}`.\n\n", o.file, o.line)),
+            }
+        }
+        match f.status {
+            Status::Changed => {
+                out.push_str("```diff\n");
+                for c in &f.changes {
+                    out.push_str(&format!(
+                        "# {}\n",
+                        if c.path.is_empty() {
+                            "(whole value)"
+                        } else {
+                            &c.path
+                        }
+                    ));
+                    match c.op {
+                        Op::Add => c.live.iter().for_each(|v| prefixed(&mut out, '-', v)),
+                        Op::Remove => c.desired.iter().for_each(|v| prefixed(&mut out, '+', v)),
+                        Op::Change => {
+                            c.live.iter().for_each(|v| prefixed(&mut out, '-', v));
+                            c.desired.iter().for_each(|v| prefixed(&mut out, '+', v));
+                        }
+                    }
+                }
+                out.push_str("```\n\n`-` is in AWS only, `+` in code only.\n\n");
+            }
+            Status::Missing => match &f.remediation {
+                Some(sql) => out.push_str(&format!(
+                    "Create it (drift never runs this):\n\n```sql\n{sql}\n```\n\n"
+                )),
+                None => out.push_str("`terraform apply` will create it.\n\n"),
+            },
+            Status::Unmanaged => {
+                out.push_str("In AWS, not in code:\n\n```json\n");
+                if let Some(v) = &f.value {
+                    out.push_str(&pretty(v));
+                }
+                out.push_str("\n```\n\n");
+            }
+            Status::NotChecked => {
+                out.push_str(&format!(
+                    "Not checked: {}\n\n",
+                    f.reason.as_deref().unwrap_or("unknown")
+                ));
+            }
+        }
+        for h in &f.hints {
+            out.push_str(&format!("> hint: {h}\n\n"));
+        }
+    }
+    if !report.errors.is_empty() {
+        out.push_str("## Errors\n\n");
+        for e in &report.errors {
+            out.push_str(&format!("- **{}**: {}\n", e.source, e.message));
+        }
+        out.push('\n');
+    }
+    out
+}

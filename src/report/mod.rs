@@ -1,0 +1,82 @@
+//! The result of a comparison — findings, summary, errors — and its renderers. Renderers only
+//! present what `diff` found; they never compare anything themselves.
+
+pub mod human;
+pub mod json;
+pub mod markdown;
+
+use crate::model::{Change, Kind, Origin, SourceError};
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Changed,
+    Missing,
+    Unmanaged,
+    NotChecked,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Changed => "changed",
+            Status::Missing => "missing",
+            Status::Unmanaged => "unmanaged",
+            Status::NotChecked => "not_checked",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    pub status: Status,
+    pub kind: Kind,
+    pub id: String,
+    /// Where the code declares it (absent for unmanaged objects).
+    pub origin: Option<Origin>,
+    pub changes: Vec<Change>,
+    /// For not_checked: why.
+    pub reason: Option<String>,
+    /// Remarks that help act on the finding (e.g. a principal whose role was deleted).
+    pub hints: Vec<String>,
+    /// The canonical desired value (missing) or live value (unmanaged), for display.
+    pub value: Option<serde_json::Value>,
+    /// What a person runs to fix it when it is not a code change (e.g. SQL).
+    pub remediation: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub in_sync: usize,
+    pub changed: usize,
+    pub missing: usize,
+    pub unmanaged: usize,
+    pub not_checked: usize,
+    pub errors: usize,
+}
+
+/// What the run compared against, for the report's header.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LiveInfo {
+    /// `aws` or the snapshot path.
+    pub source: String,
+    pub account_id: Option<String>,
+    pub region: Option<String>,
+    pub captured_at: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    pub errors: Vec<SourceError>,
+    pub live: LiveInfo,
+}
+
+impl Report {
+    /// Drift means something to act on: a change, a missing or an unmanaged object.
+    pub fn has_drift(&self) -> bool {
+        self.summary.changed + self.summary.missing + self.summary.unmanaged > 0
+    }
+}
