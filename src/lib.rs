@@ -92,7 +92,7 @@ fn check(args: &CheckArgs) -> Result<i32> {
         region: Some(opened.snapshot.region.clone()),
     };
     let desired = desired::load(&desired_input(&cfg), &env)?;
-    let live_state = opened.state(&fams);
+    let live_state = opened.state(&fams, &live::Scope::from_desired(&desired));
     let mut report = diff::compare(&desired, &live_state, &fams);
     report.live = report::LiveInfo {
         source: desired::terraform::module::display_path(path),

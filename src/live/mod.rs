@@ -59,8 +59,8 @@ impl Opened {
         &self.snapshot.account_id
     }
 
-    pub fn state(&self, families: &[Family]) -> State {
-        self.snapshot.to_state(families)
+    pub fn state(&self, families: &[Family], scope: &Scope) -> State {
+        self.snapshot.to_state(families, scope)
     }
 }
 

@@ -236,7 +236,8 @@ impl Snapshot {
     }
 
     /// The canonical live state of the families asked for.
-    pub fn to_state(&self, families: &[Family]) -> State {
+    /// A family the code declares nothing of may be absent from the snapshot.
+    pub fn to_state(&self, families: &[Family], scope: &super::Scope) -> State {
         let mut state = State::default();
         for e in &self.errors {
             if e.family.is_some_and(|f| !families.contains(&f))
@@ -256,7 +257,12 @@ impl Snapshot {
             }
         }
         let missing = |state: &mut State, f: Family| {
-            if !state.failed.contains(&f) {
+            let declared = match f {
+                Family::Kms => !scope.aliases.is_empty(),
+                Family::Route53 => !scope.zones.is_empty(),
+                Family::Rds => !scope.instances.is_empty(),
+            };
+            if declared && !state.failed.contains(&f) {
                 state.errors.push(SourceError {
                     source: f.as_str().into(),
                     message: format!(

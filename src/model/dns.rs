@@ -180,7 +180,7 @@ impl Record {
                     compare_field(&mut out, "ttl", &self.ttl, &live.ttl);
                 }
                 if self.records != live.records {
-                    out.push(Change::change(
+                    out.push(Change::changed(
                         "records",
                         json!(self.records.iter().collect::<Vec<_>>()),
                         json!(live.records.iter().collect::<Vec<_>>()),
@@ -207,7 +207,7 @@ impl Record {
                     &Some(l.evaluate_target_health),
                 );
             }
-            _ => out.push(Change::change("", self.to_json(), live.to_json())),
+            _ => out.push(Change::changed("", self.to_json(), live.to_json())),
         }
         out
     }

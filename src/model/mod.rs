@@ -111,7 +111,7 @@ impl Spec {
             (Spec::Record(d), Spec::Record(l)) => d.changes(l),
             (Spec::Instance(d), Spec::Instance(l)) => d.changes(l),
             (Spec::Database(_), Spec::Database(_)) => Vec::new(),
-            (d, l) => vec![Change::change("", d.to_json(), l.to_json())],
+            (d, l) => vec![Change::changed("", d.to_json(), l.to_json())],
         }
     }
 
@@ -232,7 +232,7 @@ impl Change {
             live: None,
         }
     }
-    pub fn change(
+    pub fn changed(
         path: impl Into<String>,
         desired: serde_json::Value,
         live: serde_json::Value,
@@ -260,6 +260,6 @@ pub(crate) fn compare_field<T: PartialEq + Serialize>(
     match (desired, live) {
         (Some(_), None) => out.push(Change::remove(path, json(desired))),
         (None, Some(_)) => out.push(Change::add(path, json(live))),
-        _ => out.push(Change::change(path, json(desired), json(live))),
+        _ => out.push(Change::changed(path, json(desired), json(live))),
     }
 }

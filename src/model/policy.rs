@@ -393,7 +393,7 @@ impl Policy {
                 Some(j) => {
                     let l = live_left[j].take().unwrap_or(d);
                     if d != l {
-                        out.push(Change::change(d.label(i), d.to_json(), l.to_json()));
+                        out.push(Change::changed(d.label(i), d.to_json(), l.to_json()));
                     }
                 }
                 None => desired_left.push((i, d)),

@@ -404,8 +404,10 @@ fn equivalence_table() {
     for (name, a, b, equal) in cases {
         let pa = Policy::from_json(&a).unwrap_or_else(|e| panic!("{name}: left: {e}"));
         let pb = Policy::from_json(&b).unwrap_or_else(|e| panic!("{name}: right: {e}"));
-        // equality must be symmetric
-        if (pa == pb) != equal || (pb == pa) != equal {
+        // equality must be symmetric: compare both directions' change lists
+        let forward = pa.changes(&pb).is_empty();
+        let backward = pb.changes(&pa).is_empty();
+        if forward != equal || backward != equal {
             failures.push(format!(
                 "{name}: expected {}, changes: {:?}",
                 if equal { "equal" } else { "different" },

@@ -502,7 +502,7 @@ impl ModuleInstance {
         if !is_local_source(&source) {
             return Ok(None);
         }
-        let dir: PathBuf = self.module.dir.join(&source);
+        let dir = normalize(&self.module.dir.join(&source));
         let module = super::load_module_cached(&dir).map_err(|e| {
             err(
                 format!(
@@ -951,6 +951,23 @@ impl ModuleInstance {
         }
         Ok(v)
     }
+}
+
+/// Removes `.` and resolves `..` components lexically (module sources are relative paths).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn index(v: Value, k: Value) -> Result<Value, String> {

@@ -219,9 +219,13 @@ pub fn load(input: &Input, env: &Env, state: &mut State) -> Result<()> {
         ));
         let mut all = Vec::new();
         walk(&root_inst, &mut all)?;
+        let mut zones = route53::Zones::new();
+        for inst in &all {
+            route53::zones(inst, &mut zones, state)?;
+        }
         for inst in &all {
             kms::collect(inst, state)?;
-            route53::collect(inst, state)?;
+            route53::collect(inst, &zones, state)?;
             rds::collect(inst, state)?;
         }
     }

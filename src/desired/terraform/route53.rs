@@ -14,7 +14,7 @@ use hcl_edit::Span;
 use std::collections::BTreeMap;
 
 #[derive(Clone)]
-struct Zone {
+pub struct Zone {
     name: String,
     private: bool,
     /// A literal zone id given in code (data sources), for records that write it out.
@@ -125,9 +125,12 @@ fn record(r: &ResourceValue, zone: &Zone) -> std::result::Result<Record, String>
     })
 }
 
-pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
-    // address → zone
-    let mut zones: BTreeMap<String, Zone> = BTreeMap::new();
+/// Zones by Terraform address (`module.x.aws_route53_zone.z`), across all module instances.
+pub type Zones = BTreeMap<String, Zone>;
+
+/// First pass: the zones a module instance declares (a record may refer to a zone of another
+/// module through a variable).
+pub fn zones(inst: &ModuleInstance, zones: &mut Zones, state: &mut State) -> Result<()> {
     for (kind, rtype) in [
         ("resource", "aws_route53_zone"),
         ("data", "aws_route53_zone"),
@@ -145,6 +148,11 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// Second pass: the records of a module instance.
+pub fn collect(inst: &ModuleInstance, zones: &Zones, state: &mut State) -> Result<()> {
     for (decl, found) in instances_of(inst, "resource", "aws_route53_record")? {
         let base = format!("{}aws_route53_record.{}", inst.prefix, decl.item.name);
         let list = match found {

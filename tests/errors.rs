@@ -1,0 +1,157 @@
+//! Bad input: one clear message that says what and where, exit 1, never a panic.
+
+use crate::support::Project;
+
+fn assert_clean_error(out: &crate::support::Output) {
+    assert_eq!(
+        out.code, 1,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+    assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+}
+
+#[test]
+fn hcl_syntax_error_has_file_line_column() {
+    let p = Project::new();
+    p.config("").snapshot("").file(
+        "tf/main.tf",
+        "resource \"aws_kms_key\" \"k\" {\n  policy = \n}\n",
+    );
+    let out = p.run(&["check"]);
+    assert_clean_error(&out);
+    assert!(out.stderr.contains("tf/main.tf:2:12"), "{}", out.stderr);
+    insta::assert_snapshot!("hcl_syntax_error", out.stderr);
+}
+
+#[test]
+fn undeclared_reference_has_a_position() {
+    let p = Project::new();
+    p.config("").snapshot("").file(
+        "tf/main.tf",
+        "resource \"aws_kms_key\" \"k\" {\n  policy = var.nope\n}\nresource \"aws_kms_alias\" \"a\" {\n  name = \"alias/a\"\n  target_key_id = aws_kms_key.k.id\n}\n",
+    );
+    let out = p.run(&["check"]);
+    assert_clean_error(&out);
+    assert!(
+        out.stderr
+            .contains("tf/main.tf:2:12: reference to undeclared input variable `var.nope`"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn wrong_schema_snapshot() {
+    let p = Project::new();
+    p.config("")
+        .file("tf/main.tf", "")
+        .file("live.json", r#"{"schema": "drift.snapshot/v9"}"#);
+    let out = p.run(&["check"]);
+    assert_clean_error(&out);
+    assert!(
+        out.stderr
+            .contains("unsupported snapshot schema `drift.snapshot/v9`"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn unreadable_snapshot() {
+    let p = Project::new();
+    p.config("").file("tf/main.tf", "");
+    let out = p.run(&["check"]);
+    assert_clean_error(&out);
+    assert!(
+        out.stderr.contains("cannot read snapshot `"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn malformed_snapshot_json_has_a_position() {
+    let p = Project::new();
+    p.config("").file("tf/main.tf", "").file(
+        "live.json",
+        "{\n  \"schema\": \"drift.snapshot/v1\",\n  oops\n}\n",
+    );
+    let out = p.run(&["check"]);
+    assert_clean_error(&out);
+    assert!(out.stderr.contains("live.json:3:3"), "{}", out.stderr);
+}
+
+#[test]
+fn snapshot_with_a_wrong_field() {
+    let p = Project::new();
+    p.config("")
+        .file("tf/main.tf", "")
+        .snapshot(r#""kms": {"keyz": []}"#);
+    let out = p.run(&["check"]);
+    assert_clean_error(&out);
+    assert!(
+        out.stderr.contains("unknown field `keyz`"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn missing_config() {
+    let p = Project::new();
+    let out = p.run(&["check"]);
+    assert_clean_error(&out);
+    insta::assert_snapshot!("missing_config", out.stderr);
+}
+
+#[test]
+fn config_with_a_wrong_key() {
+    let p = Project::new();
+    p.file(
+        "drift.toml",
+        "live = \"x\"\n[terraform]\nrootz = [\"tf\"]\n",
+    );
+    let out = p.run(&["check"]);
+    assert_clean_error(&out);
+    assert!(out.stderr.contains("drift.toml:3:1"), "{}", out.stderr);
+    assert!(out.stderr.contains("rootz"), "{}", out.stderr);
+}
+
+#[test]
+fn manifest_with_a_wrong_field() {
+    let p = Project::new();
+    p.config("[manifest]\npath = \"services.yaml\"\n")
+        .snapshot("")
+        .file("tf/main.tf", "")
+        .file(
+            "services.yaml",
+            "rds_instance: db\nservices:\n  - name: a-service\n    datbase: x\n",
+        );
+    let out = p.run(&["check"]);
+    assert_clean_error(&out);
+    assert!(out.stderr.contains("services.yaml:4:5"), "{}", out.stderr);
+    insta::assert_snapshot!("manifest_wrong_field", out.stderr);
+}
+
+#[test]
+fn unknown_family_in_only() {
+    let p = Project::new();
+    p.config("").snapshot("").file("tf/main.tf", "");
+    let out = p.run(&["check", "--only", "s3"]);
+    assert_clean_error(&out);
+    assert!(out.stderr.contains("unknown family `s3`"), "{}", out.stderr);
+}
+
+#[test]
+fn reference_cycle_is_an_error() {
+    let p = Project::new();
+    p.config("").snapshot("").file(
+        "tf/main.tf",
+        "locals {\n  a = local.b\n  b = local.a\n}\nresource \"aws_route53_zone\" \"z\" {\n  name = local.a\n}\n",
+    );
+    let out = p.run(&["check"]);
+    assert_clean_error(&out);
+    assert!(out.stderr.contains("reference cycle"), "{}", out.stderr);
+}

@@ -1,0 +1,107 @@
+//! The bundled seed estate: exactly the three findings of the incidents, nothing else.
+
+use crate::support::{repo, run_in};
+
+#[test]
+fn example_human_report() {
+    let out = run_in(&repo(), &["check", "--color", "never"]);
+    assert_eq!(out.code, 2, "stderr: {}", out.stderr);
+    assert!(!out.stdout.contains('\x1b'), "no ANSI when colors are off");
+    insta::assert_snapshot!("example_human", out.stdout);
+}
+
+#[test]
+fn example_human_report_forced_color() {
+    let out = run_in(&repo(), &["check", "--color", "always"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stdout.contains("\x1b[31m"), "colored output");
+    insta::assert_snapshot!("example_human_color", out.stdout);
+}
+
+#[test]
+fn example_auto_color_is_off_when_not_a_terminal() {
+    let out = run_in(&repo(), &["check"]);
+    assert!(!out.stdout.contains('\x1b'));
+}
+
+#[test]
+fn example_json_has_exactly_the_three_incidents() {
+    let out = run_in(&repo(), &["check", "--format", "json"]);
+    assert_eq!(out.code, 2, "stderr: {}", out.stderr);
+    let j = out.json();
+    assert_eq!(j["schema"], "drift.report/v1");
+    let mut got: Vec<(String, String, String)> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["status"].as_str().unwrap().to_string(),
+                f["kind"].as_str().unwrap().to_string(),
+                f["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "changed".into(),
+                "kms_key_policy".into(),
+                "alias/wealist-prod-files".into()
+            ),
+            (
+                "missing".into(),
+                "postgres_database".into(),
+                "wealist-prod/ops_db".into()
+            ),
+            (
+                "unmanaged".into(),
+                "route53_record".into(),
+                "cdn.wealist.co.kr/A".into()
+            ),
+        ]
+    );
+    let kms = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "kms_key_policy")
+        .unwrap();
+    assert_eq!(
+        kms["changes"][0]["path"],
+        "Statement[AllowCloudFrontDecrypt]"
+    );
+    assert_eq!(kms["changes"][0]["op"], "add");
+    assert_eq!(j["summary"]["not_checked"], 0);
+    assert_eq!(j["errors"].as_array().unwrap().len(), 0);
+    insta::assert_snapshot!("example_json", out.stdout);
+}
+
+#[test]
+fn example_markdown_report() {
+    let out = run_in(&repo(), &["check", "--format", "markdown"]);
+    assert_eq!(out.code, 2);
+    insta::assert_snapshot!("example_markdown", out.stdout);
+}
+
+#[test]
+fn example_only_kms() {
+    let out = run_in(&repo(), &["check", "--format", "json", "--only", "kms"]);
+    assert_eq!(out.code, 2);
+    let j = out.json();
+    let f = j["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["kind"], "kms_key_policy");
+}
+
+#[test]
+fn example_only_rds() {
+    let out = run_in(&repo(), &["check", "--format", "json", "--only", "rds"]);
+    let j = out.json();
+    let f = j["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["id"], "wealist-prod/ops_db");
+    assert_eq!(f[0]["remediation"], "CREATE DATABASE \"ops_db\";");
+}

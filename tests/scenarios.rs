@@ -1,0 +1,400 @@
+//! Small estates, one per resource family and status, each run through the real binary.
+
+use crate::support::Project;
+
+const KMS_KEY_SNAPSHOT: &str = r#""kms": {"keys": [{"key_id": "k-1", "arn": "arn:aws:kms:eu-west-1:111122223333:key/k-1",
+  "key_state": "Enabled", "aliases": ["alias/app", "alias/aws/ignored"],
+  "policy": {"Version": "2012-10-17", "Id": "key-default-1", "Statement": [
+    {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"},
+    {"Sid": "Use", "Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::111122223333:role/app"]},
+     "Action": ["kms:Decrypt", "kms:Encrypt"], "Resource": "*",
+     "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}}]}}]}"#;
+
+/// A key policy written with jsonencode, in a different but equivalent form: in sync.
+#[test]
+fn kms_jsonencode_policy_in_sync() {
+    let p = Project::new();
+    p.config("").snapshot(KMS_KEY_SNAPSHOT).file(
+        "tf/main.tf",
+        r#"
+data "aws_caller_identity" "me" {}
+locals {
+  root = "${data.aws_caller_identity.me.account_id}"
+}
+resource "aws_kms_key" "app" {
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "Use"
+        Effect    = "allow"
+        Principal = { AWS = "arn:aws:iam::${local.root}:role/app" }
+        Action    = ["KMS:Encrypt", "kms:Decrypt", "kms:Decrypt"]
+        Resource  = ["*"]
+        Condition = { Bool = { "kms:grantisforawsresource" = true } }
+      },
+      {
+        Sid       = "Root"
+        Effect    = "Allow"
+        Principal = { AWS = local.root }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+    ]
+  })
+}
+resource "aws_kms_alias" "app" {
+  name          = "alias/app"
+  target_key_id = aws_kms_key.app.key_id
+}
+"#,
+    );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let j = out.json();
+    assert_eq!(j["summary"]["in_sync"], 1);
+    assert_eq!(j["findings"].as_array().unwrap().len(), 0);
+    let human = p.run(&["check", "--color", "never"]);
+    insta::assert_snapshot!("kms_in_sync_human", human.stdout);
+}
+
+/// A policy document data source with a changed action: `changed`, matched by Sid.
+#[test]
+fn kms_policy_document_changed() {
+    let p = Project::new();
+    p.config("").snapshot(KMS_KEY_SNAPSHOT).file(
+        "tf/main.tf",
+        r#"
+data "aws_iam_policy_document" "key" {
+  statement {
+    sid       = "Root"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["111122223333"]
+    }
+  }
+  dynamic "statement" {
+    for_each = toset(["app"])
+    content {
+      sid       = "Use"
+      actions   = ["kms:Decrypt"]
+      resources = ["*"]
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:aws:iam::111122223333:role/${statement.value}"]
+      }
+      condition {
+        test     = "Bool"
+        variable = "kms:GrantIsForAWSResource"
+        values   = ["true"]
+      }
+    }
+  }
+}
+resource "aws_kms_key" "app" {}
+resource "aws_kms_key_policy" "app" {
+  key_id = aws_kms_key.app.id
+  policy = data.aws_iam_policy_document.key.json
+}
+resource "aws_kms_alias" "app" {
+  name          = "alias/app"
+  target_key_id = aws_kms_key.app.arn
+}
+"#,
+    );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let j = out.json();
+    let f = &j["findings"][0];
+    assert_eq!(f["status"], "changed");
+    assert_eq!(f["address"], "aws_kms_key.app");
+    assert_eq!(f["changes"].as_array().unwrap().len(), 1);
+    assert_eq!(f["changes"][0]["path"], "Statement[Use]");
+    assert_eq!(f["changes"][0]["op"], "change");
+    let human = p.run(&["check", "--color", "never"]);
+    insta::assert_snapshot!("kms_changed_human", human.stdout);
+}
+
+/// A key without a policy in code has AWS's default policy.
+#[test]
+fn kms_default_policy_when_code_has_none() {
+    let p = Project::new();
+    p.config("")
+        .snapshot(
+            r#""kms": {"keys": [{"key_id": "k-2", "arn": "arn:aws:kms:eu-west-1:111122223333:key/k-2",
+          "key_state": "Enabled", "aliases": ["alias/plain"],
+          "policy": {"Version": "2012-10-17", "Id": "key-default-1", "Statement": [{"Sid": "Enable IAM User Permissions",
+          "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}]}},
+          {"key_id": "k-3", "arn": "x", "key_state": "PendingDeletion", "aliases": ["alias/gone"], "policy": {}}]}"#,
+        )
+        .file(
+            "tf/main.tf",
+            r#"
+resource "aws_kms_key" "plain" {}
+resource "aws_kms_alias" "plain" {
+  name          = "alias/plain"
+  target_key_id = aws_kms_key.plain.key_id
+}
+resource "aws_kms_key" "gone" {}
+resource "aws_kms_alias" "gone" {
+  name          = "alias/gone"
+  target_key_id = aws_kms_key.gone.key_id
+}
+"#,
+        );
+    let out = p.run(&["check", "--format", "json"]);
+    let j = out.json();
+    assert_eq!(j["summary"]["in_sync"], 1, "{}", out.stdout);
+    // A key pending deletion counts as missing.
+    assert_eq!(j["findings"][0]["status"], "missing");
+    assert_eq!(j["findings"][0]["id"], "alias/gone");
+    assert_eq!(out.code, 2);
+}
+
+const ZONE: &str = r#""route53": {"zones": [{"id": "/hostedzone/ZABC", "name": "example.com.", "private_zone": false, "records": [
+  {"Name": "example.com.", "Type": "NS", "TTL": 172800, "ResourceRecords": [{"Value": "ns-1.awsdns-01.org."}]},
+  {"Name": "example.com.", "Type": "SOA", "TTL": 900, "ResourceRecords": [{"Value": "ns-1.awsdns-01.org. hostmaster. 1 7200 900 1209600 86400"}]},
+  {"Name": "www.example.com.", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "192.0.2.2"}, {"Value": "192.0.2.1"}]},
+  {"Name": "\\052.example.com.", "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": "\"hello world\""}]},
+  {"Name": "old.example.com.", "Type": "CNAME", "TTL": 300, "ResourceRecords": [{"Value": "www.example.com"}]}
+]}]}"#;
+
+/// Records: a changed TTL, a missing record, an unmanaged one; `*` vs `\052`, TXT quotes and
+/// apex NS/SOA make no noise. Uses count, for_each and a local child module.
+#[test]
+fn route53_changed_missing_unmanaged() {
+    let p = Project::new();
+    p.config("")
+        .snapshot(ZONE)
+        .file(
+            "tf/main.tf",
+            r#"
+variable "ips" {
+  default = ["192.0.2.1", "192.0.2.2"]
+}
+resource "aws_route53_zone" "z" {
+  name = "Example.COM."
+}
+resource "aws_route53_record" "www" {
+  count   = 1
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "www"
+  type    = "A"
+  ttl     = 300
+  records = var.ips
+}
+module "txt" {
+  source  = "./modules/txt"
+  zone_id = aws_route53_zone.z.zone_id
+}
+"#,
+        )
+        .file(
+            "tf/modules/txt/main.tf",
+            r#"
+variable "zone_id" {}
+resource "aws_route53_record" "txt" {
+  for_each = { star = "*", api = "api" }
+  zone_id  = var.zone_id
+  name     = each.value
+  type     = "TXT"
+  ttl      = 300
+  records  = [each.key == "star" ? "hello world" : "api"]
+}
+"#,
+        );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let j = out.json();
+    let got: Vec<String> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["status"].as_str().unwrap(),
+                f["id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            "missing api.example.com/TXT",
+            "unmanaged old.example.com/CNAME",
+            "changed www.example.com/A",
+        ]
+    );
+    assert_eq!(j["summary"]["in_sync"], 1);
+    let www = &j["findings"][2];
+    assert_eq!(www["address"], "aws_route53_record.www[0]");
+    assert_eq!(www["changes"][0]["path"], "ttl");
+    let missing = &j["findings"][0];
+    assert_eq!(
+        missing["address"],
+        "module.txt.aws_route53_record.txt[\"api\"]"
+    );
+    let human = p.run(&["check", "--color", "never"]);
+    insta::assert_snapshot!("route53_human", human.stdout);
+}
+
+/// RDS: a missing instance, a changed engine, and a database missing on a live instance.
+#[test]
+fn rds_instances_and_databases() {
+    let p = Project::new();
+    p.config("[manifest]\npath = \"services.yaml\"\n")
+        .snapshot(
+            r#""rds": {"instances": [{"identifier": "main", "engine": "mysql", "status": "available",
+              "databases": [{"datname": "app", "datistemplate": false}, {"datname": "postgres", "datistemplate": false},
+                            {"datname": "template0", "datistemplate": true}, {"datname": "legacy_db", "datistemplate": false}]}]}"#,
+        )
+        .file(
+            "tf/main.tf",
+            r#"
+resource "aws_db_instance" "main" {
+  identifier = "main"
+  engine     = "postgres"
+  db_name    = "app"
+}
+resource "aws_db_instance" "replica" {
+  identifier = "replica"
+  engine     = "postgres"
+}
+"#,
+        )
+        .file("services.yaml", "rds_instance: main\nservices:\n  - name: billing-service\n  - name: app\n    database: app\n");
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 2);
+    let j = out.json();
+    let got: Vec<String> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["status"].as_str().unwrap(),
+                f["kind"].as_str().unwrap(),
+                f["id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            "changed rds_instance main",
+            "missing rds_instance replica",
+            "missing postgres_database main/billing_db",
+            "unmanaged postgres_database main/legacy_db",
+        ]
+    );
+    let md = p.run(&["check", "--format", "markdown"]);
+    insta::assert_snapshot!("rds_markdown", md.stdout);
+}
+
+/// A value that cannot be known from code is "not checked" with the reason, never drift.
+#[test]
+fn unknown_values_are_not_checked() {
+    let p = Project::new();
+    p.config("").snapshot(ZONE).file(
+        "tf/main.tf",
+        r#"
+variable "target" {}
+resource "aws_route53_zone" "z" {
+  name = "example.com"
+}
+resource "aws_cloudfront_distribution" "cdn" {}
+resource "aws_route53_record" "www" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "www"
+  type    = "A"
+  ttl     = 60
+  records = [var.target]
+}
+resource "aws_route53_record" "cdn" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "cdn"
+  type    = "A"
+  alias {
+    name                   = aws_cloudfront_distribution.cdn.domain_name
+    zone_id                = aws_cloudfront_distribution.cdn.hosted_zone_id
+    evaluate_target_health = false
+  }
+}
+"#,
+    );
+    let out = p.run(&["check", "--format", "json", "--only", "route53"]);
+    let j = out.json();
+    let nc: Vec<&serde_json::Value> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "not_checked")
+        .collect();
+    assert_eq!(nc.len(), 2, "{}", out.stdout);
+    assert!(nc.iter().any(|f| {
+        f["reason"]
+            .as_str()
+            .unwrap()
+            .contains("variable `target` has no value")
+    }));
+    assert!(nc.iter().any(|f| {
+        f["reason"]
+            .as_str()
+            .unwrap()
+            .contains("aws_cloudfront_distribution.cdn.domain_name")
+    }));
+    // The not-checked www record is not reported missing or changed, nor its live twin unmanaged.
+    assert!(
+        !j["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == "www.example.com/A" && f["status"] != "not_checked")
+    );
+
+    // Giving the variable a value through TF_VAR_ makes the record checkable.
+    let mut cmd = crate::support::drift_command(p.path());
+    let o = cmd
+        .args(["check", "--format", "json", "--only", "route53"])
+        .env("TF_VAR_target", "192.0.2.9")
+        .output()
+        .unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let www = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "www.example.com/A")
+        .unwrap();
+    assert_eq!(www["status"], "changed");
+}
+
+/// A snapshot captured without a family is an error for that family, never "missing".
+#[test]
+fn absent_family_is_an_error_not_missing() {
+    let p = Project::new();
+    p.config("").snapshot(KMS_KEY_SNAPSHOT).file(
+        "tf/main.tf",
+        r#"
+resource "aws_route53_zone" "z" {
+  name = "example.com"
+}
+resource "aws_route53_record" "a" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "a"
+  type    = "A"
+  ttl     = 60
+  records = ["192.0.2.1"]
+}
+"#,
+    );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1);
+    let j = out.json();
+    assert_eq!(j["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(j["errors"][0]["source"], "route53");
+}

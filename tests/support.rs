@@ -1,0 +1,98 @@
+//! Test harness: a throwaway project folder and a way to run the real binary in it with a
+//! clean environment (no AWS_*, TF_VAR_*, NO_COLOR from the developer's shell).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+/// The repository root (where the bundled example lives).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn drift_command(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_drift"));
+    cmd.current_dir(dir);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AWS_") || k.starts_with("TF_VAR_") || k == "NO_COLOR" || k == "PGPASSWORD"
+        {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("NO_PROXY", "127.0.0.1,localhost");
+    cmd
+}
+
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    let out = drift_command(dir).args(args).output().expect("run drift");
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+impl Project {
+    pub fn new() -> Project {
+        Project {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn file(&self, rel: &str, text: &str) -> &Project {
+        let p = self.dir.path().join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(p, text).expect("write");
+        self
+    }
+
+    /// A drift.toml for one root `tf/` and a snapshot `live.json`.
+    pub fn config(&self, extra: &str) -> &Project {
+        self.file(
+            "drift.toml",
+            &format!("live = \"live.json\"\n[terraform]\nroots = [\"tf\"]\n{extra}"),
+        )
+    }
+
+    /// A snapshot with the given sections (JSON object members, without braces).
+    pub fn snapshot(&self, sections: &str) -> &Project {
+        let sep = if sections.trim().is_empty() { "" } else { "," };
+        self.file(
+            "live.json",
+            &format!(
+                r#"{{"schema": "drift.snapshot/v1", "account_id": "111122223333", "region": "eu-west-1",
+                   "captured_at": "2026-01-01T00:00:00Z"{sep} {sections}}}"#
+            ),
+        )
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        run_in(self.path(), args)
+    }
+}
