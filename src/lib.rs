@@ -79,26 +79,114 @@ fn live_source(cfg: &Config, flag: Option<&str>) -> Result<live::Source> {
     }
 }
 
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))
+}
+
+/// A spinner on stderr while live reads run, only when stderr is a terminal.
+fn progress(message: &str) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    bar.set_message(message.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+    Some(bar)
+}
+
+/// Reads the desired state, then the live state it scopes: from AWS (the account id first,
+/// since the code may depend on it) or from a snapshot.
+fn read_both(
+    cfg: &Config,
+    source: &live::Source,
+    fams: &[Family],
+) -> Result<(model::State, live::snapshot::Snapshot, live::Scope)> {
+    match source {
+        live::Source::Snapshot(path) => {
+            let opened = live::open_snapshot(path)?;
+            let env = desired::Env {
+                account_id: Some(opened.account_id().to_string()),
+                region: Some(opened.snapshot.region.clone()),
+            };
+            let desired = desired::load(&desired_input(cfg), &env)?;
+            let scope = live::Scope::from_desired(&desired);
+            Ok((desired, opened.snapshot, scope))
+        }
+        live::Source::Aws => {
+            let rt = runtime()?;
+            let bar = progress("reading live state from AWS");
+            let session = rt.block_on(live::aws::Session::load(&cfg.aws));
+            let account = rt.block_on(session.account_id());
+            let env = desired::Env {
+                account_id: account.as_ref().ok().cloned(),
+                region: session.region(),
+            };
+            let desired = desired::load(&desired_input(cfg), &env)?;
+            let scope = live::Scope::from_desired(&desired);
+            let snap = rt.block_on(live::capture(
+                &session,
+                account,
+                &scope,
+                fams,
+                &cfg.postgres,
+            ));
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            if std::env::var_os("DRIFT_REPORT_REQUESTS").is_some() {
+                eprintln!(
+                    "drift: {} AWS requests",
+                    session.requests.load(std::sync::atomic::Ordering::Relaxed)
+                );
+            }
+            Ok((desired, snap, scope))
+        }
+    }
+}
+
+fn snapshot_cmd(args: &cli::SnapshotArgs) -> Result<i32> {
+    let cfg = Config::load(&args.config)?;
+    let fams = families(&args.only)?;
+    let (_, snap, _) = read_both(&cfg, &live::Source::Aws, &fams)?;
+    match &args.output {
+        Some(path) => snap.write(path)?,
+        None => {
+            let text = serde_json::to_string_pretty(&snap).unwrap_or_default();
+            println!("{text}");
+        }
+    }
+    for e in &snap.errors {
+        eprintln!("error: {}: {}", e.source, e.message);
+    }
+    Ok(if snap.errors.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    })
+}
+
 fn check(args: &CheckArgs) -> Result<i32> {
     let cfg = Config::load(&args.config)?;
     let fams = families(&args.only)?;
     let source = live_source(&cfg, args.live.as_deref())?;
-    let live::Source::Snapshot(path) = &source else {
-        return Err(Error::Usage("`--live aws` needs the AWS reader".into()));
-    };
-    let opened = live::open_snapshot(path)?;
-    let env = desired::Env {
-        account_id: Some(opened.account_id().to_string()),
-        region: Some(opened.snapshot.region.clone()),
-    };
-    let desired = desired::load(&desired_input(&cfg), &env)?;
-    let live_state = opened.state(&fams, &live::Scope::from_desired(&desired));
+    let (desired, snap, scope) = read_both(&cfg, &source, &fams)?;
+    let live_state = snap.to_state(&fams, &scope);
     let mut report = diff::compare(&desired, &live_state, &fams);
     report.live = report::LiveInfo {
-        source: desired::terraform::module::display_path(path),
-        account_id: Some(opened.snapshot.account_id.clone()),
-        region: Some(opened.snapshot.region.clone()),
-        captured_at: Some(opened.snapshot.captured_at.clone()),
+        source: match &source {
+            live::Source::Aws => "aws".into(),
+            live::Source::Snapshot(p) => desired::terraform::module::display_path(p),
+        },
+        account_id: Some(snap.account_id.clone()).filter(|a| !a.is_empty()),
+        region: Some(snap.region.clone()).filter(|r| !r.is_empty()),
+        captured_at: match source {
+            live::Source::Aws => None,
+            live::Source::Snapshot(_) => Some(snap.captured_at.clone()),
+        },
     };
     let text = match args.format {
         Format::Human => report::human::render(&report, use_color(args.color)),
@@ -133,7 +221,7 @@ where
     };
     let result = match &cli.command {
         Command::Check(a) => check(a),
-        Command::Snapshot(_) => Err(Error::Usage("`drift snapshot` needs the AWS reader".into())),
+        Command::Snapshot(a) => snapshot_cmd(a),
     };
     match result {
         Ok(code) => code,

@@ -3,6 +3,8 @@
 //! converted once, so `check --live aws` and `check --live FILE` of its snapshot agree by
 //! construction. Knows nothing about Terraform.
 
+pub mod aws;
+pub mod postgres;
 pub mod snapshot;
 
 use crate::error::Result;
@@ -69,4 +71,176 @@ pub fn open_snapshot(path: &std::path::Path) -> Result<Opened> {
     Ok(Opened {
         snapshot: Snapshot::read(path)?,
     })
+}
+
+/// How to reach each instance's PostgreSQL, from the config.
+pub type PostgresSettings = std::collections::BTreeMap<String, crate::config::PostgresConfig>;
+
+fn capture_error(
+    source: &str,
+    e: impl std::fmt::Display,
+    family: Option<Family>,
+) -> snapshot::CaptureError {
+    let message = e.to_string();
+    // `Error::Aws` already starts with the service name.
+    let message = message
+        .strip_prefix(&format!("{source}: "))
+        .map(str::to_string)
+        .unwrap_or(message);
+    snapshot::CaptureError {
+        source: source.into(),
+        message,
+        family,
+        kind: None,
+        scope: None,
+    }
+}
+
+fn postgres_target(
+    inst: &snapshot::DbInstance,
+    pg: Option<&crate::config::PostgresConfig>,
+) -> std::result::Result<postgres::Target, String> {
+    let Some(pg) = pg else {
+        return Err(format!(
+            "no `[postgres.{}]` section in the config: its databases cannot be listed",
+            inst.identifier
+        ));
+    };
+    let host = pg
+        .host
+        .clone()
+        .or_else(|| inst.endpoint.as_ref().map(|e| e.address.clone()))
+        .ok_or("the instance has no endpoint and the config sets no `host`")?;
+    let port = pg
+        .port
+        .or_else(|| inst.endpoint.as_ref().map(|e| e.port))
+        .unwrap_or(5432);
+    let user = pg.user.clone().ok_or("the config sets no `user`")?;
+    let password =
+        match &pg.password_env {
+            Some(var) => Some(std::env::var(var).map_err(|_| {
+                format!("the environment variable `{var}` (password_env) is not set")
+            })?),
+            None => std::env::var("PGPASSWORD").ok(),
+        };
+    let tls = match pg.sslmode.as_deref() {
+        None | Some("require") => true,
+        Some("disable") => false,
+        Some(other) => {
+            return Err(format!(
+                "sslmode `{other}` is not supported: use `require` or `disable`"
+            ));
+        }
+    };
+    Ok(postgres::Target {
+        instance: inst.identifier.clone(),
+        host,
+        port,
+        user,
+        password,
+        database: pg.database.clone().unwrap_or_else(|| "postgres".into()),
+        tls,
+        ca_file: pg.ca_file.clone(),
+        connect_timeout: std::time::Duration::from_secs(pg.connect_timeout_secs.unwrap_or(10)),
+    })
+}
+
+/// Reads everything in `scope` from AWS (families concurrently) into a snapshot.
+pub async fn capture(
+    session: &aws::Session,
+    account_id: std::result::Result<String, crate::error::Error>,
+    scope: &Scope,
+    families: &[Family],
+    pg: &PostgresSettings,
+) -> Snapshot {
+    let mut snap = Snapshot {
+        schema: snapshot::SCHEMA.into(),
+        account_id: String::new(),
+        region: session.region().unwrap_or_default(),
+        captured_at: time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        kms: None,
+        route53: None,
+        rds: None,
+        errors: Vec::new(),
+    };
+    match account_id {
+        Ok(a) => snap.account_id = a,
+        Err(e) => snap.errors.push(capture_error("sts", e, None)),
+    }
+    let kms = async {
+        if families.contains(&Family::Kms) && !scope.aliases.is_empty() {
+            Some(aws::kms::read(session, &scope.aliases).await)
+        } else {
+            None
+        }
+    };
+    let r53 = async {
+        if families.contains(&Family::Route53) && !scope.zones.is_empty() {
+            Some(aws::route53::read(session, &scope.zones).await)
+        } else {
+            None
+        }
+    };
+    let rds = async {
+        if !families.contains(&Family::Rds) || scope.instances.is_empty() {
+            return None;
+        }
+        let mut instances = match aws::rds::read(session, &scope.instances).await {
+            Ok(i) => i,
+            Err(e) => return Some(Err(e)),
+        };
+        let lists = futures::future::join_all(instances.iter().map(|inst| async move {
+            match postgres_target(inst, pg.get(&inst.identifier)) {
+                Ok(t) => postgres::list(&t).await,
+                Err(m) => Err(m),
+            }
+        }))
+        .await;
+        let mut errors = Vec::new();
+        for (inst, list) in instances.iter_mut().zip(lists) {
+            match list {
+                Ok(dbs) => inst.databases = Some(dbs),
+                Err(m) => errors.push(snapshot::CaptureError {
+                    source: format!("postgres:{}", inst.identifier),
+                    message: m,
+                    family: None,
+                    kind: Some(Kind::PostgresDatabase),
+                    scope: Some(inst.identifier.clone()),
+                }),
+            }
+        }
+        Some(Ok((instances, errors)))
+    };
+    let (kms, r53, rds) = tokio::join!(kms, r53, rds);
+    match kms {
+        Some(Ok(section)) => snap.kms = Some(section),
+        Some(Err(e)) => snap.errors.push(capture_error("kms", e, Some(Family::Kms))),
+        None => {}
+    }
+    match r53 {
+        Some(Ok((section, zone_errors))) => {
+            snap.route53 = Some(section);
+            for z in zone_errors {
+                let mut ce = capture_error("route53", z.error, None);
+                ce.kind = Some(Kind::Route53Record);
+                ce.scope = Some(z.scope);
+                snap.errors.push(ce);
+            }
+        }
+        Some(Err(e)) => snap
+            .errors
+            .push(capture_error("route53", e, Some(Family::Route53))),
+        None => {}
+    }
+    match rds {
+        Some(Ok((instances, errors))) => {
+            snap.rds = Some(snapshot::RdsSection { instances });
+            snap.errors.extend(errors);
+        }
+        Some(Err(e)) => snap.errors.push(capture_error("rds", e, Some(Family::Rds))),
+        None => {}
+    }
+    snap
 }

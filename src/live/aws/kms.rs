@@ -1,0 +1,87 @@
+//! KMS: the keys behind the declared aliases, with their state and `default` key policy.
+//! AWS-managed `alias/aws/*` are skipped.
+
+use super::{Session, aws_error};
+use crate::error::Error;
+use crate::live::snapshot::{KmsKey, KmsSection};
+use futures::StreamExt;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub async fn read(s: &Session, aliases: &BTreeSet<String>) -> Result<KmsSection, Error> {
+    let kms = aws_sdk_kms::Client::new(&s.sdk);
+    // alias → key id, for every alias (to list all aliases of a key in scope).
+    let mut by_key: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut pages = kms.list_aliases().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        s.count();
+        let page = page.map_err(|e| aws_error("kms", "ListAliases", e))?;
+        for a in page.aliases() {
+            let (Some(name), Some(key)) = (a.alias_name(), a.target_key_id()) else {
+                continue;
+            };
+            if name.starts_with("alias/aws/") {
+                continue;
+            }
+            by_key
+                .entry(key.to_string())
+                .or_default()
+                .push(name.to_string());
+        }
+    }
+    let wanted: Vec<(String, Vec<String>)> = by_key
+        .into_iter()
+        .filter(|(_, names)| names.iter().any(|n| aliases.contains(n)))
+        .collect();
+    let results: Vec<Result<KmsKey, Error>> = futures::stream::iter(wanted)
+        .map(|(key_id, names)| {
+            let kms = kms.clone();
+            async move {
+                s.count();
+                let meta = kms
+                    .describe_key()
+                    .key_id(&key_id)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("kms", "DescribeKey", e))?;
+                let meta = meta.key_metadata();
+                s.count();
+                let policy = kms
+                    .get_key_policy()
+                    .key_id(&key_id)
+                    .policy_name("default")
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("kms", "GetKeyPolicy", e))?;
+                let text = policy.policy().unwrap_or("");
+                let parsed = if text.trim().is_empty() {
+                    serde_json::json!({})
+                } else {
+                    serde_json::from_str(text).map_err(|e| Error::Aws {
+                        service: "kms",
+                        operation: "GetKeyPolicy",
+                        message: format!("the policy of {key_id} is not JSON: {e}"),
+                    })?
+                };
+                let mut names = names;
+                names.sort();
+                Ok(KmsKey {
+                    key_id: meta
+                        .map(|m| m.key_id().to_string())
+                        .unwrap_or(key_id.clone()),
+                    arn: meta.and_then(|m| m.arn()).unwrap_or_default().to_string(),
+                    key_state: meta
+                        .and_then(|m| m.key_state())
+                        .map(|k| k.as_str().to_string())
+                        .unwrap_or_default(),
+                    aliases: names,
+                    policy: parsed,
+                })
+            }
+        })
+        .buffer_unordered(s.concurrency)
+        .collect()
+        .await;
+    let mut keys = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    keys.sort_by(|a, b| a.key_id.cmp(&b.key_id));
+    Ok(KmsSection { keys })
+}

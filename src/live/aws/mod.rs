@@ -1,0 +1,103 @@
+//! Reads the live state from AWS with the official SDK: the account id (STS), KMS keys by
+//! alias, Route 53 zones by name with every record, RDS instances by identifier. Produces the
+//! snapshot sections (the APIs' own shapes); never writes anything to AWS.
+//!
+//! Endpoints come only from the SDK's own settings (`AWS_ENDPOINT_URL`,
+//! `AWS_ENDPOINT_URL_KMS`, `AWS_ENDPOINT_URL_ROUTE_53`, …). One HTTPS client (rustls + ring)
+//! is shared by every service client.
+
+pub mod kms;
+pub mod rds;
+pub mod route53;
+
+use crate::config::AwsConfig;
+use crate::error::Error;
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_types::error::display::DisplayErrorContext;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// Shared AWS configuration plus a request counter (for the note and benchmarks).
+#[derive(Clone)]
+pub struct Session {
+    pub sdk: aws_config::SdkConfig,
+    pub concurrency: usize,
+    pub requests: Arc<AtomicUsize>,
+}
+
+impl Session {
+    pub async fn load(cfg: &AwsConfig) -> Session {
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+            .build_https();
+        let attempts = cfg.max_attempts.unwrap_or(3).max(1);
+        let retry = match cfg.retry_mode.as_deref() {
+            Some("adaptive") => RetryConfig::adaptive().with_max_attempts(attempts),
+            _ => RetryConfig::standard().with_max_attempts(attempts),
+        };
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .operation_attempt_timeout(Duration::from_secs(cfg.attempt_timeout_secs.unwrap_or(10)))
+            .operation_timeout(Duration::from_secs(
+                cfg.operation_timeout_secs.unwrap_or(60),
+            ))
+            .build();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(http)
+            .retry_config(retry)
+            .timeout_config(timeouts);
+        if let Some(r) = &cfg.region {
+            loader = loader.region(aws_config::Region::new(r.clone()));
+        }
+        if let Some(p) = &cfg.profile {
+            loader = loader.profile_name(p);
+        }
+        Session {
+            sdk: loader.load().await,
+            concurrency: cfg.concurrency.unwrap_or(8).max(1),
+            requests: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// Counts one API request.
+    pub fn count(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn region(&self) -> Option<String> {
+        self.sdk.region().map(|r| r.to_string())
+    }
+
+    /// The account id, from STS `GetCallerIdentity`.
+    pub async fn account_id(&self) -> Result<String, Error> {
+        let sts = aws_sdk_sts::Client::new(&self.sdk);
+        self.count();
+        let out = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| aws_error("sts", "GetCallerIdentity", e))?;
+        out.account().map(str::to_string).ok_or_else(|| Error::Aws {
+            service: "sts",
+            operation: "GetCallerIdentity",
+            message: "the response has no account id".into(),
+        })
+    }
+}
+
+/// An SDK error with its whole context (the SDK's Display says only "service error").
+pub fn aws_error(
+    service: &'static str,
+    operation: &'static str,
+    e: impl std::error::Error,
+) -> Error {
+    Error::Aws {
+        service,
+        operation,
+        message: DisplayErrorContext(&e).to_string(),
+    }
+}

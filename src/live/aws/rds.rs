@@ -1,0 +1,59 @@
+//! RDS: `DescribeDBInstances` for each declared instance (engine, status, endpoint). An
+//! instance that does not exist is simply absent; any other failure is an error.
+
+use super::{Session, aws_error};
+use crate::error::Error;
+use crate::live::snapshot::{DbInstance, Endpoint};
+use aws_sdk_rds::error::ProvideErrorMetadata;
+use futures::StreamExt;
+use std::collections::BTreeSet;
+
+pub async fn read(s: &Session, ids: &BTreeSet<String>) -> Result<Vec<DbInstance>, Error> {
+    let rds = aws_sdk_rds::Client::new(&s.sdk);
+    let results: Vec<Result<Option<DbInstance>, Error>> =
+        futures::stream::iter(ids.iter().cloned())
+            .map(|id| {
+                let rds = rds.clone();
+                async move {
+                    s.count();
+                    let out = match rds
+                        .describe_db_instances()
+                        .db_instance_identifier(&id)
+                        .send()
+                        .await
+                    {
+                        Ok(o) => o,
+                        Err(e)
+                            if e.as_service_error().and_then(|se| se.code())
+                                == Some("DBInstanceNotFound") =>
+                        {
+                            return Ok(None);
+                        }
+                        Err(e) => return Err(aws_error("rds", "DescribeDBInstances", e)),
+                    };
+                    Ok(out.db_instances().first().map(|i| DbInstance {
+                        identifier: i.db_instance_identifier().unwrap_or(&id).to_string(),
+                        engine: i.engine().unwrap_or_default().to_string(),
+                        status: i.db_instance_status().unwrap_or_default().to_string(),
+                        endpoint: i.endpoint().and_then(|e| {
+                            Some(Endpoint {
+                                address: e.address()?.to_string(),
+                                port: e.port().unwrap_or(5432) as u16,
+                            })
+                        }),
+                        databases: None,
+                    }))
+                }
+            })
+            .buffer_unordered(s.concurrency)
+            .collect()
+            .await;
+    let mut out: Vec<DbInstance> = results
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    out.sort_by(|a, b| a.identifier.cmp(&b.identifier));
+    Ok(out)
+}

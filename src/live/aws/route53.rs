@@ -1,0 +1,134 @@
+//! Route 53: the declared zones, found by name (public vs private respected), and every record
+//! of each, following `NextRecordName`/`NextRecordType`/`NextRecordIdentifier` (the SDK has no
+//! paginator for `ListResourceRecordSets`).
+
+use super::{Session, aws_error};
+use crate::error::Error;
+use crate::live::snapshot::{
+    AliasTargetJson, HostedZone, RecordSet, ResourceRecord, Route53Section,
+};
+use crate::model::dns::{canonical_name, zone_scope};
+use futures::StreamExt;
+use std::collections::BTreeSet;
+
+/// A zone that could not be read, with its scope.
+pub struct ZoneError {
+    pub scope: String,
+    pub error: Error,
+}
+
+async fn records(
+    s: &Session,
+    r53: &aws_sdk_route53::Client,
+    zone_id: &str,
+) -> Result<Vec<RecordSet>, Error> {
+    let mut out = Vec::new();
+    let mut next: Option<(String, aws_sdk_route53::types::RrType, Option<String>)> = None;
+    loop {
+        let mut req = r53.list_resource_record_sets().hosted_zone_id(zone_id);
+        if let Some((name, ty, id)) = next.take() {
+            req = req.start_record_name(name).start_record_type(ty);
+            if let Some(id) = id {
+                req = req.start_record_identifier(id);
+            }
+        }
+        s.count();
+        let page = req
+            .send()
+            .await
+            .map_err(|e| aws_error("route53", "ListResourceRecordSets", e))?;
+        for r in page.resource_record_sets() {
+            out.push(RecordSet {
+                name: r.name().to_string(),
+                rtype: r.r#type().as_str().to_string(),
+                set_identifier: r.set_identifier().map(str::to_string),
+                ttl: r.ttl(),
+                resource_records: r
+                    .resource_records()
+                    .iter()
+                    .map(|v| ResourceRecord {
+                        value: v.value().to_string(),
+                    })
+                    .collect(),
+                alias_target: r.alias_target().map(|a| AliasTargetJson {
+                    hosted_zone_id: a.hosted_zone_id().to_string(),
+                    dns_name: a.dns_name().to_string(),
+                    evaluate_target_health: a.evaluate_target_health(),
+                }),
+            });
+        }
+        if !page.is_truncated() {
+            break;
+        }
+        match (page.next_record_name(), page.next_record_type()) {
+            (Some(n), Some(t)) => {
+                let id = page.next_record_identifier().map(str::to_string);
+                // Guard against a server that repeats the same page forever.
+                if out.len() > 1_000_000 {
+                    return Err(Error::Aws {
+                        service: "route53",
+                        operation: "ListResourceRecordSets",
+                        message: format!("zone {zone_id} did not stop paginating"),
+                    });
+                }
+                next = Some((n.to_string(), t.clone(), id));
+            }
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+/// Reads the zones in scope. A failure to list zones fails the family; a failure to read one
+/// zone fails that zone only.
+pub async fn read(
+    s: &Session,
+    zones: &BTreeSet<(String, bool)>,
+) -> Result<(Route53Section, Vec<ZoneError>), Error> {
+    let r53 = aws_sdk_route53::Client::new(&s.sdk);
+    let mut found = Vec::new();
+    let mut pages = r53.list_hosted_zones().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        s.count();
+        let page = page.map_err(|e| aws_error("route53", "ListHostedZones", e))?;
+        for z in page.hosted_zones() {
+            let private = z.config().is_some_and(|c| c.private_zone());
+            let name = canonical_name(z.name());
+            if zones.contains(&(name, private)) {
+                found.push((z.id().to_string(), z.name().to_string(), private));
+            }
+        }
+    }
+    let results: Vec<(String, String, bool, Result<Vec<RecordSet>, Error>)> =
+        futures::stream::iter(found)
+            .map(|(id, name, private)| {
+                let r53 = r53.clone();
+                async move {
+                    let recs = records(s, &r53, &id).await;
+                    (id, name, private, recs)
+                }
+            })
+            .buffer_unordered(s.concurrency)
+            .collect()
+            .await;
+    let mut section = Route53Section { zones: Vec::new() };
+    let mut errors = Vec::new();
+    for (id, name, private, recs) in results {
+        match recs {
+            Ok(records) => section.zones.push(HostedZone {
+                id,
+                name,
+                private_zone: private,
+                records,
+            }),
+            Err(error) => errors.push(ZoneError {
+                scope: zone_scope(&canonical_name(&name), private),
+                error,
+            }),
+        }
+    }
+    section
+        .zones
+        .sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    Ok((section, errors))
+}
