@@ -11,6 +11,9 @@ use crate::model::dns::{canonical_name, zone_scope};
 use futures::StreamExt;
 use std::collections::BTreeSet;
 
+/// One zone's id, name, privacy and records (or why they could not be read).
+type ZoneRead = (String, String, bool, Result<Vec<RecordSet>, Error>);
+
 /// A zone that could not be read, with its scope.
 pub struct ZoneError {
     pub scope: String,
@@ -99,7 +102,7 @@ pub async fn read(
             }
         }
     }
-    let results: Vec<(String, String, bool, Result<Vec<RecordSet>, Error>)> =
+    let results: Vec<ZoneRead> =
         futures::stream::iter(found)
             .map(|(id, name, private)| {
                 let r53 = r53.clone();
