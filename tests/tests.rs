@@ -1,7 +1,9 @@
 //! Integration tests: the real `drift` binary run in a temp dir, outputs pinned with insta.
 
+mod harness;
 mod support;
 
 mod errors;
 mod example;
+mod live;
 mod scenarios;

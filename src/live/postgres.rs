@@ -36,6 +36,21 @@ impl std::fmt::Debug for Target {
     }
 }
 
+/// The error with what the server said or the chain of causes (tokio-postgres's Display says
+/// only "db error").
+fn describe(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!("{} ({}): {}", db.severity(), db.code().code(), db.message());
+    }
+    let mut out = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        out.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    out
+}
+
 fn scrub(message: String, password: &Option<String>) -> String {
     match password {
         Some(p) if !p.is_empty() => message.replace(p.as_str(), "[hidden]"),
@@ -94,20 +109,18 @@ pub async fn list(t: &Target) -> Result<Vec<PgDatabase>, String> {
         if t.tls {
             cfg.ssl_mode(tokio_postgres::config::SslMode::Require);
             let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(&t.ca_file)?);
-            let (client, conn) = cfg
-                .connect(tls)
-                .await
-                .map_err(|e| format!("cannot connect to {}:{}: {e}", t.host, t.port))?;
+            let (client, conn) = cfg.connect(tls).await.map_err(|e| {
+                format!("cannot connect to {}:{}: {}", t.host, t.port, describe(&e))
+            })?;
             tokio::spawn(async move {
                 let _ = conn.await;
             });
             Ok::<_, String>(client)
         } else {
             cfg.ssl_mode(tokio_postgres::config::SslMode::Disable);
-            let (client, conn) = cfg
-                .connect(tokio_postgres::NoTls)
-                .await
-                .map_err(|e| format!("cannot connect to {}:{}: {e}", t.host, t.port))?;
+            let (client, conn) = cfg.connect(tokio_postgres::NoTls).await.map_err(|e| {
+                format!("cannot connect to {}:{}: {}", t.host, t.port, describe(&e))
+            })?;
             tokio::spawn(async move {
                 let _ = conn.await;
             });
@@ -131,7 +144,12 @@ pub async fn list(t: &Target) -> Result<Vec<PgDatabase>, String> {
             &[],
         )
         .await
-        .map_err(|e| scrub(format!("listing databases failed: {e}"), &t.password))?;
+        .map_err(|e| {
+            scrub(
+                format!("listing databases failed: {}", describe(&e)),
+                &t.password,
+            )
+        })?;
     Ok(rows
         .iter()
         .map(|r| PgDatabase {

@@ -102,18 +102,17 @@ pub async fn read(
             }
         }
     }
-    let results: Vec<ZoneRead> =
-        futures::stream::iter(found)
-            .map(|(id, name, private)| {
-                let r53 = r53.clone();
-                async move {
-                    let recs = records(s, &r53, &id).await;
-                    (id, name, private, recs)
-                }
-            })
-            .buffer_unordered(s.concurrency)
-            .collect()
-            .await;
+    let results: Vec<ZoneRead> = futures::stream::iter(found)
+        .map(|(id, name, private)| {
+            let r53 = r53.clone();
+            async move {
+                let recs = records(s, &r53, &id).await;
+                (id, name, private, recs)
+            }
+        })
+        .buffer_unordered(s.concurrency)
+        .collect()
+        .await;
     let mut section = Route53Section { zones: Vec::new() };
     let mut errors = Vec::new();
     for (id, name, private, recs) in results {

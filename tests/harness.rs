@@ -1,0 +1,259 @@
+//! Real servers for the live tests, started on free loopback ports and stopped on drop:
+//! `moto_server` for AWS, and a PostgreSQL server (as the `postgres` user when run as root)
+//! with TLS from a CA this harness makes.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn wait_for_port(port: u16, what: &str) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{what} did not start on port {port}");
+}
+
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let port = free_port();
+        let child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect(
+                "moto_server is not installed: run scripts/test, or pip install 'moto[server]'",
+            );
+        wait_for_port(port, "moto_server");
+        Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// The environment that points the SDK (and drift) at this server.
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL".into(), self.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
+            ("AWS_REGION".into(), "ap-northeast-2".into()),
+            ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+        ]
+    }
+
+    pub async fn sdk(&self) -> aws_config::SdkConfig {
+        let creds = aws_sdk_sts::config::Credentials::new("testing", "testing", None, None, "test");
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(&self.endpoint)
+            .region(aws_config::Region::new("ap-northeast-2"))
+            .credentials_provider(creds)
+            .http_client(
+                aws_smithy_http_client::Builder::new()
+                    .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                        aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+                    ))
+                    .build_https(),
+            )
+            .load()
+            .await
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Postgres {
+    child: Child,
+    data: PathBuf,
+    _dir: tempfile::TempDir,
+    pub port: u16,
+    pub password: String,
+    pub ca_file: PathBuf,
+}
+
+fn pg_bin() -> PathBuf {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .expect("PostgreSQL is not installed: run scripts/test, or apt-get install postgresql")
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|p| p.join("initdb").exists())
+        .collect();
+    dirs.sort();
+    dirs.pop()
+        .expect("no initdb under /usr/lib/postgresql/*/bin")
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0"))
+        .unwrap_or(false)
+}
+
+/// Runs a PostgreSQL program, as `postgres` when we are root (it refuses root).
+fn pg_command(program: &Path) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+impl Postgres {
+    /// A server whose TLS certificate is for `cert_host`, signed by a fresh CA.
+    pub fn start(cert_host: &str) -> Postgres {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        let data = root.join("data");
+        // The postgres user must be able to enter the temp dir.
+        let _ = Command::new("chmod").arg("755").arg(root).status();
+
+        let ca_key = rcgen::KeyPair::generate().expect("key");
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "drift test CA");
+        let ca = ca_params.self_signed(&ca_key).expect("ca");
+        let key = rcgen::KeyPair::generate().expect("key");
+        let params = rcgen::CertificateParams::new(vec![cert_host.to_string()]).expect("params");
+        let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
+        let cert = params.signed_by(&key, &issuer).expect("cert");
+        let ca_file = root.join("ca.pem");
+        std::fs::write(&ca_file, ca.pem()).expect("write");
+        std::fs::write(root.join("server.crt"), cert.pem()).expect("write");
+        std::fs::write(root.join("server.key"), key.serialize_pem()).expect("write");
+        let password = "s3cret-Pw-for-tests".to_string();
+        std::fs::write(root.join("pw"), &password).expect("write");
+        let _ = Command::new("chmod")
+            .arg("600")
+            .arg(root.join("server.key"))
+            .status();
+        if is_root() {
+            let _ = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(root)
+                .status();
+        }
+        let bin = pg_bin();
+        let ok = pg_command(&bin.join("initdb"))
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", "drift", "-A", "scram-sha-256", "--no-sync"])
+            .arg(format!("--pwfile={}", root.join("pw").display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("initdb");
+        assert!(ok.success(), "initdb failed");
+        let port = free_port();
+        let child = pg_command(&bin.join("postgres"))
+            .arg("-D")
+            .arg(&data)
+            .args([
+                "-p",
+                &port.to_string(),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "ssl=on",
+                "-c",
+                "fsync=off",
+            ])
+            .arg("-c")
+            .arg(format!("unix_socket_directories={}", root.display()))
+            .arg("-c")
+            .arg(format!(
+                "ssl_cert_file={}",
+                root.join("server.crt").display()
+            ))
+            .arg("-c")
+            .arg(format!(
+                "ssl_key_file={}",
+                root.join("server.key").display()
+            ))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("postgres");
+        wait_for_port(port, "postgres");
+        std::thread::sleep(Duration::from_millis(300));
+        Postgres {
+            child,
+            data,
+            _dir: dir,
+            port,
+            password,
+            ca_file,
+        }
+    }
+
+    /// Creates databases (over a plain connection: this is the harness, not drift).
+    pub async fn create(&self, names: &[&str]) {
+        let mut cfg = tokio_postgres::Config::new();
+        cfg.host("127.0.0.1")
+            .port(self.port)
+            .user("drift")
+            .password(self.password.as_str())
+            .dbname("postgres");
+        let mut last = None;
+        for _ in 0..50 {
+            match cfg.connect(tokio_postgres::NoTls).await {
+                Ok((client, conn)) => {
+                    tokio::spawn(conn);
+                    for n in names {
+                        client
+                            .batch_execute(&format!("CREATE DATABASE \"{n}\""))
+                            .await
+                            .expect("create database");
+                    }
+                    return;
+                }
+                Err(e) => {
+                    last = Some(e);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+        panic!("cannot connect to the test PostgreSQL: {last:?}");
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = pg_command(&pg_bin().join("pg_ctl"))
+            .arg("-D")
+            .arg(&self.data)
+            .args(["stop", "-m", "immediate"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,345 @@
+//! `--live aws` and `drift snapshot` against moto_server and a real PostgreSQL over TLS.
+
+use crate::harness::{Moto, Postgres};
+use crate::support::{Output, Project, drift_command, repo};
+use aws_sdk_route53::types::{
+    AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType,
+};
+
+const SERVICE_DBS: &[&str] = &[
+    "wealist",
+    "board_db",
+    "user_db",
+    "chat_db",
+    "noti_db",
+    "storage_db",
+    "video_db",
+];
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// The seed estate provisioned live: the policy with the hand-added CloudFront statement,
+/// the zone with the hand-made `cdn` alias, the instance, every database but `ops_db`.
+async fn provision_seed(moto: &Moto) -> String {
+    let sdk = moto.sdk().await;
+    let account = aws_sdk_sts::Client::new(&sdk)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("sts")
+        .account()
+        .unwrap()
+        .to_string();
+    let snap: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("snapshots/wealist-prod.json")).unwrap(),
+    )
+    .unwrap();
+
+    let kms = aws_sdk_kms::Client::new(&sdk);
+    let key = kms.create_key().send().await.expect("create key");
+    let key_id = key.key_metadata().unwrap().key_id().to_string();
+    kms.create_alias()
+        .alias_name("alias/wealist-prod-files")
+        .target_key_id(&key_id)
+        .send()
+        .await
+        .expect("alias");
+    let policy = snap["kms"]["keys"][0]["policy"]
+        .to_string()
+        .replace("290008131187", &account);
+    kms.put_key_policy()
+        .key_id(&key_id)
+        .policy_name("default")
+        .policy(policy)
+        .send()
+        .await
+        .expect("policy");
+
+    let r53 = aws_sdk_route53::Client::new(&sdk);
+    let zone = r53
+        .create_hosted_zone()
+        .name("wealist.co.kr")
+        .caller_reference("drift-test")
+        .send()
+        .await
+        .expect("zone");
+    let zone_id = zone.hosted_zone().unwrap().id().to_string();
+    let mut changes = Vec::new();
+    for r in snap["route53"]["zones"][0]["records"].as_array().unwrap() {
+        let ty = r["Type"].as_str().unwrap();
+        if ty == "NS" || ty == "SOA" {
+            continue;
+        }
+        let mut set = ResourceRecordSet::builder()
+            .name(r["Name"].as_str().unwrap())
+            .r#type(RrType::from(ty));
+        if let Some(a) = r.get("AliasTarget") {
+            set = set.alias_target(
+                AliasTarget::builder()
+                    .hosted_zone_id(a["HostedZoneId"].as_str().unwrap())
+                    .dns_name(a["DNSName"].as_str().unwrap())
+                    .evaluate_target_health(a["EvaluateTargetHealth"].as_bool().unwrap())
+                    .build()
+                    .unwrap(),
+            );
+        } else {
+            set = set.ttl(r["TTL"].as_i64().unwrap());
+            for v in r["ResourceRecords"].as_array().unwrap() {
+                set = set.resource_records(
+                    ResourceRecord::builder()
+                        .value(v["Value"].as_str().unwrap())
+                        .build()
+                        .unwrap(),
+                );
+            }
+        }
+        changes.push(
+            Change::builder()
+                .action(ChangeAction::Create)
+                .resource_record_set(set.build().unwrap())
+                .build()
+                .unwrap(),
+        );
+    }
+    r53.change_resource_record_sets()
+        .hosted_zone_id(&zone_id)
+        .change_batch(
+            ChangeBatch::builder()
+                .set_changes(Some(changes))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("records");
+
+    aws_sdk_rds::Client::new(&sdk)
+        .create_db_instance()
+        .db_instance_identifier("wealist-prod")
+        .engine("postgres")
+        .db_instance_class("db.t4g.medium")
+        .master_username("wealist")
+        .master_user_password("not-a-real-one")
+        .allocated_storage(50)
+        .send()
+        .await
+        .expect("rds");
+    zone_id
+}
+
+/// A project using the bundled `desired/` and this PostgreSQL (moto's RDS endpoint is not
+/// connectable, so the host is overridden, as a port-forward would be).
+fn seed_project(pg: &Postgres, host: &str) -> Project {
+    let p = Project::new();
+    let root = repo();
+    p.file(
+        "drift.toml",
+        &format!(
+            r#"live = "aws"
+[terraform]
+roots = ["{root}/desired/terraform/prod/foundation"]
+[terraform.vars]
+cloudfront_distribution_id = "E11S2DJHTYZKER"
+[manifest]
+path = "{root}/desired/services.yaml"
+[aws]
+region = "ap-northeast-2"
+max_attempts = 2
+[postgres.wealist-prod]
+host = "{host}"
+port = {port}
+user = "drift"
+password_env = "TEST_DB_PASSWORD"
+database = "postgres"
+sslmode = "require"
+ca_file = "{ca}"
+connect_timeout_secs = 5
+"#,
+            root = root.display(),
+            port = pg.port,
+            ca = pg.ca_file.display()
+        ),
+    );
+    p
+}
+
+fn run(
+    p: &Project,
+    moto: &Moto,
+    pg: &Postgres,
+    extra_env: &[(&str, &str)],
+    args: &[&str],
+) -> Output {
+    let mut cmd = drift_command(p.path());
+    for (k, v) in moto.env() {
+        cmd.env(k, v);
+    }
+    cmd.env("TEST_DB_PASSWORD", &pg.password);
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let out = cmd.args(args).output().expect("run drift");
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn ids(j: &serde_json::Value) -> Vec<String> {
+    let mut v: Vec<String> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["status"].as_str().unwrap(),
+                f["kind"].as_str().unwrap(),
+                f["id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn seed_estate_live_gives_the_three_findings_and_snapshot_agrees() {
+    let moto = Moto::start();
+    let pg = Postgres::start("localhost");
+    let rt = rt();
+    rt.block_on(provision_seed(&moto));
+    rt.block_on(pg.create(SERVICE_DBS));
+    let p = seed_project(&pg, "localhost");
+
+    let out = run(
+        &p,
+        &moto,
+        &pg,
+        &[],
+        &["check", "--live", "aws", "--format", "json"],
+    );
+    assert_eq!(
+        out.code, 2,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+    let live = out.json();
+    assert_eq!(
+        ids(&live),
+        vec![
+            "changed kms_key_policy alias/wealist-prod-files",
+            "missing postgres_database wealist-prod/ops_db",
+            "unmanaged route53_record cdn.wealist.co.kr/A",
+        ],
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains(&pg.password) && !out.stderr.contains(&pg.password));
+
+    let snap = run(&p, &moto, &pg, &[], &["snapshot", "-o", "captured.json"]);
+    assert_eq!(snap.code, 0, "{}", snap.stderr);
+    let text = std::fs::read_to_string(p.path().join("captured.json")).unwrap();
+    assert!(!text.contains(&pg.password), "no secret in the snapshot");
+    let from_file = run(
+        &p,
+        &moto,
+        &pg,
+        &[],
+        &["check", "--live", "captured.json", "--format", "json"],
+    );
+    assert_eq!(from_file.code, 2, "{}", from_file.stderr);
+    assert_eq!(from_file.json()["findings"], live["findings"]);
+    assert_eq!(from_file.json()["summary"], live["summary"]);
+}
+
+#[test]
+fn route53_down_is_an_error_and_the_rest_is_checked() {
+    let moto = Moto::start();
+    let pg = Postgres::start("localhost");
+    let rt = rt();
+    rt.block_on(provision_seed(&moto));
+    rt.block_on(pg.create(SERVICE_DBS));
+    let p = seed_project(&pg, "localhost");
+    let dead = format!("http://127.0.0.1:{}", crate::harness::free_port());
+    let out = run(
+        &p,
+        &moto,
+        &pg,
+        &[("AWS_ENDPOINT_URL_ROUTE_53", &dead)],
+        &["check", "--live", "aws", "--format", "json"],
+    );
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let j = out.json();
+    assert_eq!(
+        ids(&j),
+        vec![
+            "changed kms_key_policy alias/wealist-prod-files",
+            "missing postgres_database wealist-prod/ops_db"
+        ]
+    );
+    assert_eq!(j["errors"][0]["source"], "route53");
+    assert!(
+        j["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ListHostedZones"),
+        "{}",
+        j["errors"]
+    );
+}
+
+#[test]
+fn wrong_password_and_wrong_certificate_host_are_clear_errors() {
+    let moto = Moto::start();
+    let pg = Postgres::start("localhost");
+    let rt = rt();
+    rt.block_on(provision_seed(&moto));
+    rt.block_on(pg.create(SERVICE_DBS));
+    let p = seed_project(&pg, "localhost");
+    let out = run(
+        &p,
+        &moto,
+        &pg,
+        &[("TEST_DB_PASSWORD", "wrong-password-123")],
+        &["check", "--live", "aws", "--format", "json"],
+    );
+    assert_eq!(out.code, 1);
+    let j = out.json();
+    let msg = j["errors"][0]["message"].as_str().unwrap();
+    assert_eq!(j["errors"][0]["source"], "postgres:wealist-prod");
+    assert!(msg.contains("password authentication failed"), "{msg}");
+    assert!(
+        !out.stdout.contains("wrong-password-123") && !out.stderr.contains("wrong-password-123")
+    );
+    assert!(
+        !ids(&j).iter().any(|i| i.contains("postgres_database")),
+        "no missing databases when unreadable"
+    );
+
+    // A certificate for another host name fails verification.
+    let other = Postgres::start("db.example.internal");
+    rt.block_on(other.create(SERVICE_DBS));
+    let p2 = seed_project(&other, "localhost");
+    let out = run(
+        &p2,
+        &moto,
+        &other,
+        &[],
+        &["check", "--live", "aws", "--format", "json"],
+    );
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let j = out.json();
+    let msg = j["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("cannot connect") && msg.to_lowercase().contains("certificate"),
+        "{msg}"
+    );
+    assert!(!out.stdout.contains(&other.password));
+}
