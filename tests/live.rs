@@ -343,3 +343,172 @@ fn wrong_password_and_wrong_certificate_host_are_clear_errors() {
     );
     assert!(!out.stdout.contains(&other.password));
 }
+
+/// A zone of more than 600 records (three pages of 300) is read completely; `\052` and
+/// trailing dots compare equal to the code's `*` and bare names.
+#[test]
+fn large_zone_is_read_across_pages() {
+    let moto = Moto::start();
+    let rt = rt();
+    rt.block_on(async {
+        let sdk = moto.sdk().await;
+        let r53 = aws_sdk_route53::Client::new(&sdk);
+        let zone = r53
+            .create_hosted_zone()
+            .name("big.example")
+            .caller_reference("big")
+            .send()
+            .await
+            .expect("zone");
+        let zone_id = zone.hosted_zone().unwrap().id().to_string();
+        let mut sets: Vec<ResourceRecordSet> = (0..650)
+            .map(|i| {
+                ResourceRecordSet::builder()
+                    .name(format!("r{i}.big.example."))
+                    .r#type(RrType::A)
+                    .ttl(if i == 7 { 60 } else { 300 })
+                    .resource_records(
+                        ResourceRecord::builder()
+                            .value(format!("10.0.{}.{}", i / 256, i % 256))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap()
+            })
+            .collect();
+        sets.push(
+            ResourceRecordSet::builder()
+                .name("*.big.example")
+                .r#type(RrType::Txt)
+                .ttl(300)
+                .resource_records(ResourceRecord::builder().value("\"wild\"").build().unwrap())
+                .build()
+                .unwrap(),
+        );
+        sets.push(
+            ResourceRecordSet::builder()
+                .name("zzz-extra.big.example.")
+                .r#type(RrType::Cname)
+                .ttl(300)
+                .resource_records(
+                    ResourceRecord::builder()
+                        .value("r1.big.example")
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        );
+        for chunk in sets.chunks(200) {
+            let changes = chunk
+                .iter()
+                .map(|s| {
+                    Change::builder()
+                        .action(ChangeAction::Create)
+                        .resource_record_set(s.clone())
+                        .build()
+                        .unwrap()
+                })
+                .collect();
+            r53.change_resource_record_sets()
+                .hosted_zone_id(&zone_id)
+                .change_batch(
+                    ChangeBatch::builder()
+                        .set_changes(Some(changes))
+                        .build()
+                        .unwrap(),
+                )
+                .send()
+                .await
+                .expect("records");
+        }
+    });
+    let p = Project::new();
+    p.file(
+        "drift.toml",
+        "live = \"aws\"\n[terraform]\nroots = [\"tf\"]\n[aws]\nregion = \"ap-northeast-2\"\n",
+    )
+    .file(
+        "tf/main.tf",
+        r#"
+resource "aws_route53_zone" "big" {
+  name = "big.example."
+}
+resource "aws_route53_record" "r" {
+  count   = 650
+  zone_id = aws_route53_zone.big.zone_id
+  name    = "r${count.index}"
+  type    = "A"
+  ttl     = 300
+  records = [format("10.0.%d.%d", floor(count.index / 256), count.index % 256)]
+}
+resource "aws_route53_record" "wild" {
+  zone_id = aws_route53_zone.big.id
+  name    = "*"
+  type    = "TXT"
+  ttl     = 300
+  records = ["wild"]
+}
+"#,
+    );
+    let mut cmd = drift_command(p.path());
+    for (k, v) in moto.env() {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .args(["check", "--format", "json"])
+        .env("DRIFT_REPORT_REQUESTS", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    let j: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        ids(&j),
+        vec![
+            "changed route53_record r7.big.example/A",
+            "unmanaged route53_record zzz-extra.big.example/CNAME"
+        ]
+    );
+    assert_eq!(j["summary"]["in_sync"], 650);
+    // ListHostedZones + three ListResourceRecordSets pages (+ STS).
+    assert!(stderr.contains("drift: 5 AWS requests"), "{stderr}");
+}
+
+/// With `iam_auth`, drift signs an RDS IAM token with the SDK and uses it as the password;
+/// the token (a presigned URL) never appears in the output.
+#[test]
+fn iam_auth_token_is_used_and_never_shown() {
+    let moto = Moto::start();
+    let pg = Postgres::start("localhost");
+    let rt = rt();
+    rt.block_on(provision_seed(&moto));
+    let p = seed_project(&pg, "localhost");
+    let cfg = std::fs::read_to_string(p.path().join("drift.toml")).unwrap();
+    p.file(
+        "drift.toml",
+        &cfg.replace("password_env = \"TEST_DB_PASSWORD\"", "iam_auth = true"),
+    );
+    let out = run(
+        &p,
+        &moto,
+        &pg,
+        &[],
+        &[
+            "check", "--live", "aws", "--format", "json", "--only", "rds",
+        ],
+    );
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let j = out.json();
+    let msg = j["errors"][0]["message"].as_str().unwrap();
+    // The test server does not know IAM: it rejects the token as a wrong password.
+    assert!(msg.contains("password authentication failed"), "{msg}");
+    for text in [&out.stdout, &out.stderr] {
+        assert!(
+            !text.contains("X-Amz-Signature") && !text.contains("Action=connect"),
+            "{text}"
+        );
+    }
+}

@@ -192,10 +192,19 @@ pub async fn capture(
             Err(e) => return Some(Err(e)),
         };
         let lists = futures::future::join_all(instances.iter().map(|inst| async move {
-            match postgres_target(inst, pg.get(&inst.identifier)) {
-                Ok(t) => postgres::list(&t).await,
-                Err(m) => Err(m),
+            let settings = pg.get(&inst.identifier);
+            let mut target = postgres_target(inst, settings)?;
+            if settings.is_some_and(|s| s.iam_auth) {
+                // The token is signed for the endpoint RDS reports, even through a tunnel.
+                let (host, port) = inst
+                    .endpoint
+                    .as_ref()
+                    .map(|e| (e.address.clone(), e.port))
+                    .unwrap_or((target.host.clone(), target.port));
+                target.password =
+                    Some(aws::rds::iam_token(session, &host, port, &target.user).await?);
             }
+            postgres::list(&target).await
         }))
         .await;
         let mut errors = Vec::new();

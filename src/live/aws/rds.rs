@@ -57,3 +57,24 @@ pub async fn read(s: &Session, ids: &BTreeSet<String>) -> Result<Vec<DbInstance>
     out.sort_by(|a, b| a.identifier.cmp(&b.identifier));
     Ok(out)
 }
+
+/// An RDS IAM authentication token for `user` on the instance's endpoint (valid 15 minutes;
+/// used as the PostgreSQL password, never printed).
+pub async fn iam_token(s: &Session, host: &str, port: u16, user: &str) -> Result<String, String> {
+    use aws_sdk_rds::auth_token::{AuthTokenGenerator, Config};
+    let mut builder = Config::builder()
+        .hostname(host)
+        .port(port as u64)
+        .username(user);
+    if let Some(region) = s.sdk.region() {
+        builder = builder.region(region.clone());
+    }
+    let config = builder
+        .build()
+        .map_err(|e| format!("cannot build the IAM token request: {e}"))?;
+    AuthTokenGenerator::new(config)
+        .auth_token(&s.sdk)
+        .await
+        .map(|t| t.as_str().to_string())
+        .map_err(|e| format!("cannot make an IAM authentication token: {e}"))
+}
