@@ -10,6 +10,7 @@ pub mod diff;
 pub mod error;
 pub mod live;
 pub mod model;
+pub mod patch;
 pub mod report;
 
 use clap::Parser;
@@ -188,6 +189,9 @@ fn check(args: &CheckArgs) -> Result<i32> {
             live::Source::Snapshot(_) => Some(snap.captured_at.clone()),
         },
     };
+    if let Some(path) = &args.patch {
+        write_patch(path, &report, &desired, &snap)?;
+    }
     let text = match args.format {
         Format::Human => report::human::render(&report, use_color(args.color)),
         Format::Json => report::json::render(&report),
@@ -204,6 +208,45 @@ fn check(args: &CheckArgs) -> Result<i32> {
     } else {
         EXIT_OK
     })
+}
+
+/// Writes the Terraform patch and lists on stderr the findings it does not cover.
+fn write_patch(
+    path: &std::path::Path,
+    report: &report::Report,
+    desired: &model::State,
+    snap: &live::snapshot::Snapshot,
+) -> Result<()> {
+    let zone_ids = snap
+        .route53
+        .iter()
+        .flat_map(|r| &r.zones)
+        .map(|z| {
+            (
+                model::dns::zone_scope(&model::dns::canonical_name(&z.name), z.private_zone),
+                model::dns::canonical_zone_id(&z.id),
+            )
+        })
+        .collect();
+    let ctx = patch::Context { desired, zone_ids };
+    let built = patch::build(report, &ctx);
+    std::fs::write(path, built.unified_diff()).map_err(|e| Error::Write {
+        path: path.display().to_string(),
+        source: e,
+    })?;
+    eprintln!(
+        "drift: wrote {} ({} finding(s) in {} file(s))",
+        path.display(),
+        built.covered.len(),
+        built.files.len()
+    );
+    for s in &built.skipped {
+        eprintln!(
+            "drift: not in the patch: {} \"{}\": {}",
+            s.kind, s.id, s.reason
+        );
+    }
+    Ok(())
 }
 
 /// Runs drift with these arguments and returns the exit status.

@@ -183,6 +183,23 @@ pub struct State {
     pub failed: BTreeSet<Family>,
     /// Parts of a family that failed (one zone, one instance's databases).
     pub failed_scopes: BTreeSet<(Kind, String)>,
+    /// Desired side: where each zone is declared (scope → origin with its address), so new
+    /// records can be written next to it.
+    pub zones: std::collections::BTreeMap<String, Origin>,
+    /// Desired side: values the code can name, so written-back values use the code's idioms.
+    pub references: Vec<CodeRef>,
+}
+
+/// A value the code can refer to by an expression, within one module folder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeRef {
+    /// The module folder, as displayed (the parent of its files' display paths).
+    pub dir: String,
+    pub value: String,
+    /// `var.NAME`, `local.NAME`, `data.aws_caller_identity.NAME.account_id`.
+    pub expr: String,
+    /// Lower is preferred when two expressions name the same value.
+    pub rank: u8,
 }
 
 impl State {

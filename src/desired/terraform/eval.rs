@@ -168,7 +168,7 @@ impl ModuleInstance {
         }
     }
 
-    fn local(&self, name: &str, file: usize, span: Option<Range<usize>>) -> EResult<Value> {
+    pub fn local(&self, name: &str, file: usize, span: Option<Range<usize>>) -> EResult<Value> {
         let Some(decl) = self.module.locals.get(name) else {
             return Err(err(
                 format!("reference to undeclared local value `local.{name}`"),

@@ -205,6 +205,49 @@ fn walk(inst: &Rc<ModuleInstance>, out: &mut Vec<Rc<ModuleInstance>>) -> Result<
     Ok(())
 }
 
+/// The string values this module instance can name: its variables, its locals and the
+/// account id of its `aws_caller_identity` data sources.
+fn references(inst: &ModuleInstance, state: &mut State) {
+    let Some(first) = inst.module.files.first() else {
+        return;
+    };
+    let dir = std::path::Path::new(&first.display)
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let mut push = |value: Value, expr: String, rank: u8| {
+        if let Value::String(s) = value {
+            state.references.push(crate::model::CodeRef {
+                dir: dir.clone(),
+                value: s,
+                expr,
+                rank,
+            });
+        }
+    };
+    for name in inst.module.variables.keys() {
+        if let Ok(v) = inst.variable(name, 0, None) {
+            push(v, format!("var.{name}"), 0);
+        }
+    }
+    for name in inst.module.locals.keys() {
+        if let Ok(v) = inst.local(name, 0, None) {
+            push(v, format!("local.{name}"), 1);
+        }
+    }
+    for (rtype, name) in inst.module.data.keys() {
+        if rtype == "aws_caller_identity"
+            && let Some(id) = &inst.env.account_id
+        {
+            push(
+                Value::String(id.clone()),
+                format!("data.aws_caller_identity.{name}.account_id"),
+                2,
+            );
+        }
+    }
+}
+
 /// Reads every root into `state`.
 pub fn load(input: &Input, env: &Env, state: &mut State) -> Result<()> {
     let env = Rc::new(env.clone());
@@ -224,6 +267,7 @@ pub fn load(input: &Input, env: &Env, state: &mut State) -> Result<()> {
             route53::zones(inst, &mut zones, state)?;
         }
         for inst in &all {
+            references(inst, state);
             kms::collect(inst, state)?;
             route53::collect(inst, &zones, state)?;
             rds::collect(inst, state)?;

@@ -135,13 +135,15 @@ pub fn zones(inst: &ModuleInstance, zones: &mut Zones, state: &mut State) -> Res
         ("resource", "aws_route53_zone"),
         ("data", "aws_route53_zone"),
     ] {
-        for (_, found) in instances_of(inst, kind, rtype)? {
+        for (decl, found) in instances_of(inst, kind, rtype)? {
             if let Instances::Known(list) = found {
                 for r in list {
                     if let Some(z) = zone_of(&r, kind == "data") {
-                        state
-                            .scopes
-                            .insert((Kind::Route53Record, zone_scope(&z.name, z.private)));
+                        let scope = zone_scope(&z.name, z.private);
+                        state.scopes.insert((Kind::Route53Record, scope.clone()));
+                        state.zones.entry(scope).or_insert_with(|| {
+                            origin(inst, decl, decl.item.block.span(), &r.address)
+                        });
                         zones.insert(r.address.clone(), z);
                     }
                 }

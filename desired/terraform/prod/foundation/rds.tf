@@ -1,5 +1,5 @@
 resource "aws_db_instance" "main" {
-  identifier     = "${local.name_prefix}"
+  identifier     = local.name_prefix
   engine         = "postgres"
   engine_version = "17.2"
   instance_class = "db.t4g.medium"

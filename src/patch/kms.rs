@@ -1,0 +1,717 @@
+//! Writes a changed KMS key policy back into whichever form declares it: `key_statements` of a
+//! `terraform-aws-modules/kms/aws` call, an HCL object in `jsonencode(...)`, a JSON heredoc, or
+//! `statement` blocks of a `data "aws_iam_policy_document"`. Statements are added, removed or
+//! replaced by Sid; everything else in the file stays as written.
+
+use super::edits::{
+    FileEdits, indent_rest, line_end, line_indent, line_number, line_start, whole_lines,
+};
+use super::writer::{self, Block, Hcl};
+use super::{Context, Files, find_block, json_spans, names_for, source_of};
+use crate::model::Op;
+use crate::report::Finding;
+use hcl_edit::Span;
+use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
+use serde_json::Value as Json;
+use std::ops::Range;
+
+/// Statements the KMS module makes from its inputs, and the input that makes each.
+const MODULE_STATEMENTS: &[(&str, &str)] = &[
+    ("Default", "enable_default_policy"),
+    ("KeyOwner", "key_owners"),
+    ("KeyAdministration", "key_administrators"),
+    ("KeyUsage", "key_users"),
+    ("KeyServiceUsage", "key_service_users"),
+];
+
+fn sid_of_path(path: &str) -> Result<Option<String>, String> {
+    let inner = path
+        .strip_prefix("Statement[")
+        .and_then(|p| p.strip_suffix(']'))
+        .ok_or_else(|| format!("drift does not write back `{path}` of a key policy"))?;
+    Ok(if inner.starts_with('#') {
+        None
+    } else {
+        Some(inner.to_string())
+    })
+}
+
+fn list(v: Option<&Json>) -> Vec<String> {
+    match v {
+        Some(Json::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
+        Some(Json::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
+fn strs(v: Vec<String>) -> Hcl {
+    Hcl::List(v.into_iter().map(Hcl::Str).collect())
+}
+
+fn one_or_list(v: Vec<String>) -> Hcl {
+    if v.len() == 1 {
+        Hcl::Str(v[0].clone())
+    } else {
+        strs(v)
+    }
+}
+
+/// (type, identifiers) of a canonical principal object.
+fn principals(v: Option<&Json>) -> Vec<(String, Vec<String>)> {
+    match v {
+        Some(Json::Object(m)) => m
+            .iter()
+            .map(|(k, ids)| (k.clone(), list(Some(ids))))
+            .collect(),
+        Some(Json::String(s)) if s == "*" => vec![("AWS".into(), vec!["*".into()])],
+        _ => Vec::new(),
+    }
+}
+
+/// (test, variable, values) of a canonical condition.
+fn conditions(v: Option<&Json>) -> Vec<(String, String, Vec<String>)> {
+    let mut out = Vec::new();
+    if let Some(Json::Object(ops)) = v {
+        for (op, keys) in ops {
+            if let Json::Object(keys) = keys {
+                for (k, vals) in keys {
+                    out.push((op.clone(), k.clone(), list(Some(vals))));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A `key_statements` entry of the KMS module.
+fn module_object(st: &Json, condition_key: &str) -> Hcl {
+    let mut a: Vec<(String, Hcl)> = Vec::new();
+    if let Some(sid) = st.get("Sid").and_then(Json::as_str) {
+        a.push(("sid".into(), Hcl::Str(sid.into())));
+    }
+    a.push((
+        "effect".into(),
+        Hcl::Str(
+            st.get("Effect")
+                .and_then(Json::as_str)
+                .unwrap_or("Allow")
+                .into(),
+        ),
+    ));
+    for (key, json_key) in [
+        ("principals", "Principal"),
+        ("not_principals", "NotPrincipal"),
+    ] {
+        let p = principals(st.get(json_key));
+        if !p.is_empty() {
+            a.push((
+                key.into(),
+                Hcl::List(
+                    p.into_iter()
+                        .map(|(t, ids)| {
+                            Hcl::Object(vec![
+                                ("type".into(), Hcl::Str(t)),
+                                ("identifiers".into(), strs(ids)),
+                            ])
+                        })
+                        .collect(),
+                ),
+            ));
+        }
+    }
+    for (key, json_key) in [
+        ("actions", "Action"),
+        ("not_actions", "NotAction"),
+        ("resources", "Resource"),
+        ("not_resources", "NotResource"),
+    ] {
+        if st.get(json_key).is_some() {
+            a.push((key.into(), strs(list(st.get(json_key)))));
+        }
+    }
+    let c = conditions(st.get("Condition"));
+    if !c.is_empty() {
+        a.push((
+            condition_key.into(),
+            Hcl::List(
+                c.into_iter()
+                    .map(|(t, v, vals)| {
+                        Hcl::Object(vec![
+                            ("test".into(), Hcl::Str(t)),
+                            ("variable".into(), Hcl::Str(v)),
+                            ("values".into(), strs(vals)),
+                        ])
+                    })
+                    .collect(),
+            ),
+        ));
+    }
+    Hcl::Object(a)
+}
+
+/// A statement as the HCL object inside `jsonencode(...)`.
+fn jsonencode_object(st: &Json) -> Hcl {
+    let mut a: Vec<(String, Hcl)> = Vec::new();
+    let Json::Object(m) = st else {
+        return Hcl::Object(a);
+    };
+    for (k, v) in m {
+        let h = match (k.as_str(), v) {
+            ("Principal" | "NotPrincipal", Json::Object(p)) => Hcl::Object(
+                p.iter()
+                    .map(|(t, ids)| (t.clone(), one_or_list(list(Some(ids)))))
+                    .collect(),
+            ),
+            ("Condition", Json::Object(ops)) => Hcl::Object(
+                ops.iter()
+                    .map(|(op, keys)| {
+                        let inner = match keys {
+                            Json::Object(keys) => keys
+                                .iter()
+                                .map(|(ck, cv)| (ck.clone(), one_or_list(list(Some(cv)))))
+                                .collect(),
+                            _ => Vec::new(),
+                        };
+                        (op.clone(), Hcl::Object(inner))
+                    })
+                    .collect(),
+            ),
+            (_, Json::Array(_)) => one_or_list(list(Some(v))),
+            (_, Json::String(s)) => Hcl::Str(s.clone()),
+            (_, other) => Hcl::Raw(other.to_string()),
+        };
+        a.push((k.clone(), h));
+    }
+    Hcl::Object(a)
+}
+
+/// A `statement` block of `data "aws_iam_policy_document"`.
+fn document_block(st: &Json) -> Block {
+    let mut attrs: Vec<(String, Hcl)> = Vec::new();
+    if let Some(sid) = st.get("Sid").and_then(Json::as_str) {
+        attrs.push(("sid".into(), Hcl::Str(sid.into())));
+    }
+    attrs.push((
+        "effect".into(),
+        Hcl::Str(
+            st.get("Effect")
+                .and_then(Json::as_str)
+                .unwrap_or("Allow")
+                .into(),
+        ),
+    ));
+    for (key, json_key) in [
+        ("actions", "Action"),
+        ("not_actions", "NotAction"),
+        ("resources", "Resource"),
+        ("not_resources", "NotResource"),
+    ] {
+        if st.get(json_key).is_some() {
+            attrs.push((key.into(), strs(list(st.get(json_key)))));
+        }
+    }
+    let mut blocks = Vec::new();
+    for (ident, json_key) in [
+        ("principals", "Principal"),
+        ("not_principals", "NotPrincipal"),
+    ] {
+        for (t, ids) in principals(st.get(json_key)) {
+            blocks.push(Block {
+                ident: ident.into(),
+                labels: vec![],
+                attrs: vec![
+                    ("type".into(), Hcl::Str(t)),
+                    ("identifiers".into(), strs(ids)),
+                ],
+                blocks: vec![],
+            });
+        }
+    }
+    for (t, v, vals) in conditions(st.get("Condition")) {
+        blocks.push(Block {
+            ident: "condition".into(),
+            labels: vec![],
+            attrs: vec![
+                ("test".into(), Hcl::Str(t)),
+                ("variable".into(), Hcl::Str(v)),
+                ("values".into(), strs(vals)),
+            ],
+            blocks: vec![],
+        });
+    }
+    Block {
+        ident: "statement".into(),
+        labels: vec![],
+        attrs,
+        blocks,
+    }
+}
+
+/// One edit of a list whose elements have `ranges`: add after the last, remove, or replace.
+fn list_edit(
+    fe: &mut FileEdits,
+    list: Range<usize>,
+    ranges: &[Range<usize>],
+    target: Option<usize>,
+    new: Option<&str>,
+    empty: &str,
+) -> Result<(), String> {
+    let text = fe.text.clone();
+    match (target, new) {
+        (None, Some(new)) => match ranges.last() {
+            Some(last) => {
+                let indent = line_indent(&text, last.start);
+                fe.push(
+                    last.end..last.end,
+                    format!(",\n{indent}{}", indent_rest(new, &indent)),
+                )
+            }
+            None => {
+                let indent = line_indent(&text, list.start);
+                let inner = format!("{indent}  ");
+                fe.push(
+                    list.clone(),
+                    format!("[\n{inner}{}\n{indent}]", indent_rest(new, &inner)),
+                )
+            }
+        },
+        (Some(i), None) => {
+            if ranges.len() == 1 {
+                fe.push(list, empty.to_string())
+            } else if i > 0 {
+                fe.push(ranges[i - 1].end..ranges[i].end, String::new())
+            } else {
+                fe.push(ranges[0].start..ranges[1].start, String::new())
+            }
+        }
+        (Some(i), Some(new)) => {
+            let indent = line_indent(&text, ranges[i].start);
+            fe.push(ranges[i].clone(), indent_rest(new, &indent))
+        }
+        (None, None) => Ok(()),
+    }
+}
+
+/// The string value of `key` in an HCL object expression.
+fn object_str(e: &Expression, key: &str) -> Option<String> {
+    let Expression::Object(o) = e else {
+        return None;
+    };
+    o.iter().find_map(|(k, v)| {
+        let name = match k {
+            ObjectKey::Ident(i) => i.as_str().to_string(),
+            ObjectKey::Expression(Expression::String(s)) => s.as_str().to_string(),
+            _ => return None,
+        };
+        (name == key)
+            .then(|| v.expr().as_str().map(str::to_string))
+            .flatten()
+    })
+}
+
+fn object_get<'e>(e: &'e Expression, key: &str) -> Option<&'e Expression> {
+    let Expression::Object(o) = e else {
+        return None;
+    };
+    o.iter().find_map(|(k, v)| {
+        let name = match k {
+            ObjectKey::Ident(i) => i.as_str().to_string(),
+            ObjectKey::Expression(Expression::String(s)) => s.as_str().to_string(),
+            _ => return None,
+        };
+        (name == key).then(|| v.expr())
+    })
+}
+
+struct Change<'a> {
+    sid: Option<String>,
+    op: Op,
+    live: Option<&'a Json>,
+}
+
+fn changes(f: &Finding) -> Result<Vec<Change<'_>>, String> {
+    f.changes
+        .iter()
+        .map(|c| {
+            let sid = sid_of_path(&c.path)?;
+            if sid.is_none() && c.op != Op::Add {
+                return Err(format!(
+                    "`{}` has no Sid, so drift cannot tell which statement in code it is",
+                    c.path
+                ));
+            }
+            Ok(Change {
+                sid,
+                op: c.op,
+                live: c.live.as_ref(),
+            })
+        })
+        .collect()
+}
+
+/// An HCL list of statement objects keyed by `sid_key`.
+fn edit_hcl_list(
+    fe: &mut FileEdits,
+    array: &Expression,
+    sid_key: &str,
+    changes: &[Change<'_>],
+    render: &dyn Fn(&Json) -> String,
+    missing: &dyn Fn(&str) -> String,
+) -> Result<(), String> {
+    let Expression::Array(a) = array else {
+        return Err(format!(
+            "the statement list is written as `{}`, which drift does not edit",
+            source_of(&fe.text, array)
+        ));
+    };
+    let list = array.span().ok_or("no position for the statement list")?;
+    let elements: Vec<&Expression> = a.iter().collect();
+    let ranges: Vec<Range<usize>> = elements.iter().map(|e| e.span().unwrap_or(0..0)).collect();
+    for c in changes {
+        let target = match &c.sid {
+            Some(sid) => elements
+                .iter()
+                .position(|e| object_str(e, sid_key).as_deref() == Some(sid.as_str())),
+            None => None,
+        };
+        match (c.op, target) {
+            (Op::Add, _) => {
+                let st = c.live.ok_or("no live statement")?;
+                list_edit(fe, list.clone(), &ranges, None, Some(&render(st)), "[]")?;
+            }
+            (Op::Remove, Some(i)) => list_edit(fe, list.clone(), &ranges, Some(i), None, "[]")?,
+            (Op::Change, Some(i)) => {
+                let st = c.live.ok_or("no live statement")?;
+                list_edit(fe, list.clone(), &ranges, Some(i), Some(&render(st)), "[]")?;
+            }
+            (_, None) => return Err(missing(c.sid.as_deref().unwrap_or(""))),
+        }
+    }
+    Ok(())
+}
+
+fn edit_module(
+    f: &Finding,
+    ctx: &Context<'_>,
+    files: &mut Files,
+    display: &str,
+    address: &str,
+) -> Result<(), String> {
+    let names = names_for(ctx, display);
+    let (fe, body) = files.get(display)?;
+    let (block, _) = find_block(body, address)
+        .ok_or_else(|| format!("`{address}` is no longer in `{display}`"))?;
+    let block = block.clone();
+    let changes = changes(f)?;
+    // The module's own statements come from its inputs, not from key_statements.
+    for c in &changes {
+        if let Some(sid) = &c.sid
+            && let Some((_, input)) = MODULE_STATEMENTS.iter().find(|(s, _)| s == sid)
+        {
+            let in_list = block
+                .body
+                .get_attribute("key_statements")
+                .and_then(|a| a.value.as_array())
+                .is_some_and(|a| {
+                    a.iter()
+                        .any(|e| object_str(e, "sid").as_deref() == Some(sid.as_str()))
+                });
+            if !in_list {
+                return Err(format!(
+                    "statement `{sid}` is made by the module from its `{input}` input ({display}:{}); drift does not edit module inputs",
+                    line_number(&fe.text, block.span().map_or(0, |s| s.start))
+                ));
+            }
+        }
+    }
+    let existing: Vec<&Expression> = block
+        .body
+        .get_attribute("key_statements")
+        .and_then(|a| a.value.as_array())
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let uses = |k: &str| existing.iter().any(|e| object_get(e, k).is_some());
+    let version = block
+        .body
+        .get_attribute("version")
+        .and_then(|a| a.value.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let condition_key = if uses("conditions") {
+        "conditions"
+    } else if uses("condition") {
+        "condition"
+    } else if version.contains("3.")
+        || version
+            .trim_start_matches(['~', '>', '=', ' '])
+            .starts_with('3')
+    {
+        "conditions"
+    } else {
+        "condition"
+    };
+    let render = |st: &Json| writer::value(&module_object(st, condition_key), &names);
+    match block.body.get_attribute("key_statements") {
+        Some(attr) => edit_hcl_list(fe, &attr.value, "sid", &changes, &render, &|sid| {
+            format!("statement `{sid}` is not in the `key_statements` of `{address}`")
+        }),
+        None => {
+            // No key_statements yet: add the attribute at the end of the module block.
+            let mut items = Vec::new();
+            for c in &changes {
+                match (c.op, c.live) {
+                    (Op::Add, Some(st)) => items.push(module_object(st, condition_key)),
+                    _ => {
+                        return Err(format!(
+                            "statement `{}` is not in the code of `{address}`",
+                            c.sid.as_deref().unwrap_or("")
+                        ));
+                    }
+                }
+            }
+            let span = block.span().ok_or("no position for the module block")?;
+            let close = span.end - 1;
+            let indent = format!("{}  ", line_indent(&fe.text, span.start));
+            let attr =
+                writer::attributes(&[("key_statements".into(), Hcl::List(items))], &names, "");
+            let at = line_start(&fe.text, close);
+            fe.push(
+                at..at,
+                format!("\n{indent}{}\n", indent_rest(attr.trim_end(), &indent)),
+            )
+        }
+    }
+}
+
+/// The `policy` attribute that declares a key's policy: on an `aws_kms_key_policy` for the key
+/// if there is one, else on the key. Returns (file, block address within the file).
+fn policy_holder(
+    files: &mut Files,
+    display: &str,
+    key_address: &str,
+) -> Result<(String, String), String> {
+    let key_name = key_address
+        .rsplit('.')
+        .next()
+        .unwrap_or("")
+        .split('[')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    for sib in Files::siblings(display) {
+        let (_, body) = files.get(&sib)?;
+        for b in body.blocks().filter(|b| b.ident.as_str() == "resource") {
+            let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
+            if labels.first() != Some(&"aws_kms_key_policy") {
+                continue;
+            }
+            if let Some(Expression::Traversal(t)) = b.body.get_attribute("key_id").map(|a| &a.value)
+                && t.expr.as_variable().map(|v| v.as_str()) == Some("aws_kms_key")
+                && matches!(t.operators.first().map(|o| &**o), Some(TraversalOperator::GetAttr(n)) if n.as_str() == key_name)
+            {
+                return Ok((
+                    sib.clone(),
+                    format!("aws_kms_key_policy.{}", labels.get(1).unwrap_or(&"")),
+                ));
+            }
+        }
+    }
+    Ok((display.to_string(), key_address.to_string()))
+}
+
+fn edit_resource(
+    f: &Finding,
+    ctx: &Context<'_>,
+    files: &mut Files,
+    display: &str,
+    address: &str,
+) -> Result<(), String> {
+    let (file, holder) = policy_holder(files, display, address)?;
+    let names = names_for(ctx, &file);
+    let changes = changes(f)?;
+    let (fe, body) = files.get(&file)?;
+    let (block, indexed) =
+        find_block(body, &holder).ok_or_else(|| format!("`{holder}` is no longer in `{file}`"))?;
+    if indexed {
+        return Err(format!(
+            "`{holder}` uses count or for_each: editing it would change every instance"
+        ));
+    }
+    let Some(attr) = block.body.get_attribute("policy") else {
+        return Err(format!(
+            "`{holder}` ({file}:{}) has no `policy`: the key has AWS's default policy in code",
+            line_number(&fe.text, block.span().map_or(0, |s| s.start))
+        ));
+    };
+    let at = format!(
+        "{file}:{}",
+        line_number(&fe.text, attr.span().map_or(0, |s| s.start))
+    );
+    match &attr.value {
+        Expression::FuncCall(call) if call.name.name.as_str() == "jsonencode" => {
+            let arg = call
+                .args
+                .iter()
+                .next()
+                .ok_or("jsonencode() without an argument")?;
+            let statements = object_get(arg, "Statement")
+                .ok_or_else(|| format!("the policy at {at} has no `Statement` list"))?
+                .clone();
+            let render = |st: &Json| writer::value(&jsonencode_object(st), &names);
+            edit_hcl_list(fe, &statements, "Sid", &changes, &render, &|sid| {
+                format!("statement `{sid}` is not in the policy at {at}")
+            })
+        }
+        Expression::HeredocTemplate(h) => {
+            if h.template
+                .iter()
+                .any(|e| !matches!(e, hcl_edit::template::Element::Literal(_)))
+            {
+                return Err(format!(
+                    "the JSON heredoc at {at} has interpolations; drift edits only literal JSON heredocs"
+                ));
+            }
+            let content = h.template.span().ok_or("no position for the heredoc")?;
+            let json_text = fe.text[content.clone()].to_string();
+            let (array, sts) = json_spans::statements(&json_text).ok_or_else(|| {
+                format!("the heredoc at {at} is not a policy with a `Statement` list")
+            })?;
+            let shift = |r: &Range<usize>| r.start + content.start..r.end + content.start;
+            let ranges: Vec<Range<usize>> = sts.iter().map(|(r, _)| shift(r)).collect();
+            for c in &changes {
+                let target = c.sid.as_ref().and_then(|sid| {
+                    sts.iter()
+                        .position(|(_, s)| s.as_deref() == Some(sid.as_str()))
+                });
+                let new = c
+                    .live
+                    .map(|st| serde_json::to_string_pretty(st).unwrap_or_default());
+                match (c.op, target) {
+                    (Op::Add, _) => {
+                        list_edit(fe, shift(&array), &ranges, None, new.as_deref(), "[]")?
+                    }
+                    (Op::Remove, Some(i)) => {
+                        list_edit(fe, shift(&array), &ranges, Some(i), None, "[]")?
+                    }
+                    (Op::Change, Some(i)) => {
+                        list_edit(fe, shift(&array), &ranges, Some(i), new.as_deref(), "[]")?
+                    }
+                    (_, None) => {
+                        return Err(format!(
+                            "statement `{}` is not in the heredoc at {at}",
+                            c.sid.as_deref().unwrap_or("")
+                        ));
+                    }
+                }
+            }
+            Ok(())
+        }
+        Expression::Traversal(t)
+            if t.expr.as_variable().map(|v| v.as_str()) == Some("data")
+                && matches!(t.operators.first().map(|o| &**o), Some(TraversalOperator::GetAttr(n)) if n.as_str() == "aws_iam_policy_document") =>
+        {
+            let name = match t.operators.get(1).map(|o| &**o) {
+                Some(TraversalOperator::GetAttr(n)) => n.as_str().to_string(),
+                _ => return Err(format!("cannot read the policy reference at {at}")),
+            };
+            edit_document(&changes, ctx, files, &file, &name)
+        }
+        other => Err(format!(
+            "the policy at {at} is written as `{}`, a form drift cannot edit",
+            source_of(&fe.text, other).lines().next().unwrap_or("")
+        )),
+    }
+}
+
+fn edit_document(
+    changes: &[Change<'_>],
+    ctx: &Context<'_>,
+    files: &mut Files,
+    near: &str,
+    name: &str,
+) -> Result<(), String> {
+    let address = format!("data.aws_iam_policy_document.{name}");
+    let file = Files::siblings(near)
+        .into_iter()
+        .find(|f| {
+            files
+                .get(f)
+                .ok()
+                .is_some_and(|(_, body)| find_block(body, &address).is_some())
+        })
+        .ok_or_else(|| format!("`{address}` is not in the folder of `{near}`"))?;
+    let names = names_for(ctx, &file);
+    let (fe, body) = files.get(&file)?;
+    let (block, _) = find_block(body, &address).ok_or("vanished")?;
+    let text = fe.text.clone();
+    let statements: Vec<&hcl_edit::structure::Block> = block.body.get_blocks("statement").collect();
+    let has_dynamic = block
+        .body
+        .get_blocks("dynamic")
+        .any(|d| d.labels.first().map(|l| l.as_str()) == Some("statement"));
+    let sid_of = |b: &hcl_edit::structure::Block| {
+        b.body
+            .get_attribute("sid")
+            .and_then(|a| a.value.as_str().map(str::to_string))
+    };
+    let render =
+        |st: &Json, indent: &str| indent_rest(&writer::block(&document_block(st), &names), indent);
+    let block_span = block.span().ok_or("no position")?;
+    for c in changes {
+        let target = c.sid.as_ref().and_then(|sid| {
+            statements
+                .iter()
+                .position(|b| sid_of(b).as_deref() == Some(sid.as_str()))
+        });
+        match (c.op, target) {
+            (Op::Add, _) => {
+                let st = c.live.ok_or("no live statement")?;
+                let (at, indent) = match statements.last().and_then(|b| b.span()) {
+                    Some(s) => (line_end(&text, s.end - 1), line_indent(&text, s.start)),
+                    None => (
+                        line_start(&text, block_span.end - 1),
+                        format!("{}  ", line_indent(&text, block_span.start)),
+                    ),
+                };
+                fe.push(at..at, format!("\n{indent}{}\n", render(st, &indent)))?;
+            }
+            (Op::Remove, Some(i)) => {
+                let s = statements[i].span().ok_or("no position")?;
+                fe.push(whole_lines(&text, s), String::new())?;
+            }
+            (Op::Change, Some(i)) => {
+                let st = c.live.ok_or("no live statement")?;
+                let s = statements[i].span().ok_or("no position")?;
+                let indent = line_indent(&text, s.start);
+                fe.push(s, render(st, &indent))?;
+            }
+            (_, None) => {
+                let why = if has_dynamic {
+                    " (it may come from a dynamic block, which drift does not edit)"
+                } else {
+                    ""
+                };
+                return Err(format!(
+                    "statement `{}` is not a `statement` block of `{address}`{why}",
+                    c.sid.as_deref().unwrap_or("")
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn edit(f: &Finding, ctx: &Context<'_>, files: &mut Files) -> Result<(), String> {
+    let origin = f.origin.as_ref().ok_or("no declaration to edit")?;
+    let address = origin
+        .address
+        .as_deref()
+        .ok_or("not declared in Terraform")?;
+    if super::local_address(address).starts_with("module.") {
+        edit_module(f, ctx, files, &origin.file, address)
+    } else {
+        edit_resource(f, ctx, files, &origin.file, address)
+    }
+}
