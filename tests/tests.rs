@@ -6,4 +6,5 @@ mod support;
 mod errors;
 mod example;
 mod live;
+mod patch;
 mod scenarios;

@@ -188,6 +188,20 @@ fn jsonencode_object(st: &Json) -> Hcl {
     Hcl::Object(a)
 }
 
+/// A canonical statement as people write JSON: one-element lists become their element.
+fn compact_json(v: &Json) -> Json {
+    match v {
+        Json::Array(a) if a.len() == 1 => compact_json(&a[0]),
+        Json::Array(a) => Json::Array(a.iter().map(compact_json).collect()),
+        Json::Object(m) => Json::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), compact_json(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 /// A `statement` block of `data "aws_iam_policy_document"`.
 fn document_block(st: &Json) -> Block {
     let mut attrs: Vec<(String, Hcl)> = Vec::new();
@@ -587,7 +601,7 @@ fn edit_resource(
                 });
                 let new = c
                     .live
-                    .map(|st| serde_json::to_string_pretty(st).unwrap_or_default());
+                    .map(|st| serde_json::to_string_pretty(&compact_json(st)).unwrap_or_default());
                 match (c.op, target) {
                     (Op::Add, _) => {
                         list_edit(fe, shift(&array), &ranges, None, new.as_deref(), "[]")?

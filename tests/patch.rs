@@ -1,0 +1,404 @@
+//! `drift check --patch`: the patch applies with `git apply`, and after it the covered
+//! findings are gone and no new ones appear (convergence). Where `terraform` exists, every
+//! patched file passes `terraform fmt -check`.
+
+use crate::support::{Output, Project, repo};
+use std::path::Path;
+use std::process::Command;
+
+fn findings(out: &Output) -> Vec<String> {
+    let j = out.json();
+    let mut v: Vec<String> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["status"].as_str().unwrap(),
+                f["kind"].as_str().unwrap(),
+                f["id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn git_apply(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new("git")
+        .arg("apply")
+        .args(args)
+        .arg("drift.patch")
+        .current_dir(dir)
+        .output()
+        .expect("git apply")
+}
+
+/// `terraform fmt -check` on the patched files, where terraform is installed.
+fn fmt_oracle(dir: &Path, patch: &str) {
+    let files: Vec<&str> = patch
+        .lines()
+        .filter_map(|l| l.strip_prefix("+++ b/"))
+        .collect();
+    let Ok(version) = Command::new("terraform").arg("version").output() else {
+        println!("terraform is not installed here: skipped the `terraform fmt -check` oracle");
+        return;
+    };
+    assert!(version.status.success());
+    for f in files {
+        let out = Command::new("terraform")
+            .args(["fmt", "-check", "-diff", f])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "terraform fmt -check {f}:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+/// Runs check with --patch, applies the patch, checks again: returns (patch, stderr of the
+/// first run, findings after).
+fn converge(p: &Project) -> (String, String, Vec<String>) {
+    let first = p.run(&["check", "--format", "json", "--patch", "drift.patch"]);
+    assert!(
+        first.code == 2,
+        "stdout: {}\nstderr: {}",
+        first.stdout,
+        first.stderr
+    );
+    let patch = std::fs::read_to_string(p.path().join("drift.patch")).unwrap();
+    let applied = git_apply(p.path(), &[]);
+    assert!(
+        applied.status.success(),
+        "git apply: {}\n{patch}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    fmt_oracle(p.path(), &patch);
+    let after = p.run(&["check", "--format", "json"]);
+    (patch, first.stderr, findings(&after))
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+fn seed_copy() -> Project {
+    let p = Project::new();
+    copy_tree(&repo().join("desired"), &p.path().join("desired"));
+    copy_tree(&repo().join("snapshots"), &p.path().join("snapshots"));
+    std::fs::copy(repo().join("drift.toml"), p.path().join("drift.toml")).unwrap();
+    p
+}
+
+#[test]
+fn seed_patch_converges_to_only_the_missing_database() {
+    let p = seed_copy();
+    let (patch, stderr, after) = converge(&p);
+    assert_eq!(after, vec!["missing postgres_database wealist-prod/ops_db"]);
+    assert!(stderr.contains("CREATE DATABASE \"ops_db\""), "{stderr}");
+    insta::assert_snapshot!("seed_patch", patch);
+}
+
+#[test]
+fn seed_patch_applies_with_patch_p1() {
+    let p = seed_copy();
+    p.run(&["check", "--patch", "drift.patch"]);
+    let out = Command::new("patch")
+        .args(["-p1", "--dry-run", "-i", "drift.patch"])
+        .current_dir(p.path())
+        .output();
+    match out {
+        Ok(o) => assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout)),
+        Err(_) => println!("`patch` is not installed here: checked with git apply only"),
+    }
+}
+
+#[test]
+fn patch_refuses_a_target_that_changed_since_the_check() {
+    let p = seed_copy();
+    p.run(&["check", "--patch", "drift.patch"]);
+    // Someone edits the lines the patch's context covers.
+    let kms = p.path().join("desired/terraform/prod/foundation/kms.tf");
+    let text = std::fs::read_to_string(&kms).unwrap();
+    std::fs::write(
+        &kms,
+        text.replace(
+            "values   = [local.account_id]",
+            "values   = [\"111122223333\"]",
+        ),
+    )
+    .unwrap();
+    let out = git_apply(p.path(), &["--check"]);
+    assert!(
+        !out.status.success(),
+        "the patch must not apply to changed lines"
+    );
+}
+
+const KEY_LIVE: &str = r#""kms": {"keys": [{"key_id": "k-1", "arn": "arn:aws:kms:eu-west-1:111122223333:key/k-1",
+  "key_state": "Enabled", "aliases": ["alias/app"],
+  "policy": {"Version": "2012-10-17", "Statement": [
+    {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"},
+    {"Sid": "Use", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/app"},
+     "Action": ["kms:Decrypt", "kms:Encrypt"], "Resource": "*"},
+    {"Sid": "New", "Effect": "Allow", "Principal": {"Service": "logs.eu-west-1.amazonaws.com"},
+     "Action": "kms:Encrypt*", "Resource": "*",
+     "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:111122223333:*"}}}]}}]}"#;
+
+const ALIAS: &str = r#"
+resource "aws_kms_alias" "app" {
+  name          = "alias/app"
+  target_key_id = aws_kms_key.app.key_id
+}
+"#;
+
+#[test]
+fn jsonencode_policy_statements_added_changed_removed() {
+    let p = Project::new();
+    p.config("").snapshot(KEY_LIVE).file(
+        "tf/main.tf",
+        &format!(
+            r#"data "aws_caller_identity" "current" {{}}
+
+# The application key.
+resource "aws_kms_key" "app" {{
+  description = "app"
+  policy = jsonencode({{
+    Version = "2012-10-17"
+    Statement = [
+      {{
+        Sid       = "Root"
+        Effect    = "Allow"
+        Principal = {{ AWS = "arn:aws:iam::${{data.aws_caller_identity.current.account_id}}:root" }}
+        Action    = "kms:*"
+        Resource  = "*"
+      }},
+      {{
+        Sid       = "Old"
+        Effect    = "Allow"
+        Principal = {{ AWS = "*" }}
+        Action    = "kms:DescribeKey"
+        Resource  = "*"
+      }},
+      {{
+        Sid       = "Use"
+        Effect    = "Allow"
+        Principal = {{ AWS = "arn:aws:iam::${{data.aws_caller_identity.current.account_id}}:role/app" }}
+        Action    = ["kms:Decrypt"]
+        Resource  = "*"
+      }},
+    ]
+  }})
+}}
+{ALIAS}"#
+        ),
+    );
+    let (patch, _, after) = converge(&p);
+    assert_eq!(after, Vec::<String>::new(), "{patch}");
+    // Untouched statements keep their interpolations.
+    assert!(!patch.contains("-        Principal = { AWS = \"arn:aws:iam::${data.aws_caller_identity.current.account_id}:root\" }"));
+    let text = std::fs::read_to_string(p.path().join("tf/main.tf")).unwrap();
+    assert!(text.contains("# The application key."));
+    assert!(
+        text.contains("${data.aws_caller_identity.current.account_id}:role/app"),
+        "{text}"
+    );
+    insta::assert_snapshot!("jsonencode_patch", patch);
+}
+
+#[test]
+fn json_heredoc_policy_statement_added_and_changed() {
+    let p = Project::new();
+    p.config("").snapshot(KEY_LIVE).file(
+        "tf/main.tf",
+        &format!(
+            r#"resource "aws_kms_key" "app" {{
+  policy = <<-EOF
+    {{
+      "Version": "2012-10-17",
+      "Statement": [
+        {{"Sid": "Root", "Effect": "Allow", "Principal": {{"AWS": "111122223333"}}, "Action": "kms:*", "Resource": "*"}},
+        {{
+          "Sid": "Use",
+          "Effect": "Allow",
+          "Principal": {{"AWS": "arn:aws:iam::111122223333:role/app"}},
+          "Action": "kms:Decrypt",
+          "Resource": "*"
+        }}
+      ]
+    }}
+  EOF
+}}
+{ALIAS}"#
+        ),
+    );
+    let (patch, _, after) = converge(&p);
+    assert_eq!(after, Vec::<String>::new(), "{patch}");
+    // The untouched statement keeps its form (a bare account id).
+    let text = std::fs::read_to_string(p.path().join("tf/main.tf")).unwrap();
+    assert!(
+        text.contains(r#"{"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": "111122223333"}"#),
+        "{text}"
+    );
+    insta::assert_snapshot!("heredoc_patch", patch);
+}
+
+#[test]
+fn policy_document_statement_blocks() {
+    let p = Project::new();
+    p.config("").snapshot(KEY_LIVE).file(
+        "tf/main.tf",
+        &format!(
+            r#"variable "app_role" {{
+  default = "arn:aws:iam::111122223333:role/app"
+}}
+
+data "aws_iam_policy_document" "key" {{
+  statement {{
+    sid       = "Root"
+    actions   = ["kms:*"]
+    resources = ["*"]
+
+    principals {{
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::111122223333:root"]
+    }}
+  }}
+
+  statement {{
+    sid       = "Gone"
+    actions   = ["kms:Get*"]
+    resources = ["*"]
+
+    principals {{
+      type        = "AWS"
+      identifiers = ["*"]
+    }}
+  }}
+
+  statement {{
+    sid       = "Use"
+    actions   = ["kms:Decrypt"]
+    resources = ["*"]
+
+    principals {{
+      type        = "AWS"
+      identifiers = [var.app_role]
+    }}
+  }}
+}}
+
+resource "aws_kms_key" "app" {{}}
+
+resource "aws_kms_key_policy" "app" {{
+  key_id = aws_kms_key.app.id
+  policy = data.aws_iam_policy_document.key.json
+}}
+{ALIAS}"#
+        ),
+    );
+    let (patch, _, after) = converge(&p);
+    assert_eq!(after, Vec::<String>::new(), "{patch}");
+    // The changed statement names the role by the variable that holds it.
+    assert!(patch.contains("identifiers = [var.app_role]"), "{patch}");
+    insta::assert_snapshot!("policy_document_patch", patch);
+}
+
+#[test]
+fn route53_changed_and_unmanaged_records() {
+    let p = Project::new();
+    p.config("")
+        .snapshot(
+            r#""route53": {"zones": [{"id": "/hostedzone/ZONE1", "name": "example.com.", "private_zone": false, "records": [
+  {"Name": "example.com.", "Type": "NS", "TTL": 172800, "ResourceRecords": [{"Value": "ns-1.awsdns-01.org."}]},
+  {"Name": "www.example.com.", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "192.0.2.1"}, {"Value": "192.0.2.3"}]},
+  {"Name": "api.example.com.", "Type": "A", "AliasTarget": {"HostedZoneId": "Z32O12XQLNTSW2", "DNSName": "new-lb.eu-west-1.elb.amazonaws.com.", "EvaluateTargetHealth": true}},
+  {"Name": "\\052.example.com.", "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": "\"v=spf1 -all\""}]}
+]}]}"#,
+        )
+        .file(
+            "tf/main.tf",
+            r#"variable "domain" {
+  default = "example.com"
+}
+
+resource "aws_route53_zone" "main" {
+  name = var.domain
+}
+
+resource "aws_route53_record" "www" {
+  zone_id = aws_route53_zone.main.zone_id
+  name    = "www"
+  type    = "A"
+  ttl     = 300 # five minutes
+  records = ["192.0.2.1", "192.0.2.2"]
+}
+
+resource "aws_route53_record" "api" {
+  zone_id = aws_route53_zone.main.zone_id
+  name    = "api"
+  type    = "A"
+
+  alias {
+    name                   = "old-lb.eu-west-1.elb.amazonaws.com"
+    zone_id                = "Z32O12XQLNTSW2"
+    evaluate_target_health = false
+  }
+}
+"#,
+        );
+    let (patch, _, after) = converge(&p);
+    assert_eq!(after, Vec::<String>::new(), "{patch}");
+    assert!(
+        patch.contains("id = \"ZONE1_*.example.com_TXT\""),
+        "{patch}"
+    );
+    let text = std::fs::read_to_string(p.path().join("tf/main.tf")).unwrap();
+    assert!(
+        text.contains("ttl     = 60 # five minutes"),
+        "comments stay: {text}"
+    );
+    insta::assert_snapshot!("route53_patch", patch);
+}
+
+#[test]
+fn a_policy_form_drift_cannot_edit_is_named_with_its_place() {
+    let p = Project::new();
+    p.config("").snapshot(KEY_LIVE).file(
+        "tf/main.tf",
+        &format!(
+            r#"locals {{
+  policy = jsonencode({{ Version = "2012-10-17", Statement = [] }})
+}}
+
+resource "aws_kms_key" "app" {{
+  policy = local.policy
+}}
+{ALIAS}"#
+        ),
+    );
+    let out = p.run(&["check", "--patch", "drift.patch"]);
+    assert_eq!(out.code, 2, "the exit status is the check's");
+    assert!(
+        out.stderr.contains("not in the patch: kms_key_policy \"alias/app\": the policy at tf/main.tf:6 is written as `local.policy`"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("drift.patch")).unwrap(),
+        ""
+    );
+}
