@@ -1,7 +1,7 @@
 //! `--live aws` and `drift snapshot` against moto_server and a real PostgreSQL over TLS.
 
 use crate::harness::{Moto, Postgres};
-use crate::support::{Output, Project, drift_command, repo};
+use crate::support::{Output, Project, drift_command, finding_lines, repo};
 use aws_sdk_route53::types::{
     AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType,
 };
@@ -191,24 +191,6 @@ fn run(
     }
 }
 
-fn ids(j: &serde_json::Value) -> Vec<String> {
-    let mut v: Vec<String> = j["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {}",
-                f["status"].as_str().unwrap(),
-                f["kind"].as_str().unwrap(),
-                f["id"].as_str().unwrap()
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
 #[test]
 fn seed_estate_live_gives_the_three_findings_and_snapshot_agrees() {
     let moto = Moto::start();
@@ -232,7 +214,7 @@ fn seed_estate_live_gives_the_three_findings_and_snapshot_agrees() {
     );
     let live = out.json();
     assert_eq!(
-        ids(&live),
+        finding_lines(&live),
         vec![
             "changed kms_key_policy alias/wealist-prod-files",
             "missing postgres_database wealist-prod/ops_db",
@@ -278,7 +260,7 @@ fn route53_down_is_an_error_and_the_rest_is_checked() {
     assert_eq!(out.code, 1, "{}", out.stdout);
     let j = out.json();
     assert_eq!(
-        ids(&j),
+        finding_lines(&j),
         vec![
             "changed kms_key_policy alias/wealist-prod-files",
             "missing postgres_database wealist-prod/ops_db"
@@ -319,7 +301,9 @@ fn wrong_password_and_wrong_certificate_host_are_clear_errors() {
         !out.stdout.contains("wrong-password-123") && !out.stderr.contains("wrong-password-123")
     );
     assert!(
-        !ids(&j).iter().any(|i| i.contains("postgres_database")),
+        !finding_lines(&j)
+            .iter()
+            .any(|i| i.contains("postgres_database")),
         "no missing databases when unreadable"
     );
 
@@ -466,7 +450,7 @@ resource "aws_route53_record" "wild" {
     assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
     let j: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(
-        ids(&j),
+        finding_lines(&j),
         vec![
             "changed route53_record r7.big.example/A",
             "unmanaged route53_record zzz-extra.big.example/CNAME"

@@ -2,28 +2,9 @@
 //! findings are gone and no new ones appear (convergence). Where `terraform` exists, every
 //! patched file passes `terraform fmt -check`.
 
-use crate::support::{Output, Project, repo};
+use crate::support::{Project, repo};
 use std::path::Path;
 use std::process::Command;
-
-fn findings(out: &Output) -> Vec<String> {
-    let j = out.json();
-    let mut v: Vec<String> = j["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {}",
-                f["status"].as_str().unwrap(),
-                f["kind"].as_str().unwrap(),
-                f["id"].as_str().unwrap()
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
 
 fn git_apply(dir: &Path, args: &[&str]) -> std::process::Output {
     Command::new("git")
@@ -79,7 +60,7 @@ fn converge(p: &Project) -> (String, String, Vec<String>) {
     );
     fmt_oracle(p.path(), &patch);
     let after = p.run(&["check", "--format", "json"]);
-    (patch, first.stderr, findings(&after))
+    (patch, first.stderr, after.finding_lines())
 }
 
 fn copy_tree(from: &Path, to: &Path) {

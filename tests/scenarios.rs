@@ -268,26 +268,12 @@ resource "aws_db_instance" "replica" {
         .file("services.yaml", "rds_instance: main\nservices:\n  - name: billing-service\n  - name: app\n    database: app\n");
     let out = p.run(&["check", "--format", "json"]);
     assert_eq!(out.code, 2);
-    let j = out.json();
-    let got: Vec<String> = j["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {}",
-                f["status"].as_str().unwrap(),
-                f["kind"].as_str().unwrap(),
-                f["id"].as_str().unwrap()
-            )
-        })
-        .collect();
     assert_eq!(
-        got,
+        out.finding_lines(),
         vec![
             "changed rds_instance main",
-            "missing rds_instance replica",
             "missing postgres_database main/billing_db",
+            "missing rds_instance replica",
             "unmanaged postgres_database main/legacy_db",
         ]
     );

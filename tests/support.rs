@@ -15,6 +15,11 @@ pub struct Output {
 }
 
 impl Output {
+    /// The findings of a JSON report as sorted `status kind id` lines.
+    pub fn finding_lines(&self) -> Vec<String> {
+        finding_lines(&self.json())
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!(
@@ -23,6 +28,25 @@ impl Output {
             )
         })
     }
+}
+
+/// The findings of a JSON report as sorted `status kind id` lines.
+pub fn finding_lines(j: &serde_json::Value) -> Vec<String> {
+    let mut v: Vec<String> = j["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["status"].as_str().unwrap_or("?"),
+                f["kind"].as_str().unwrap_or("?"),
+                f["id"].as_str().unwrap_or("?")
+            )
+        })
+        .collect();
+    v.sort();
+    v
 }
 
 /// The repository root (where the bundled example lives).

@@ -545,18 +545,11 @@ fn edit_resource(
     let (file, holder) = policy_holder(files, display, address)?;
     let names = names_for(ctx, &file);
     let changes = changes(f)?;
-    let (fe, body) = files.get(&file)?;
-    let (block, indexed) =
-        find_block(body, &holder).ok_or_else(|| format!("`{holder}` is no longer in `{file}`"))?;
-    if indexed {
-        return Err(format!(
-            "`{holder}` uses count or for_each: editing it would change every instance"
-        ));
-    }
+    let (block, block_at) = super::locate(files, &file, &holder)?;
+    let (fe, _) = files.get(&file)?;
     let Some(attr) = block.body.get_attribute("policy") else {
         return Err(format!(
-            "`{holder}` ({file}:{}) has no `policy`: the key has AWS's default policy in code",
-            line_number(&fe.text, block.span().map_or(0, |s| s.start))
+            "`{holder}` ({block_at}) has no `policy`: the key has AWS's default policy in code"
         ));
     };
     let at = format!(
@@ -718,14 +711,10 @@ fn edit_document(
 }
 
 pub fn edit(f: &Finding, ctx: &Context<'_>, files: &mut Files) -> Result<(), String> {
-    let origin = f.origin.as_ref().ok_or("no declaration to edit")?;
-    let address = origin
-        .address
-        .as_deref()
-        .ok_or("not declared in Terraform")?;
+    let (file, address) = super::declaration(f)?;
     if super::local_address(address).starts_with("module.") {
-        edit_module(f, ctx, files, &origin.file, address)
+        edit_module(f, ctx, files, file, address)
     } else {
-        edit_resource(f, ctx, files, &origin.file, address)
+        edit_resource(f, ctx, files, file, address)
     }
 }

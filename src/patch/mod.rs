@@ -133,6 +133,37 @@ pub(crate) fn find_block<'b>(body: &'b Body, address: &str) -> Option<(&'b Block
         .map(|b| (b, indexed))
 }
 
+/// The single (not counted) block `address` declares in `file`, and its `file:line`.
+pub(crate) fn locate(
+    files: &mut Files,
+    file: &str,
+    address: &str,
+) -> Result<(Block, String), String> {
+    let (fe, body) = files.get(file)?;
+    let (block, indexed) =
+        find_block(body, address).ok_or_else(|| format!("`{address}` is no longer in `{file}`"))?;
+    if indexed {
+        return Err(format!(
+            "`{address}` uses count or for_each: editing it would change every instance"
+        ));
+    }
+    let at = format!(
+        "{file}:{}",
+        edits::line_number(&fe.text, block.span().map_or(0, |s| s.start))
+    );
+    Ok((block.clone(), at))
+}
+
+/// The file and address that declare a finding.
+pub(crate) fn declaration(f: &Finding) -> Result<(&str, &str), String> {
+    let origin = f.origin.as_ref().ok_or("no declaration to edit")?;
+    let address = origin
+        .address
+        .as_deref()
+        .ok_or("not declared in Terraform")?;
+    Ok((&origin.file, address))
+}
+
 /// The text of an expression as written.
 pub(crate) fn source_of<'t>(text: &'t str, e: &Expression) -> &'t str {
     e.span().and_then(|s| text.get(s)).unwrap_or("?")

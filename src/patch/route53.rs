@@ -3,9 +3,8 @@
 //! plan` adopts it; a changed record gets its `ttl`, `records` or `alias` edited in place.
 //! Also the one-attribute edit of an RDS instance's `engine`.
 
-use super::edits::line_number;
 use super::writer::{self, Block, Hcl};
-use super::{Context, Files, find_block, is_literal, local_address, names_for, source_of};
+use super::{Context, Files, declaration, is_literal, local_address, locate, names_for, source_of};
 use crate::report::Finding;
 use hcl_edit::Span;
 use hcl_edit::expr::Expression;
@@ -224,26 +223,10 @@ fn replace_attr(
 }
 
 pub fn edit(f: &Finding, ctx: &Context<'_>, files: &mut Files) -> Result<(), String> {
-    let origin = f.origin.as_ref().ok_or("no declaration to edit")?;
-    let address = origin
-        .address
-        .as_deref()
-        .ok_or("not declared in Terraform")?;
-    let names = names_for(ctx, &origin.file);
-    let (fe, body) = files.get(&origin.file)?;
-    let (block, indexed) = find_block(body, address)
-        .ok_or_else(|| format!("`{address}` is no longer in `{}`", origin.file))?;
-    if indexed {
-        return Err(format!(
-            "`{address}` uses count or for_each: editing it would change every instance"
-        ));
-    }
-    let block = block.clone();
-    let at = format!(
-        "{}:{}",
-        origin.file,
-        line_number(&fe.text, block.span().map_or(0, |s| s.start))
-    );
+    let (file, address) = declaration(f)?;
+    let names = names_for(ctx, file);
+    let (block, at) = locate(files, file, address)?;
+    let (fe, _) = files.get(file)?;
     for c in &f.changes {
         let live = c.live.as_ref();
         match c.path.as_str() {
@@ -294,26 +277,10 @@ pub fn edit(f: &Finding, ctx: &Context<'_>, files: &mut Files) -> Result<(), Str
 }
 
 pub fn edit_instance(f: &Finding, ctx: &Context<'_>, files: &mut Files) -> Result<(), String> {
-    let origin = f.origin.as_ref().ok_or("no declaration to edit")?;
-    let address = origin
-        .address
-        .as_deref()
-        .ok_or("not declared in Terraform")?;
-    let names = names_for(ctx, &origin.file);
-    let (fe, body) = files.get(&origin.file)?;
-    let (block, indexed) = find_block(body, address)
-        .ok_or_else(|| format!("`{address}` is no longer in `{}`", origin.file))?;
-    if indexed {
-        return Err(format!(
-            "`{address}` uses count or for_each: editing it would change every instance"
-        ));
-    }
-    let block = block.clone();
-    let at = format!(
-        "{}:{}",
-        origin.file,
-        line_number(&fe.text, block.span().map_or(0, |s| s.start))
-    );
+    let (file, address) = declaration(f)?;
+    let names = names_for(ctx, file);
+    let (block, at) = locate(files, file, address)?;
+    let (fe, _) = files.get(file)?;
     for c in &f.changes {
         match (c.path.as_str(), c.live.as_ref()) {
             ("engine", Some(Json::String(e))) => {

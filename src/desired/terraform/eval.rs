@@ -291,25 +291,8 @@ impl ModuleInstance {
                     *entry = Value::Unknown(u);
                     continue;
                 }
-                let pairs: Vec<(Value, Value)> = match coll {
-                    Value::List(items) => items
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, v)| (Value::Number(i as f64), v))
-                        .collect(),
-                    Value::Map(m) => m.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
-                    Value::Null => Vec::new(),
-                    other => {
-                        return Err(err(
-                            format!(
-                                "dynamic `for_each` needs a collection, got a {}",
-                                other.type_name()
-                            ),
-                            file,
-                            fe.value.span(),
-                        ));
-                    }
-                };
+                let pairs = iteration_pairs(coll, "dynamic `for_each`")
+                    .map_err(|m| err(m, file, fe.value.span()))?;
                 let Some(content) = block.body.get_blocks("content").next() else {
                     return Err(err(
                         "a dynamic block needs a `content` block",
@@ -646,21 +629,7 @@ impl ModuleInstance {
                 if let Value::Unknown(u) = coll {
                     return Ok(Value::Unknown(u));
                 }
-                let pairs: Vec<(Value, Value)> = match coll {
-                    Value::List(items) => items
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, v)| (Value::Number(i as f64), v))
-                        .collect(),
-                    Value::Map(m) => m.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
-                    Value::Null => return Err(e("a `for` expression over null".into())),
-                    other => {
-                        return Err(e(format!(
-                            "a `for` expression over a {}",
-                            other.type_name()
-                        )));
-                    }
-                };
+                let pairs = iteration_pairs(coll, "a `for` expression").map_err(e)?;
                 let mut list = Vec::new();
                 let mut map: BTreeMap<String, Value> = BTreeMap::new();
                 for (k, v) in pairs {
@@ -795,23 +764,8 @@ impl ModuleInstance {
                         if let Value::Unknown(u) = coll {
                             return Ok(Value::Unknown(u));
                         }
-                        let pairs: Vec<(Value, Value)> = match coll {
-                            Value::List(items) => items
-                                .into_iter()
-                                .enumerate()
-                                .map(|(i, v)| (Value::Number(i as f64), v))
-                                .collect(),
-                            Value::Map(m) => {
-                                m.into_iter().map(|(k, v)| (Value::String(k), v)).collect()
-                            }
-                            other => {
-                                return Err(err(
-                                    format!("a template `for` over a {}", other.type_name()),
-                                    file,
-                                    fe.collection_expr.span(),
-                                ));
-                            }
-                        };
+                        let pairs = iteration_pairs(coll, "a template `for`")
+                            .map_err(|m| err(m, file, fe.collection_expr.span()))?;
                         for (k, v) in pairs {
                             let mut inner = scope.clone();
                             if let Some(kv) = &fe.key_var {
@@ -950,6 +904,21 @@ impl ModuleInstance {
             }
         }
         Ok(v)
+    }
+}
+
+/// The (key, value) pairs a `for` expression, a template `for` or a dynamic block iterates:
+/// list indexes or map keys. `what` names the construct for the error.
+fn iteration_pairs(coll: Value, what: &str) -> Result<Vec<(Value, Value)>, String> {
+    match coll {
+        Value::List(items) => Ok(items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (Value::Number(i as f64), v))
+            .collect()),
+        Value::Map(m) => Ok(m.into_iter().map(|(k, v)| (Value::String(k), v)).collect()),
+        Value::Null if what == "dynamic `for_each`" => Ok(Vec::new()),
+        other => Err(format!("{what} over a {}", other.type_name())),
     }
 }
 

@@ -15,7 +15,7 @@ mod rds;
 mod route53;
 pub mod value;
 
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Result};
 use crate::model::{Origin, State};
 use eval::{Env, EvalError, ModuleInstance, Scope};
 use module::{Decl, Module, ResourceDecl, display_path};
@@ -59,12 +59,7 @@ pub(crate) fn eval_error(inst: &ModuleInstance, e: EvalError) -> Error {
 fn read_tfvars(path: &Path, env: &Rc<Env>) -> Result<BTreeMap<String, Value>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::read("var file", path, e))?;
     let display = display_path(path);
-    let body = hcl_edit::parser::parse_body(&text).map_err(|e| {
-        let loc = e.location();
-        let mut location = Location::new(&display, loc.line(), loc.column());
-        location.source_line = Some(e.line().to_string());
-        Error::input(location, format!("invalid HCL: {}", e.message()))
-    })?;
+    let body = module::parse_hcl(&text, &display)?;
     let module = Module {
         dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
         files: vec![module::SourceFile {

@@ -66,6 +66,16 @@ pub fn display_path(path: &Path) -> String {
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
+/// Parses HCL text; a syntax error says `file:line:col` and shows the line.
+pub fn parse_hcl(text: &str, display: &str) -> Result<Body> {
+    hcl_edit::parser::parse_body(text).map_err(|e| {
+        let loc = e.location();
+        let mut location = Location::new(display, loc.line(), loc.column());
+        location.source_line = Some(e.line().to_string());
+        Error::input(location, format!("invalid HCL: {}", e.message()))
+    })
+}
+
 fn label(block: &Block, i: usize) -> Option<String> {
     block.labels.get(i).map(|l| l.as_str().to_string())
 }
@@ -94,12 +104,7 @@ impl Module {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| Error::read("Terraform file", &path, e))?;
             let display = display_path(&path);
-            let body = hcl_edit::parser::parse_body(&text).map_err(|e| {
-                let loc = e.location();
-                let mut location = Location::new(&display, loc.line(), loc.column());
-                location.source_line = Some(e.line().to_string());
-                Error::input(location, format!("invalid HCL: {}", e.message()))
-            })?;
+            let body = parse_hcl(&text, &display)?;
             let file = module.files.len();
             module.files.push(SourceFile {
                 path: path.clone(),
