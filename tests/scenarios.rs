@@ -1,6 +1,16 @@
 //! Small estates, one per resource family and status, each run through the real binary.
 
-use crate::support::Project;
+use crate::support::{Output, Project};
+
+/// Pins the JSON report and the human report (colors off) of a scenario.
+fn pin(p: &Project, name: &str, json: &Output, extra: &[&str]) {
+    insta::assert_snapshot!(format!("{name}_json"), json.stdout);
+    let mut args = vec!["check", "--color", "never"];
+    args.extend_from_slice(extra);
+    let human = p.run(&args);
+    assert_eq!(human.code, json.code, "same exit status in both formats");
+    insta::assert_snapshot!(format!("{name}_human"), human.stdout);
+}
 
 const KMS_KEY_SNAPSHOT: &str = r#""kms": {"keys": [{"key_id": "k-1", "arn": "arn:aws:kms:eu-west-1:111122223333:key/k-1",
   "key_state": "Enabled", "aliases": ["alias/app", "alias/aws/ignored"],
@@ -54,8 +64,7 @@ resource "aws_kms_alias" "app" {
     let j = out.json();
     assert_eq!(j["summary"]["in_sync"], 1);
     assert_eq!(j["findings"].as_array().unwrap().len(), 0);
-    let human = p.run(&["check", "--color", "never"]);
-    insta::assert_snapshot!("kms_in_sync_human", human.stdout);
+    pin(&p, "kms_in_sync", &out, &[]);
 }
 
 /// A policy document data source with a changed action: `changed`, matched by Sid.
@@ -113,8 +122,7 @@ resource "aws_kms_alias" "app" {
     assert_eq!(f["changes"].as_array().unwrap().len(), 1);
     assert_eq!(f["changes"][0]["path"], "Statement[Use]");
     assert_eq!(f["changes"][0]["op"], "change");
-    let human = p.run(&["check", "--color", "never"]);
-    insta::assert_snapshot!("kms_changed_human", human.stdout);
+    pin(&p, "kms_changed", &out, &[]);
 }
 
 /// A key without a policy in code has AWS's default policy.
@@ -151,6 +159,7 @@ resource "aws_kms_alias" "gone" {
     assert_eq!(j["findings"][0]["status"], "missing");
     assert_eq!(j["findings"][0]["id"], "alias/gone");
     assert_eq!(out.code, 2);
+    pin(&p, "kms_default_and_pending_deletion", &out, &[]);
 }
 
 const ZONE: &str = r#""route53": {"zones": [{"id": "/hostedzone/ZABC", "name": "example.com.", "private_zone": false, "records": [
@@ -237,8 +246,7 @@ resource "aws_route53_record" "txt" {
         missing["address"],
         "module.txt.aws_route53_record.txt[\"api\"]"
     );
-    let human = p.run(&["check", "--color", "never"]);
-    insta::assert_snapshot!("route53_human", human.stdout);
+    pin(&p, "route53", &out, &[]);
 }
 
 /// RDS: a missing instance, a changed engine, and a database missing on a live instance.
@@ -277,6 +285,7 @@ resource "aws_db_instance" "replica" {
             "unmanaged postgres_database main/legacy_db",
         ]
     );
+    pin(&p, "rds", &out, &[]);
     let md = p.run(&["check", "--format", "markdown"]);
     insta::assert_snapshot!("rds_markdown", md.stdout);
 }
@@ -313,6 +322,7 @@ resource "aws_route53_record" "cdn" {
 "#,
     );
     let out = p.run(&["check", "--format", "json", "--only", "route53"]);
+    pin(&p, "not_checked", &out, &["--only", "route53"]);
     let j = out.json();
     let nc: Vec<&serde_json::Value> = j["findings"]
         .as_array()
@@ -383,4 +393,5 @@ resource "aws_route53_record" "a" {
     let j = out.json();
     assert_eq!(j["findings"].as_array().unwrap().len(), 0);
     assert_eq!(j["errors"][0]["source"], "route53");
+    pin(&p, "absent_family", &out, &[]);
 }

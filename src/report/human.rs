@@ -237,6 +237,11 @@ pub fn render(report: &Report, color: bool) -> String {
             "Drift: {} changed, {} missing, {} unmanaged, {} not checked; {} in sync.",
             s.changed, s.missing, s.unmanaged, s.not_checked, s.in_sync
         )
+    } else if s.errors > 0 {
+        format!(
+            "No drift in what could be read: {} in sync, {} not checked.",
+            s.in_sync, s.not_checked
+        )
     } else {
         format!(
             "No drift: {} in sync, {} not checked.",
@@ -247,7 +252,7 @@ pub fn render(report: &Report, color: bool) -> String {
     out.push('\n');
     if s.errors > 0 {
         out.push_str(&p.red(&format!(
-            "{} source error(s): the families above that failed were not compared.",
+            "{} source error(s): what they cover was not compared (exit status 1).",
             s.errors
         )));
         out.push('\n');
