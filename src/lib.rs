@@ -108,14 +108,14 @@ fn read_both(
 ) -> Result<(model::State, live::snapshot::Snapshot, live::Scope)> {
     match source {
         live::Source::Snapshot(path) => {
-            let opened = live::open_snapshot(path)?;
+            let snap = live::snapshot::Snapshot::read(path)?;
             let env = desired::Env {
-                account_id: Some(opened.account_id().to_string()),
-                region: Some(opened.snapshot.region.clone()),
+                account_id: Some(snap.account_id.clone()),
+                region: Some(snap.region.clone()),
             };
             let desired = desired::load(&desired_input(cfg), &env)?;
             let scope = live::Scope::from_desired(&desired);
-            Ok((desired, opened.snapshot, scope))
+            Ok((desired, snap, scope))
         }
         live::Source::Aws => {
             let rt = runtime()?;

@@ -7,7 +7,6 @@ pub mod aws;
 pub mod postgres;
 pub mod snapshot;
 
-use crate::error::Result;
 use crate::model::dns::parse_zone_scope;
 use crate::model::{Family, Kind, State};
 use snapshot::Snapshot;
@@ -49,28 +48,6 @@ impl Scope {
         }
         s
     }
-}
-
-/// The parts of a live source, once opened: who we are, then what is there.
-pub struct Opened {
-    pub snapshot: Snapshot,
-}
-
-impl Opened {
-    pub fn account_id(&self) -> &str {
-        &self.snapshot.account_id
-    }
-
-    pub fn state(&self, families: &[Family], scope: &Scope) -> State {
-        self.snapshot.to_state(families, scope)
-    }
-}
-
-/// Reads a snapshot file.
-pub fn open_snapshot(path: &std::path::Path) -> Result<Opened> {
-    Ok(Opened {
-        snapshot: Snapshot::read(path)?,
-    })
 }
 
 /// How to reach each instance's PostgreSQL, from the config.

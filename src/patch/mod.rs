@@ -52,6 +52,11 @@ pub(crate) struct Files {
 impl Files {
     /// The file at `display` (a path relative to the working directory, or absolute).
     pub fn get(&mut self, display: &str) -> Result<&mut (FileEdits, Body), String> {
+        if std::path::Path::new(display).is_absolute() || display.starts_with("../") {
+            return Err(format!(
+                "`{display}` is outside the working directory: run drift from the repository root so the patch's paths apply there"
+            ));
+        }
         if !self.files.contains_key(display) {
             let text = std::fs::read_to_string(display)
                 .map_err(|e| format!("cannot read `{display}`: {e}"))?;
