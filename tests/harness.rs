@@ -15,15 +15,20 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-fn wait_for_port(port: u16, what: &str) {
+/// Waits until `child` accepts connections on `port`; false if it exited first (e.g. another
+/// test took the port between our probe and its bind) or took too long.
+fn wait_for_port(port: u16, child: &mut Child) -> bool {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(30) {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
+            return true;
+        }
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return false;
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    panic!("{what} did not start on port {port}");
+    false
 }
 
 pub struct Moto {
@@ -33,20 +38,26 @@ pub struct Moto {
 
 impl Moto {
     pub fn start() -> Moto {
-        let port = free_port();
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect(
-                "moto_server is not installed: run scripts/test, or pip install 'moto[server]'",
-            );
-        wait_for_port(port, "moto_server");
-        Moto {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
+        for _ in 0..3 {
+            let port = free_port();
+            let mut child = Command::new("moto_server")
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect(
+                    "moto_server is not installed: run scripts/test, or pip install 'moto[server]'",
+                );
+            if wait_for_port(port, &mut child) {
+                return Moto {
+                    child,
+                    endpoint: format!("http://127.0.0.1:{port}"),
+                };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
         }
+        panic!("moto_server did not start");
     }
 
     /// The environment that points the SDK (and drift) at this server.
@@ -171,37 +182,46 @@ impl Postgres {
             .status()
             .expect("initdb");
         assert!(ok.success(), "initdb failed");
-        let port = free_port();
-        let child = pg_command(&bin.join("postgres"))
-            .arg("-D")
-            .arg(&data)
-            .args([
-                "-p",
-                &port.to_string(),
-                "-c",
-                "listen_addresses=127.0.0.1",
-                "-c",
-                "ssl=on",
-                "-c",
-                "fsync=off",
-            ])
-            .arg("-c")
-            .arg(format!("unix_socket_directories={}", root.display()))
-            .arg("-c")
-            .arg(format!(
-                "ssl_cert_file={}",
-                root.join("server.crt").display()
-            ))
-            .arg("-c")
-            .arg(format!(
-                "ssl_key_file={}",
-                root.join("server.key").display()
-            ))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("postgres");
-        wait_for_port(port, "postgres");
+        let mut started = None;
+        for _ in 0..3 {
+            let port = free_port();
+            let mut child = pg_command(&bin.join("postgres"))
+                .arg("-D")
+                .arg(&data)
+                .args([
+                    "-p",
+                    &port.to_string(),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    "ssl=on",
+                    "-c",
+                    "fsync=off",
+                ])
+                .arg("-c")
+                .arg(format!("unix_socket_directories={}", root.display()))
+                .arg("-c")
+                .arg(format!(
+                    "ssl_cert_file={}",
+                    root.join("server.crt").display()
+                ))
+                .arg("-c")
+                .arg(format!(
+                    "ssl_key_file={}",
+                    root.join("server.key").display()
+                ))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("postgres");
+            if wait_for_port(port, &mut child) {
+                started = Some((child, port));
+                break;
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let (child, port) = started.expect("postgres did not start");
         std::thread::sleep(Duration::from_millis(300));
         Postgres {
             child,
