@@ -155,3 +155,18 @@ fn reference_cycle_is_an_error() {
     assert_clean_error(&out);
     assert!(out.stderr.contains("reference cycle"), "{}", out.stderr);
 }
+
+#[test]
+fn a_module_that_calls_itself_is_an_error() {
+    let p = Project::new();
+    p.config("")
+        .snapshot("")
+        .file("tf/main.tf", "module \"again\" {\n  source = \"./\"\n}\n");
+    let out = p.run(&["check"]);
+    assert_clean_error(&out);
+    assert!(
+        out.stderr.contains("nests more than 16 levels"),
+        "{}",
+        out.stderr
+    );
+}

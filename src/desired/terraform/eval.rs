@@ -486,6 +486,15 @@ impl ModuleInstance {
             return Ok(None);
         }
         let dir = normalize(&self.module.dir.join(&source));
+        if self.prefix.matches("module.").count() >= 16 {
+            return Err(err(
+                format!(
+                    "module `{name}` nests more than 16 levels deep (does `{source}` call itself?)"
+                ),
+                decl.file,
+                decl.item.span(),
+            ));
+        }
         let module = super::load_module_cached(&dir).map_err(|e| {
             err(
                 format!(

@@ -93,7 +93,26 @@ fn flatten_into(v: Value, out: &mut Vec<Value>) {
     }
 }
 
+/// The fewest arguments each function takes (so no call can index past its arguments).
+fn min_args(name: &str) -> usize {
+    match name {
+        "join" | "split" | "contains" | "element" | "index" | "zipmap" | "trimprefix"
+        | "trimsuffix" | "trim" | "startswith" | "endswith" | "templatefile" | "lookup" => 2,
+        "replace" | "slice" | "substr" => 3,
+        "concat" | "merge" | "coalesce" | "coalescelist" | "setunion" | "timestamp" | "uuid"
+        | "plantimestamp" | "range" | "max" | "min" => 0,
+        _ => 1,
+    }
+}
+
 pub fn call(name: &str, args: Vec<Value>, ctx: &Ctx<'_>) -> Result<Value, String> {
+    let min = min_args(name);
+    if args.len() < min {
+        return Err(format!(
+            "expects at least {min} argument(s), got {}",
+            args.len()
+        ));
+    }
     if !STRUCTURAL.contains(&name) {
         if let Some(u) = args.iter().find_map(Value::find_unknown) {
             return Ok(Value::Unknown(u.clone()));
@@ -523,6 +542,38 @@ mod tests {
         assert_eq!(format("%s-%d-%.1f%%", &args).unwrap(), "a-3-1.5%");
         assert_eq!(format("%q", &[Value::String("x".into())]).unwrap(), "\"x\"");
         assert!(format("%s %s", &args[..1]).is_err());
+    }
+
+    #[test]
+    fn too_few_arguments_is_an_error_not_a_panic() {
+        let module = std::rc::Rc::new(crate::desired::terraform::module::Module::default());
+        let inst = ModuleInstance::new(
+            module,
+            String::new(),
+            Default::default(),
+            std::rc::Rc::new(Default::default()),
+        );
+        let ctx = Ctx {
+            module_dir: std::path::Path::new("."),
+            instance: &inst,
+            file: 0,
+        };
+        for f in [
+            "lower",
+            "join",
+            "replace",
+            "substr",
+            "element",
+            "length",
+            "jsonencode",
+            "file",
+        ] {
+            assert!(call(f, Vec::new(), &ctx).is_err(), "{f}()");
+        }
+        assert_eq!(
+            call("concat", Vec::new(), &ctx),
+            Ok(Value::List(Vec::new()))
+        );
     }
 
     #[test]
