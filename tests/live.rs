@@ -496,3 +496,139 @@ fn iam_auth_token_is_used_and_never_shown() {
         );
     }
 }
+
+/// A private and a public zone of the same name: only the declared one is read and compared.
+#[test]
+fn private_and_public_zones_of_one_name_are_kept_apart() {
+    let moto = Moto::start();
+    let rt = rt();
+    rt.block_on(async {
+        let sdk = moto.sdk().await;
+        let r53 = aws_sdk_route53::Client::new(&sdk);
+        for (private, ip, extra) in [
+            (false, "192.0.2.1", "public-only"),
+            (true, "10.0.0.1", "private-only"),
+        ] {
+            let mut req = r53
+                .create_hosted_zone()
+                .name("split.example")
+                .caller_reference(extra);
+            if private {
+                req = req
+                    .hosted_zone_config(
+                        aws_sdk_route53::types::HostedZoneConfig::builder()
+                            .private_zone(true)
+                            .build(),
+                    )
+                    .vpc(
+                        aws_sdk_route53::types::Vpc::builder()
+                            .vpc_region(aws_sdk_route53::types::VpcRegion::ApNortheast2)
+                            .vpc_id("vpc-12345678")
+                            .build(),
+                    );
+            }
+            let zone = req.send().await.expect("zone");
+            let zone_id = zone.hosted_zone().unwrap().id().to_string();
+            let changes = [
+                ("www.split.example", ip),
+                (&*format!("{extra}.split.example"), ip),
+            ]
+            .iter()
+            .map(|(name, value)| {
+                Change::builder()
+                    .action(ChangeAction::Create)
+                    .resource_record_set(
+                        ResourceRecordSet::builder()
+                            .name(*name)
+                            .r#type(RrType::A)
+                            .ttl(60)
+                            .resource_records(
+                                ResourceRecord::builder().value(*value).build().unwrap(),
+                            )
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap()
+            })
+            .collect();
+            r53.change_resource_record_sets()
+                .hosted_zone_id(&zone_id)
+                .change_batch(
+                    ChangeBatch::builder()
+                        .set_changes(Some(changes))
+                        .build()
+                        .unwrap(),
+                )
+                .send()
+                .await
+                .expect("records");
+        }
+    });
+    let check = |tf: &str| {
+        let p = Project::new();
+        p.file(
+            "drift.toml",
+            "live = \"aws\"\n[terraform]\nroots = [\"tf\"]\n[aws]\nregion = \"ap-northeast-2\"\n",
+        )
+        .file("tf/main.tf", tf);
+        let mut cmd = drift_command(p.path());
+        for (k, v) in moto.env() {
+            cmd.env(k, v);
+        }
+        let out = cmd.args(["check", "--format", "json"]).output().unwrap();
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            out.status.code(),
+            finding_lines(&j),
+            j["summary"]["in_sync"].clone(),
+        )
+    };
+    let public = check(
+        r#"
+resource "aws_route53_zone" "public" {
+  name = "split.example"
+}
+resource "aws_route53_record" "www" {
+  zone_id = aws_route53_zone.public.zone_id
+  name    = "www"
+  type    = "A"
+  ttl     = 60
+  records = ["192.0.2.1"]
+}
+"#,
+    );
+    assert_eq!(
+        public,
+        (
+            Some(2),
+            vec!["unmanaged route53_record public-only.split.example/A".to_string()],
+            1.into()
+        )
+    );
+    let private = check(
+        r#"
+resource "aws_route53_zone" "private" {
+  name = "split.example"
+  vpc {
+    vpc_id = "vpc-12345678"
+  }
+}
+resource "aws_route53_record" "www" {
+  zone_id = aws_route53_zone.private.zone_id
+  name    = "www"
+  type    = "A"
+  ttl     = 60
+  records = ["10.0.0.1"]
+}
+"#,
+    );
+    assert_eq!(
+        private,
+        (
+            Some(2),
+            vec!["unmanaged route53_record private-only.split.example/A".to_string()],
+            1.into()
+        )
+    );
+}
