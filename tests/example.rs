@@ -105,3 +105,39 @@ fn example_only_rds() {
     assert_eq!(f[0]["id"], "wealist-prod/ops_db");
     assert_eq!(f[0]["remediation"], "CREATE DATABASE \"ops_db\";");
 }
+
+/// Runs `drift check` in the repository under util-linux `script`, which gives it a terminal;
+/// `None` where `script` is missing.
+fn check_on_a_terminal(no_color: bool) -> Option<String> {
+    let mut cmd = std::process::Command::new("script");
+    cmd.args([
+        "-qec",
+        &format!("{} check", env!("CARGO_BIN_EXE_drift")),
+        "/dev/null",
+    ])
+    .current_dir(repo())
+    .env_clear()
+    .env("PATH", std::env::var("PATH").unwrap_or_default())
+    .env("TERM", "xterm");
+    if no_color {
+        cmd.env("NO_COLOR", "1");
+    }
+    let out = cmd.output().ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `--color auto` colors a terminal, unless `NO_COLOR` is set.
+#[test]
+fn auto_color_on_a_terminal_honours_no_color() {
+    let Some(colored) = check_on_a_terminal(false) else {
+        println!("util-linux `script` is not installed: skipped the terminal test");
+        return;
+    };
+    assert!(
+        colored.contains("\x1b["),
+        "a terminal gets colors: {colored}"
+    );
+    let plain = check_on_a_terminal(true).unwrap_or_default();
+    assert!(plain.contains("Drift:"), "{plain}");
+    assert!(!plain.contains("\x1b["), "NO_COLOR turns colors off");
+}
