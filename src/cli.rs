@@ -8,7 +8,13 @@ use std::path::PathBuf;
 /// Exit status: 0 no drift, 2 drift found, 1 error (a run where a source failed exits 1 even if
 /// it also found drift).
 #[derive(Debug, Parser)]
-#[command(name = "drift", version, about, long_about = None)]
+#[command(
+    name = "drift",
+    version,
+    about,
+    long_about = None,
+    after_help = "Exit status: 0 no drift, 2 drift found, 1 error (also when a source failed)."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
