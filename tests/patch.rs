@@ -383,3 +383,189 @@ resource "aws_kms_key" "app" {{
         ""
     );
 }
+
+/// The strongest oracle where Terraform and the AWS provider are on the machine: after the
+/// patch, `terraform plan` against the same (moto) account imports the hand-made records and
+/// neither creates, changes nor replaces any of them.
+#[test]
+fn terraform_plan_adopts_the_written_records() {
+    let mirror = Path::new("/opt/tf-plugins");
+    let has_terraform = Command::new("terraform")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_terraform || !mirror.is_dir() {
+        println!(
+            "terraform or its provider mirror (/opt/tf-plugins) is missing: skipped the plan oracle"
+        );
+        return;
+    }
+    let moto = crate::harness::Moto::start();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let zone_id = rt.block_on(async {
+        use aws_sdk_route53::types::*;
+        let r53 = aws_sdk_route53::Client::new(&moto.sdk().await);
+        let zone = r53
+            .create_hosted_zone()
+            .name("adopt.example")
+            .caller_reference("adopt")
+            .hosted_zone_config(
+                HostedZoneConfig::builder()
+                    .comment("Managed by Terraform")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let id = zone
+            .hosted_zone()
+            .unwrap()
+            .id()
+            .trim_start_matches("/hostedzone/")
+            .to_string();
+        let www = ResourceRecordSet::builder()
+            .name("www.adopt.example")
+            .r#type(RrType::A)
+            .ttl(300)
+            .resource_records(
+                ResourceRecord::builder()
+                    .value("192.0.2.1")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap();
+        let cdn = ResourceRecordSet::builder()
+            .name("cdn.adopt.example")
+            .r#type(RrType::A)
+            .alias_target(
+                AliasTarget::builder()
+                    .hosted_zone_id("Z2FDTNDATAQYW2")
+                    .dns_name("d111.cloudfront.net")
+                    .evaluate_target_health(false)
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap();
+        let changes = [www, cdn]
+            .into_iter()
+            .map(|s| {
+                Change::builder()
+                    .action(ChangeAction::Create)
+                    .resource_record_set(s)
+                    .build()
+                    .unwrap()
+            })
+            .collect();
+        r53.change_resource_record_sets()
+            .hosted_zone_id(&id)
+            .change_batch(
+                ChangeBatch::builder()
+                    .set_changes(Some(changes))
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        id
+    });
+    let p = Project::new();
+    p.file(
+        "drift.toml",
+        "live = \"aws\"\n[terraform]\nroots = [\"tf\"]\n[aws]\nregion = \"us-east-1\"\n",
+    )
+    .file(
+        "tf/main.tf",
+        &format!(
+            r#"provider "aws" {{
+  region                      = "us-east-1"
+  access_key                  = "testing"
+  secret_key                  = "testing"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+
+  endpoints {{
+    route53 = "{endpoint}"
+    sts     = "{endpoint}"
+  }}
+}}
+
+resource "aws_route53_zone" "main" {{
+  name = "adopt.example"
+}}
+
+import {{
+  to = aws_route53_zone.main
+  id = "{zone_id}"
+}}
+"#,
+            endpoint = moto.endpoint
+        ),
+    )
+    .file(
+        "tfrc",
+        "provider_installation {\n  filesystem_mirror {\n    path = \"/opt/tf-plugins\"\n  }\n}\n",
+    );
+    let mut cmd = crate::support::drift_command(p.path());
+    for (k, v) in moto.env() {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .args(["check", "--patch", "drift.patch"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(git_apply(p.path(), &[]).status.success());
+    let tf = |args: &[&str]| {
+        Command::new("terraform")
+            .args(args)
+            .current_dir(p.path().join("tf"))
+            .env("TF_CLI_CONFIG_FILE", p.path().join("tfrc"))
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .output()
+            .unwrap()
+    };
+    let init = tf(&["init", "-input=false", "-no-color"]);
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let plan = tf(&["plan", "-input=false", "-no-color"]);
+    let text = String::from_utf8_lossy(&plan.stdout);
+    assert!(
+        plan.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&plan.stderr)
+    );
+    for r in ["www", "cdn"] {
+        assert!(
+            text.contains(&format!("# aws_route53_record.{r} will be imported")),
+            "{text}"
+        );
+        for bad in [
+            "will be created",
+            "will be updated",
+            "must be replaced",
+            "will be destroyed",
+        ] {
+            assert!(
+                !text.contains(&format!("aws_route53_record.{r} {bad}")),
+                "{text}"
+            );
+        }
+    }
+    assert!(text.contains("Plan: 3 to import, 0 to add,"), "{text}");
+}

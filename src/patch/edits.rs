@@ -27,12 +27,13 @@ impl FileEdits {
     }
 
     /// Adds an edit; refuses one that overlaps an earlier edit (two findings touching the same
-    /// code), so no edit silently lands on another's text.
+    /// code), so no edit silently lands on another's text. Insertions at the same point are
+    /// kept in the order they were made.
     pub fn push(&mut self, range: Range<usize>, text: String) -> Result<(), String> {
-        let overlaps = self.edits.iter().any(|e| {
-            (range.start < e.range.end && e.range.start < range.end)
-                || (range.is_empty() && e.range.is_empty() && range.start == e.range.start)
-        });
+        let overlaps = self
+            .edits
+            .iter()
+            .any(|e| range.start < e.range.end && e.range.start < range.end);
         if overlaps {
             return Err(format!(
                 "another change already edits this part of `{}`",
@@ -125,6 +126,19 @@ mod tests {
         f.push(1..2, "B".into()).unwrap();
         assert!(f.push(1..3, "no".into()).is_err());
         assert_eq!(f.apply(), "aBcdEf");
+    }
+
+    #[test]
+    fn insertions_at_one_point_keep_their_order() {
+        let mut f = FileEdits::new("x".into(), "ab".into());
+        f.push(2..2, "1".into()).unwrap();
+        f.push(2..2, "2".into()).unwrap();
+        f.push(0..1, "A".into()).unwrap();
+        assert!(
+            f.push(0..0, "?".into()).is_ok(),
+            "an insertion before a replaced range"
+        );
+        assert_eq!(f.apply(), "?Ab12");
     }
 
     #[test]

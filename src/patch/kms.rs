@@ -264,48 +264,103 @@ fn document_block(st: &Json) -> Block {
     }
 }
 
-/// One edit of a list whose elements have `ranges`: add after the last, remove, or replace.
-fn list_edit(
-    fe: &mut FileEdits,
-    list: Range<usize>,
-    ranges: &[Range<usize>],
-    target: Option<usize>,
-    new: Option<&str>,
-    empty: &str,
-) -> Result<(), String> {
-    let text = fe.text.clone();
-    match (target, new) {
-        (None, Some(new)) => match ranges.last() {
+/// What to do to a list of statements: elements to remove, elements to replace (with new
+/// text at column 0), and new elements to append.
+#[derive(Default)]
+struct ListPlan {
+    remove: std::collections::BTreeSet<usize>,
+    replace: Vec<(usize, String)>,
+    add: Vec<String>,
+}
+
+impl ListPlan {
+    /// Plans one change against the element `target` (found by Sid).
+    fn change(
+        &mut self,
+        c: &Change<'_>,
+        target: Option<usize>,
+        render: &dyn Fn(&Json) -> String,
+        missing: &dyn Fn(&str) -> String,
+    ) -> Result<(), String> {
+        match (c.op, target) {
+            (Op::Add, _) => self.add.push(render(c.live.ok_or("no live statement")?)),
+            (Op::Remove, Some(i)) => {
+                self.remove.insert(i);
+            }
+            (Op::Change, Some(i)) => self
+                .replace
+                .push((i, render(c.live.ok_or("no live statement")?))),
+            (_, None) => return Err(missing(c.sid.as_deref().unwrap_or(""))),
+        }
+        Ok(())
+    }
+
+    /// Applies the plan to the list spanning `list` whose elements span `ranges`, touching
+    /// only the bytes it changes.
+    fn apply(
+        self,
+        fe: &mut FileEdits,
+        list: Range<usize>,
+        ranges: &[Range<usize>],
+    ) -> Result<(), String> {
+        let text = fe.text.clone();
+        if !ranges.is_empty() && self.remove.len() == ranges.len() {
+            // Everything goes: write the list anew.
+            let indent = line_indent(&text, list.start);
+            let inner = format!("{indent}  ");
+            let body: Vec<String> = self
+                .add
+                .iter()
+                .map(|a| format!("{inner}{}", indent_rest(a, &inner)))
+                .collect();
+            let new = if body.is_empty() {
+                "[]".to_string()
+            } else {
+                format!("[\n{}\n{indent}]", body.join(",\n"))
+            };
+            return fe.push(list, new);
+        }
+        // Removing the first elements takes the text up to the first kept one; any other
+        // removal takes its element and the separator before it.
+        let first_kept = (0..ranges.len()).find(|i| !self.remove.contains(i));
+        for &i in &self.remove {
+            match first_kept {
+                Some(k) if i < k => {
+                    if i == 0 {
+                        fe.push(ranges[0].start..ranges[k].start, String::new())?;
+                    }
+                }
+                _ => fe.push(ranges[i - 1].end..ranges[i].end, String::new())?,
+            }
+        }
+        for (i, new) in &self.replace {
+            let indent = line_indent(&text, ranges[*i].start);
+            fe.push(ranges[*i].clone(), indent_rest(new, &indent))?;
+        }
+        if self.add.is_empty() {
+            return Ok(());
+        }
+        match ranges.last() {
             Some(last) => {
                 let indent = line_indent(&text, last.start);
-                fe.push(
-                    last.end..last.end,
-                    format!(",\n{indent}{}", indent_rest(new, &indent)),
-                )
+                let adds: String = self
+                    .add
+                    .iter()
+                    .map(|a| format!(",\n{indent}{}", indent_rest(a, &indent)))
+                    .collect();
+                fe.push(last.end..last.end, adds)
             }
             None => {
                 let indent = line_indent(&text, list.start);
                 let inner = format!("{indent}  ");
-                fe.push(
-                    list.clone(),
-                    format!("[\n{inner}{}\n{indent}]", indent_rest(new, &inner)),
-                )
-            }
-        },
-        (Some(i), None) => {
-            if ranges.len() == 1 {
-                fe.push(list, empty.to_string())
-            } else if i > 0 {
-                fe.push(ranges[i - 1].end..ranges[i].end, String::new())
-            } else {
-                fe.push(ranges[0].start..ranges[1].start, String::new())
+                let body: Vec<String> = self
+                    .add
+                    .iter()
+                    .map(|a| format!("{inner}{}", indent_rest(a, &inner)))
+                    .collect();
+                fe.push(list, format!("[\n{}\n{indent}]", body.join(",\n")))
             }
         }
-        (Some(i), Some(new)) => {
-            let indent = line_indent(&text, ranges[i].start);
-            fe.push(ranges[i].clone(), indent_rest(new, &indent))
-        }
-        (None, None) => Ok(()),
     }
 }
 
@@ -384,27 +439,16 @@ fn edit_hcl_list(
     let list = array.span().ok_or("no position for the statement list")?;
     let elements: Vec<&Expression> = a.iter().collect();
     let ranges: Vec<Range<usize>> = elements.iter().map(|e| e.span().unwrap_or(0..0)).collect();
+    let mut plan = ListPlan::default();
     for c in changes {
-        let target = match &c.sid {
-            Some(sid) => elements
+        let target = c.sid.as_ref().and_then(|sid| {
+            elements
                 .iter()
-                .position(|e| object_str(e, sid_key).as_deref() == Some(sid.as_str())),
-            None => None,
-        };
-        match (c.op, target) {
-            (Op::Add, _) => {
-                let st = c.live.ok_or("no live statement")?;
-                list_edit(fe, list.clone(), &ranges, None, Some(&render(st)), "[]")?;
-            }
-            (Op::Remove, Some(i)) => list_edit(fe, list.clone(), &ranges, Some(i), None, "[]")?,
-            (Op::Change, Some(i)) => {
-                let st = c.live.ok_or("no live statement")?;
-                list_edit(fe, list.clone(), &ranges, Some(i), Some(&render(st)), "[]")?;
-            }
-            (_, None) => return Err(missing(c.sid.as_deref().unwrap_or(""))),
-        }
+                .position(|e| object_str(e, sid_key).as_deref() == Some(sid.as_str()))
+        });
+        plan.change(c, target, render, missing)?;
     }
-    Ok(())
+    plan.apply(fe, list, &ranges)
 }
 
 fn edit_module(
@@ -587,32 +631,18 @@ fn edit_resource(
             })?;
             let shift = |r: &Range<usize>| r.start + content.start..r.end + content.start;
             let ranges: Vec<Range<usize>> = sts.iter().map(|(r, _)| shift(r)).collect();
+            let render =
+                |st: &Json| serde_json::to_string_pretty(&compact_json(st)).unwrap_or_default();
+            let missing = |sid: &str| format!("statement `{sid}` is not in the heredoc at {at}");
+            let mut plan = ListPlan::default();
             for c in &changes {
                 let target = c.sid.as_ref().and_then(|sid| {
                     sts.iter()
                         .position(|(_, s)| s.as_deref() == Some(sid.as_str()))
                 });
-                let new = c
-                    .live
-                    .map(|st| serde_json::to_string_pretty(&compact_json(st)).unwrap_or_default());
-                match (c.op, target) {
-                    (Op::Add, _) => {
-                        list_edit(fe, shift(&array), &ranges, None, new.as_deref(), "[]")?
-                    }
-                    (Op::Remove, Some(i)) => {
-                        list_edit(fe, shift(&array), &ranges, Some(i), None, "[]")?
-                    }
-                    (Op::Change, Some(i)) => {
-                        list_edit(fe, shift(&array), &ranges, Some(i), new.as_deref(), "[]")?
-                    }
-                    (_, None) => {
-                        return Err(format!(
-                            "statement `{}` is not in the heredoc at {at}",
-                            c.sid.as_deref().unwrap_or("")
-                        ));
-                    }
-                }
+                plan.change(c, target, &render, &missing)?;
             }
+            plan.apply(fe, shift(&array), &ranges)?;
             Ok(())
         }
         Expression::Traversal(t)
@@ -716,5 +746,52 @@ pub fn edit(f: &Finding, ctx: &Context<'_>, files: &mut Files) -> Result<(), Str
         edit_module(f, ctx, files, file, address)
     } else {
         edit_resource(f, ctx, files, file, address)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs a plan on `[aa, bb, cc]` written one element per line.
+    fn run(remove: &[usize], replace: &[(usize, &str)], add: &[&str]) -> String {
+        let text = "x = [\n  aa,\n  bb,\n  cc\n]\n";
+        let ranges: Vec<Range<usize>> = ["aa", "bb", "cc"]
+            .iter()
+            .map(|e| {
+                let s = text.find(e).unwrap();
+                s..s + 2
+            })
+            .collect();
+        let list = text.find('[').unwrap()..text.find(']').unwrap() + 1;
+        let mut fe = FileEdits::new("t".into(), text.into());
+        let plan = ListPlan {
+            remove: remove.iter().copied().collect(),
+            replace: replace.iter().map(|(i, s)| (*i, s.to_string())).collect(),
+            add: add.iter().map(|s| s.to_string()).collect(),
+        };
+        plan.apply(&mut fe, list, &ranges).unwrap();
+        fe.apply()
+    }
+
+    #[test]
+    fn list_plans_touch_only_what_changes() {
+        assert_eq!(
+            run(&[], &[], &["dd"]),
+            "x = [\n  aa,\n  bb,\n  cc,\n  dd\n]\n"
+        );
+        assert_eq!(run(&[1], &[], &[]), "x = [\n  aa,\n  cc\n]\n");
+        assert_eq!(run(&[0, 1], &[], &[]), "x = [\n  cc\n]\n");
+        assert_eq!(run(&[2], &[], &["dd"]), "x = [\n  aa,\n  bb,\n  dd\n]\n");
+        assert_eq!(
+            run(&[0, 1, 2], &[], &["dd", "ee"]),
+            "x = [\n  dd,\n  ee\n]\n"
+        );
+        assert_eq!(run(&[0, 1, 2], &[], &[]), "x = []\n");
+        assert_eq!(
+            run(&[0], &[(1, "BB")], &["dd"]),
+            "x = [\n  BB,\n  cc,\n  dd\n]\n"
+        );
+        assert_eq!(run(&[2], &[(1, "BB")], &[]), "x = [\n  aa,\n  BB\n]\n");
     }
 }
