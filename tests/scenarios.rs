@@ -395,3 +395,56 @@ resource "aws_route53_record" "a" {
     assert_eq!(j["errors"][0]["source"], "route53");
     pin(&p, "absent_family", &out, &[]);
 }
+
+/// A local module called with `for_each`: one instance per key, each with its own inputs and
+/// address; its outputs are readable per key.
+#[test]
+fn module_instances_from_for_each() {
+    let p = Project::new();
+    p.config("")
+        .snapshot(ZONE)
+        .file(
+            "tf/main.tf",
+            r#"
+resource "aws_route53_zone" "z" {
+  name = "example.com"
+}
+module "host" {
+  for_each = { www = ["192.0.2.1", "192.0.2.2"], old = ["192.0.2.9"] }
+  source   = "./modules/host"
+  zone_id  = aws_route53_zone.z.zone_id
+  name     = each.key
+  ips      = each.value
+}
+resource "aws_route53_record" "txt" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "*"
+  type    = "TXT"
+  ttl     = 300
+  records = [module.host["www"].greeting]
+}
+"#,
+        )
+        .file(
+            "tf/modules/host/main.tf",
+            r#"
+variable "zone_id" {}
+variable "name" {}
+variable "ips" {}
+resource "aws_route53_record" "a" {
+  zone_id = var.zone_id
+  name    = var.name
+  type    = var.name == "old" ? "CNAME" : "A"
+  ttl     = var.name == "old" ? 300 : 60
+  records = var.name == "old" ? ["www.example.com"] : var.ips
+}
+output "greeting" {
+  value = "hello world"
+}
+"#,
+        );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let j = out.json();
+    assert_eq!(j["summary"]["in_sync"], 3, "{}", out.stdout);
+}

@@ -86,6 +86,7 @@ pub struct ModuleInstance {
     pub env: Rc<Env>,
     cache: RefCell<HashMap<String, Value>>,
     active: RefCell<HashSet<String>>,
+    /// Child module instances by call name and instance key.
     children: RefCell<BTreeMap<String, Rc<ModuleInstance>>>,
 }
 
@@ -469,12 +470,13 @@ impl ModuleInstance {
         })
     }
 
-    /// The child instance of a local module call (`source = "./…"`); `None` for registry
-    /// and remote modules, which drift does not download.
-    pub fn child(&self, name: &str) -> EResult<Option<Rc<ModuleInstance>>> {
-        if let Some(c) = self.children.borrow().get(name) {
-            return Ok(Some(c.clone()));
-        }
+    /// The child instances of a local module call (`source = "./…"`), one per `count`/
+    /// `for_each` key (`""` without them); `None` for registry and remote modules, which drift
+    /// does not download; `Some(Err(u))` when the instances cannot be known.
+    pub fn children(
+        &self,
+        name: &str,
+    ) -> EResult<Option<Result<Vec<(String, Rc<ModuleInstance>)>, Unknown>>> {
         let Some(decl) = self.module.module_calls.get(name) else {
             return Ok(None);
         };
@@ -485,7 +487,6 @@ impl ModuleInstance {
         if !is_local_source(&source) {
             return Ok(None);
         }
-        let dir = normalize(&self.module.dir.join(&source));
         if self.prefix.matches("module.").count() >= 16 {
             return Err(err(
                 format!(
@@ -495,6 +496,7 @@ impl ModuleInstance {
                 decl.item.span(),
             ));
         }
+        let dir = normalize(&self.module.dir.join(&source));
         let module = super::load_module_cached(&dir).map_err(|e| {
             err(
                 format!(
@@ -505,17 +507,40 @@ impl ModuleInstance {
                 decl.item.span(),
             )
         })?;
-        let inputs = self.eval_body(&decl.item.body, &Scope::default(), decl.file)?;
-        let child = Rc::new(ModuleInstance::new(
-            module,
-            format!("{}module.{name}.", self.prefix),
-            inputs,
-            self.env.clone(),
-        ));
-        self.children
-            .borrow_mut()
-            .insert(name.to_string(), child.clone());
-        Ok(Some(child))
+        let instances = match self.expand(&decl.item, decl.file)? {
+            Ok(i) => i,
+            Err(u) => return Ok(Some(Err(u))),
+        };
+        let mut out = Vec::new();
+        for one in instances {
+            let cache_key = format!("{name}{}", one.key);
+            if let Some(c) = self.children.borrow().get(&cache_key) {
+                out.push((one.key.clone(), c.clone()));
+                continue;
+            }
+            let inputs = self.eval_body(&decl.item.body, &one.scope, decl.file)?;
+            let child = Rc::new(ModuleInstance::new(
+                module.clone(),
+                format!("{}module.{name}{}.", self.prefix, one.key),
+                inputs,
+                self.env.clone(),
+            ));
+            self.children.borrow_mut().insert(cache_key, child.clone());
+            out.push((one.key, child));
+        }
+        Ok(Some(Ok(out)))
+    }
+
+    /// The outputs of a child instance, as an object.
+    fn outputs(child: &ModuleInstance) -> EResult<Value> {
+        let mut outputs = BTreeMap::new();
+        for (out_name, out) in &child.module.outputs {
+            let v = child.memo(&format!("output.{out_name}"), out.file, None, || {
+                child.eval(&out.item, &Scope::default(), out.file)
+            })?;
+            outputs.insert(out_name.clone(), v);
+        }
+        Ok(Value::Map(outputs))
     }
 
     fn module_ref(&self, name: &str, file: usize, span: Option<Range<usize>>) -> EResult<Value> {
@@ -526,26 +551,46 @@ impl ModuleInstance {
                 span,
             ));
         };
-        let Some(child) = self.child(name)? else {
-            let source = decl
-                .item
-                .body
-                .get_attribute("source")
-                .and_then(|a| a.value.as_str().map(str::to_string))
-                .unwrap_or_default();
-            return Ok(Value::Resource(Box::new(ResourceValue {
-                address: format!("{}module.{name}", self.prefix),
-                attrs: BTreeMap::from([("source".to_string(), Value::String(source))]),
-            })));
+        let instances = match self.children(name)? {
+            None => {
+                let source = decl
+                    .item
+                    .body
+                    .get_attribute("source")
+                    .and_then(|a| a.value.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                return Ok(Value::Resource(Box::new(ResourceValue {
+                    address: format!("{}module.{name}", self.prefix),
+                    attrs: BTreeMap::from([("source".to_string(), Value::String(source))]),
+                })));
+            }
+            Some(Err(u)) => return Ok(Value::Unknown(u)),
+            Some(Ok(list)) => list,
         };
-        let mut outputs = BTreeMap::new();
-        for (out_name, out) in &child.module.outputs {
-            let v = child.memo(&format!("output.{out_name}"), out.file, None, || {
-                child.eval(&out.item, &Scope::default(), out.file)
-            })?;
-            outputs.insert(out_name.clone(), v);
+        let body = &decl.item.body;
+        if body.has_attribute("count") {
+            return Ok(Value::List(
+                instances
+                    .iter()
+                    .map(|(_, c)| Self::outputs(c))
+                    .collect::<EResult<_>>()?,
+            ));
         }
-        Ok(Value::Map(outputs))
+        if body.has_attribute("for_each") {
+            let mut m = BTreeMap::new();
+            for (key, c) in &instances {
+                let k = serde_json::from_str::<String>(
+                    key.trim_start_matches('[').trim_end_matches(']'),
+                )
+                .unwrap_or_else(|_| key.clone());
+                m.insert(k, Self::outputs(c)?);
+            }
+            return Ok(Value::Map(m));
+        }
+        match instances.first() {
+            Some((_, c)) => Self::outputs(c),
+            None => Ok(Value::Null),
+        }
     }
 
     /// Evaluates an expression written in file `file` of this module.

@@ -193,8 +193,15 @@ pub(crate) fn referenced_address(v: &Value) -> Option<String> {
 fn walk(inst: &Rc<ModuleInstance>, out: &mut Vec<Rc<ModuleInstance>>) -> Result<()> {
     out.push(inst.clone());
     for name in inst.module.module_calls.keys() {
-        if let Some(child) = inst.child(name).map_err(|e| eval_error(inst, e))? {
-            walk(&child, out)?;
+        match inst.children(name).map_err(|e| eval_error(inst, e))? {
+            Some(Ok(children)) => {
+                for (_, child) in children {
+                    walk(&child, out)?;
+                }
+            }
+            // The instances cannot be known: nothing in them can be listed, and their
+            // absence is not drift. (Unmanaged objects in their scopes cannot be reported.)
+            Some(Err(_)) | None => {}
         }
     }
     Ok(())
