@@ -70,6 +70,9 @@ const META: &[&str] = &[
     "version",
 ];
 
+/// A child module instance with its `count`/`for_each` key (`""` without them).
+pub type ChildInstance = (String, Rc<ModuleInstance>);
+
 /// One instance of a resource, data source or module call after `count`/`for_each`.
 #[derive(Debug, Clone)]
 pub struct Expanded {
@@ -473,10 +476,7 @@ impl ModuleInstance {
     /// The child instances of a local module call (`source = "./…"`), one per `count`/
     /// `for_each` key (`""` without them); `None` for registry and remote modules, which drift
     /// does not download; `Some(Err(u))` when the instances cannot be known.
-    pub fn children(
-        &self,
-        name: &str,
-    ) -> EResult<Option<Result<Vec<(String, Rc<ModuleInstance>)>, Unknown>>> {
+    pub fn children(&self, name: &str) -> EResult<Option<Result<Vec<ChildInstance>, Unknown>>> {
         let Some(decl) = self.module.module_calls.get(name) else {
             return Ok(None);
         };

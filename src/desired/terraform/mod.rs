@@ -193,15 +193,12 @@ pub(crate) fn referenced_address(v: &Value) -> Option<String> {
 fn walk(inst: &Rc<ModuleInstance>, out: &mut Vec<Rc<ModuleInstance>>) -> Result<()> {
     out.push(inst.clone());
     for name in inst.module.module_calls.keys() {
-        match inst.children(name).map_err(|e| eval_error(inst, e))? {
-            Some(Ok(children)) => {
-                for (_, child) in children {
-                    walk(&child, out)?;
-                }
+        // `None`: not a local module. `Some(Err(_))`: the instances cannot be known, so
+        // nothing in them can be listed (and their absence is not drift).
+        if let Some(Ok(children)) = inst.children(name).map_err(|e| eval_error(inst, e))? {
+            for (_, child) in children {
+                walk(&child, out)?;
             }
-            // The instances cannot be known: nothing in them can be listed, and their
-            // absence is not drift. (Unmanaged objects in their scopes cannot be reported.)
-            Some(Err(_)) | None => {}
         }
     }
     Ok(())
