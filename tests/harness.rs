@@ -89,6 +89,60 @@ impl Moto {
     }
 }
 
+/// A plain record set.
+pub fn record(
+    name: &str,
+    rtype: aws_sdk_route53::types::RrType,
+    ttl: i64,
+    values: &[&str],
+) -> aws_sdk_route53::types::ResourceRecordSet {
+    let mut set = aws_sdk_route53::types::ResourceRecordSet::builder()
+        .name(name)
+        .r#type(rtype)
+        .ttl(ttl);
+    for v in values {
+        set = set.resource_records(
+            aws_sdk_route53::types::ResourceRecord::builder()
+                .value(*v)
+                .build()
+                .expect("record"),
+        );
+    }
+    set.build().expect("record set")
+}
+
+/// Creates record sets in a zone, in batches Route 53 accepts.
+pub async fn create_records(
+    r53: &aws_sdk_route53::Client,
+    zone_id: &str,
+    sets: Vec<aws_sdk_route53::types::ResourceRecordSet>,
+) {
+    use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch};
+    for chunk in sets.chunks(200) {
+        let changes = chunk
+            .iter()
+            .map(|s| {
+                Change::builder()
+                    .action(ChangeAction::Create)
+                    .resource_record_set(s.clone())
+                    .build()
+                    .expect("change")
+            })
+            .collect();
+        r53.change_resource_record_sets()
+            .hosted_zone_id(zone_id)
+            .change_batch(
+                ChangeBatch::builder()
+                    .set_changes(Some(changes))
+                    .build()
+                    .expect("batch"),
+            )
+            .send()
+            .await
+            .expect("create records");
+    }
+}
+
 impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -1,10 +1,8 @@
 //! `--live aws` and `drift snapshot` against moto_server and a real PostgreSQL over TLS.
 
-use crate::harness::{Moto, Postgres};
+use crate::harness::{Moto, Postgres, create_records, record};
 use crate::support::{Output, Project, drift_command, finding_lines, repo};
-use aws_sdk_route53::types::{
-    AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType,
-};
+use aws_sdk_route53::types::{AliasTarget, ResourceRecord, ResourceRecordSet, RrType};
 
 const SERVICE_DBS: &[&str] = &[
     "wealist",
@@ -69,54 +67,43 @@ async fn provision_seed(moto: &Moto) -> String {
         .await
         .expect("zone");
     let zone_id = zone.hosted_zone().unwrap().id().to_string();
-    let mut changes = Vec::new();
+    let mut sets = Vec::new();
     for r in snap["route53"]["zones"][0]["records"].as_array().unwrap() {
         let ty = r["Type"].as_str().unwrap();
         if ty == "NS" || ty == "SOA" {
             continue;
         }
-        let mut set = ResourceRecordSet::builder()
-            .name(r["Name"].as_str().unwrap())
-            .r#type(RrType::from(ty));
-        if let Some(a) = r.get("AliasTarget") {
-            set = set.alias_target(
-                AliasTarget::builder()
-                    .hosted_zone_id(a["HostedZoneId"].as_str().unwrap())
-                    .dns_name(a["DNSName"].as_str().unwrap())
-                    .evaluate_target_health(a["EvaluateTargetHealth"].as_bool().unwrap())
-                    .build()
-                    .unwrap(),
-            );
-        } else {
-            set = set.ttl(r["TTL"].as_i64().unwrap());
-            for v in r["ResourceRecords"].as_array().unwrap() {
-                set = set.resource_records(
-                    ResourceRecord::builder()
-                        .value(v["Value"].as_str().unwrap())
+        sets.push(match r.get("AliasTarget") {
+            Some(a) => ResourceRecordSet::builder()
+                .name(r["Name"].as_str().unwrap())
+                .r#type(RrType::from(ty))
+                .alias_target(
+                    AliasTarget::builder()
+                        .hosted_zone_id(a["HostedZoneId"].as_str().unwrap())
+                        .dns_name(a["DNSName"].as_str().unwrap())
+                        .evaluate_target_health(a["EvaluateTargetHealth"].as_bool().unwrap())
                         .build()
                         .unwrap(),
-                );
+                )
+                .build()
+                .unwrap(),
+            None => {
+                let values: Vec<&str> = r["ResourceRecords"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v["Value"].as_str().unwrap())
+                    .collect();
+                record(
+                    r["Name"].as_str().unwrap(),
+                    RrType::from(ty),
+                    r["TTL"].as_i64().unwrap(),
+                    &values,
+                )
             }
-        }
-        changes.push(
-            Change::builder()
-                .action(ChangeAction::Create)
-                .resource_record_set(set.build().unwrap())
-                .build()
-                .unwrap(),
-        );
+        });
     }
-    r53.change_resource_record_sets()
-        .hosted_zone_id(&zone_id)
-        .change_batch(
-            ChangeBatch::builder()
-                .set_changes(Some(changes))
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .expect("records");
+    create_records(&r53, &zone_id, sets).await;
 
     aws_sdk_rds::Client::new(&sdk)
         .create_db_instance()
@@ -384,29 +371,7 @@ fn large_zone_is_read_across_pages() {
                 .build()
                 .unwrap(),
         );
-        for chunk in sets.chunks(200) {
-            let changes = chunk
-                .iter()
-                .map(|s| {
-                    Change::builder()
-                        .action(ChangeAction::Create)
-                        .resource_record_set(s.clone())
-                        .build()
-                        .unwrap()
-                })
-                .collect();
-            r53.change_resource_record_sets()
-                .hosted_zone_id(&zone_id)
-                .change_batch(
-                    ChangeBatch::builder()
-                        .set_changes(Some(changes))
-                        .build()
-                        .unwrap(),
-                )
-                .send()
-                .await
-                .expect("records");
-        }
+        create_records(&r53, &zone_id, sets).await;
     });
     let p = Project::new();
     p.file(
@@ -529,40 +494,11 @@ fn private_and_public_zones_of_one_name_are_kept_apart() {
             }
             let zone = req.send().await.expect("zone");
             let zone_id = zone.hosted_zone().unwrap().id().to_string();
-            let changes = [
-                ("www.split.example", ip),
-                (&*format!("{extra}.split.example"), ip),
-            ]
-            .iter()
-            .map(|(name, value)| {
-                Change::builder()
-                    .action(ChangeAction::Create)
-                    .resource_record_set(
-                        ResourceRecordSet::builder()
-                            .name(*name)
-                            .r#type(RrType::A)
-                            .ttl(60)
-                            .resource_records(
-                                ResourceRecord::builder().value(*value).build().unwrap(),
-                            )
-                            .build()
-                            .unwrap(),
-                    )
-                    .build()
-                    .unwrap()
-            })
-            .collect();
-            r53.change_resource_record_sets()
-                .hosted_zone_id(&zone_id)
-                .change_batch(
-                    ChangeBatch::builder()
-                        .set_changes(Some(changes))
-                        .build()
-                        .unwrap(),
-                )
-                .send()
-                .await
-                .expect("records");
+            let sets = vec![
+                record("www.split.example", RrType::A, 60, &[ip]),
+                record(&format!("{extra}.split.example"), RrType::A, 60, &[ip]),
+            ];
+            create_records(&r53, &zone_id, sets).await;
         }
     });
     let check = |tf: &str| {

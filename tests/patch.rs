@@ -426,18 +426,7 @@ fn terraform_plan_adopts_the_written_records() {
             .id()
             .trim_start_matches("/hostedzone/")
             .to_string();
-        let www = ResourceRecordSet::builder()
-            .name("www.adopt.example")
-            .r#type(RrType::A)
-            .ttl(300)
-            .resource_records(
-                ResourceRecord::builder()
-                    .value("192.0.2.1")
-                    .build()
-                    .unwrap(),
-            )
-            .build()
-            .unwrap();
+        let www = crate::harness::record("www.adopt.example", RrType::A, 300, &["192.0.2.1"]);
         let cdn = ResourceRecordSet::builder()
             .name("cdn.adopt.example")
             .r#type(RrType::A)
@@ -451,27 +440,7 @@ fn terraform_plan_adopts_the_written_records() {
             )
             .build()
             .unwrap();
-        let changes = [www, cdn]
-            .into_iter()
-            .map(|s| {
-                Change::builder()
-                    .action(ChangeAction::Create)
-                    .resource_record_set(s)
-                    .build()
-                    .unwrap()
-            })
-            .collect();
-        r53.change_resource_record_sets()
-            .hosted_zone_id(&id)
-            .change_batch(
-                ChangeBatch::builder()
-                    .set_changes(Some(changes))
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
+        crate::harness::create_records(&r53, &id, vec![www, cdn]).await;
         id
     });
     let p = Project::new();

@@ -86,21 +86,34 @@ fn conditions(v: Option<&Json>) -> Vec<(String, String, Vec<String>)> {
     out
 }
 
-/// A `key_statements` entry of the KMS module.
-fn module_object(st: &Json, condition_key: &str) -> Hcl {
-    let mut a: Vec<(String, Hcl)> = Vec::new();
+/// `sid` (when the statement has one) and `effect` (`Allow` when absent).
+fn sid_and_effect(st: &Json) -> Vec<(String, Hcl)> {
+    let mut a = Vec::new();
     if let Some(sid) = st.get("Sid").and_then(Json::as_str) {
         a.push(("sid".into(), Hcl::Str(sid.into())));
     }
-    a.push((
-        "effect".into(),
-        Hcl::Str(
-            st.get("Effect")
-                .and_then(Json::as_str)
-                .unwrap_or("Allow")
-                .into(),
-        ),
-    ));
+    let effect = st.get("Effect").and_then(Json::as_str).unwrap_or("Allow");
+    a.push(("effect".into(), Hcl::Str(effect.into())));
+    a
+}
+
+/// `actions`, `not_actions`, `resources`, `not_resources`, where the statement has them.
+fn action_and_resource_lists(st: &Json) -> Vec<(String, Hcl)> {
+    [
+        ("actions", "Action"),
+        ("not_actions", "NotAction"),
+        ("resources", "Resource"),
+        ("not_resources", "NotResource"),
+    ]
+    .into_iter()
+    .filter(|(_, json_key)| st.get(*json_key).is_some())
+    .map(|(key, json_key)| (key.to_string(), strs(list(st.get(json_key)))))
+    .collect()
+}
+
+/// A `key_statements` entry of the KMS module.
+fn module_object(st: &Json, condition_key: &str) -> Hcl {
+    let mut a = sid_and_effect(st);
     for (key, json_key) in [
         ("principals", "Principal"),
         ("not_principals", "NotPrincipal"),
@@ -122,16 +135,7 @@ fn module_object(st: &Json, condition_key: &str) -> Hcl {
             ));
         }
     }
-    for (key, json_key) in [
-        ("actions", "Action"),
-        ("not_actions", "NotAction"),
-        ("resources", "Resource"),
-        ("not_resources", "NotResource"),
-    ] {
-        if st.get(json_key).is_some() {
-            a.push((key.into(), strs(list(st.get(json_key)))));
-        }
-    }
+    a.extend(action_and_resource_lists(st));
     let c = conditions(st.get("Condition"));
     if !c.is_empty() {
         a.push((
@@ -204,29 +208,8 @@ fn compact_json(v: &Json) -> Json {
 
 /// A `statement` block of `data "aws_iam_policy_document"`.
 fn document_block(st: &Json) -> Block {
-    let mut attrs: Vec<(String, Hcl)> = Vec::new();
-    if let Some(sid) = st.get("Sid").and_then(Json::as_str) {
-        attrs.push(("sid".into(), Hcl::Str(sid.into())));
-    }
-    attrs.push((
-        "effect".into(),
-        Hcl::Str(
-            st.get("Effect")
-                .and_then(Json::as_str)
-                .unwrap_or("Allow")
-                .into(),
-        ),
-    ));
-    for (key, json_key) in [
-        ("actions", "Action"),
-        ("not_actions", "NotAction"),
-        ("resources", "Resource"),
-        ("not_resources", "NotResource"),
-    ] {
-        if st.get(json_key).is_some() {
-            attrs.push((key.into(), strs(list(st.get(json_key)))));
-        }
-    }
+    let mut attrs = sid_and_effect(st);
+    attrs.extend(action_and_resource_lists(st));
     let mut blocks = Vec::new();
     for (ident, json_key) in [
         ("principals", "Principal"),
