@@ -164,6 +164,25 @@ pub struct Item {
     pub body: Body,
 }
 
+impl Item {
+    /// A desired item whose value cannot be known from code; with no scope, since what it
+    /// belongs to is unknown too.
+    pub fn unknown(
+        kind: Kind,
+        id: impl Into<String>,
+        origin: Origin,
+        reason: impl Into<String>,
+    ) -> Item {
+        Item {
+            kind,
+            id: id.into(),
+            scope: String::new(),
+            origin: Some(origin),
+            body: Body::Unknown(reason.into()),
+        }
+    }
+}
+
 /// A failed read of one live family, or of part of one.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SourceError {

@@ -14,13 +14,12 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
         let list = match found {
             Instances::Known(list) => list,
             Instances::Unknown(u) => {
-                state.push(Item {
-                    kind: Kind::RdsInstance,
-                    id: base.clone(),
-                    scope: String::new(),
-                    origin: Some(origin(inst, decl, decl.item.block.span(), &base)),
-                    body: Body::Unknown(u.reason),
-                });
+                state.push(Item::unknown(
+                    Kind::RdsInstance,
+                    base.clone(),
+                    origin(inst, decl, decl.item.block.span(), &base),
+                    u.reason,
+                ));
                 continue;
             }
         };
@@ -29,25 +28,21 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
             let identifier = match r.attrs.get("identifier") {
                 Some(Value::String(s)) => s.clone(),
                 Some(Value::Unknown(u)) => {
-                    state.push(Item {
-                        kind: Kind::RdsInstance,
-                        id: r.address.clone(),
-                        scope: String::new(),
-                        origin: Some(org),
-                        body: Body::Unknown(u.reason.clone()),
-                    });
+                    state.push(Item::unknown(
+                        Kind::RdsInstance,
+                        r.address.clone(),
+                        org,
+                        u.reason.clone(),
+                    ));
                     continue;
                 }
                 _ => {
-                    state.push(Item {
-                        kind: Kind::RdsInstance,
-                        id: r.address.clone(),
-                        scope: String::new(),
-                        origin: Some(org),
-                        body: Body::Unknown(
-                            "no `identifier` in code: AWS generates one at create time".into(),
-                        ),
-                    });
+                    state.push(Item::unknown(
+                        Kind::RdsInstance,
+                        r.address.clone(),
+                        org,
+                        "no `identifier` in code: AWS generates one at create time",
+                    ));
                     continue;
                 }
             };

@@ -160,13 +160,12 @@ pub fn collect(inst: &ModuleInstance, zones: &Zones, state: &mut State) -> Resul
         let list = match found {
             Instances::Known(list) => list,
             Instances::Unknown(u) => {
-                state.push(Item {
-                    kind: Kind::Route53Record,
-                    id: base.clone(),
-                    scope: String::new(),
-                    origin: Some(origin(inst, decl, decl.item.block.span(), &base)),
-                    body: Body::Unknown(u.reason),
-                });
+                state.push(Item::unknown(
+                    Kind::Route53Record,
+                    base.clone(),
+                    origin(inst, decl, decl.item.block.span(), &base),
+                    u.reason,
+                ));
                 continue;
             }
         };
@@ -185,15 +184,7 @@ pub fn collect(inst: &ModuleInstance, zones: &Zones, state: &mut State) -> Resul
                 None => None,
             };
             let Some(zone) = zone else {
-                state.push(Item {
-                    kind: Kind::Route53Record,
-                    id: r.address.clone(),
-                    scope: String::new(),
-                    origin: Some(org),
-                    body: Body::Unknown(
-                        "its `zone_id` does not refer to a zone declared in code (aws_route53_zone or data \"aws_route53_zone\")".into(),
-                    ),
-                });
+                state.push(Item::unknown(Kind::Route53Record, r.address.clone(), org, "its `zone_id` does not refer to a zone declared in code (aws_route53_zone or data \"aws_route53_zone\")"));
                 continue;
             };
             let scope = zone_scope(&zone.name, zone.private);
