@@ -95,6 +95,8 @@ fn progress(message: &str) -> Option<indicatif::ProgressBar> {
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
     bar.set_message(message.to_string());
+    // Draw at once: the reads may be over before the first steady tick.
+    bar.tick();
     bar.enable_steady_tick(std::time::Duration::from_millis(100));
     Some(bar)
 }

@@ -3,6 +3,7 @@
 use crate::harness::{Moto, Postgres, create_records, record};
 use crate::support::{Output, Project, drift_command, finding_lines, repo};
 use aws_sdk_route53::types::{AliasTarget, ResourceRecord, ResourceRecordSet, RrType};
+use std::process::Command;
 
 const SERVICE_DBS: &[&str] = &[
     "wealist",
@@ -566,5 +567,54 @@ resource "aws_route53_record" "www" {
             vec!["unmanaged route53_record private-only.split.example/A".to_string()],
             1.into()
         )
+    );
+}
+
+/// While live reads run, a spinner on stderr — only when stderr is a terminal (util-linux
+/// `script` provides one); never in piped output.
+#[test]
+fn progress_shows_only_on_a_terminal() {
+    let moto = Moto::start();
+    let p = Project::new();
+    p.file(
+        "drift.toml",
+        "live = \"aws\"\n[terraform]\nroots = [\"tf\"]\n[aws]\nregion = \"us-east-1\"\n",
+    )
+    .file(
+        "tf/main.tf",
+        "resource \"aws_route53_zone\" \"z\" {\n  name = \"progress.example\"\n}\n",
+    );
+    let mut piped = drift_command(p.path());
+    for (k, v) in moto.env() {
+        piped.env(k, v);
+    }
+    let out = piped.args(["check", "--format", "json"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("reading live state"));
+
+    let mut tty = Command::new("script");
+    tty.args([
+        "-qec",
+        &format!(
+            "{} check --format json > report.json",
+            env!("CARGO_BIN_EXE_drift")
+        ),
+        "/dev/null",
+    ])
+    .current_dir(p.path())
+    .env("NO_PROXY", "127.0.0.1,localhost");
+    for (k, v) in moto.env() {
+        tty.env(k, v);
+    }
+    let Ok(out) = tty.output() else {
+        println!("util-linux `script` is not installed: skipped the terminal test");
+        return;
+    };
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(screen.contains("reading live state from AWS"), "{screen:?}");
+    // The report itself went to the file, untouched by the spinner.
+    let report = std::fs::read_to_string(p.path().join("report.json")).unwrap();
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&report).is_ok(),
+        "{report}"
     );
 }
