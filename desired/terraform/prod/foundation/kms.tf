@@ -6,6 +6,8 @@ module "kms" {
   description = "${local.name_prefix} files bucket"
   aliases     = ["${local.name_prefix}-files"]
 
+  # A bare account id: AWS stores it as the account's root ARN.
+  key_owners         = [local.account_id]
   key_administrators = ["arn:aws:iam::${local.account_id}:role/wealist-prod-admin"]
   key_users          = ["arn:aws:iam::${local.account_id}:role/${var.eks_node_role_name}"]
 
