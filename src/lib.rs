@@ -4,6 +4,7 @@
 //! `desired` and `live` read into the canonical `model`; `diff` compares; `report` renders.
 
 pub mod cli;
+mod commands;
 pub mod config;
 pub mod desired;
 pub mod diff;
@@ -14,242 +15,12 @@ pub mod patch;
 pub mod report;
 
 use clap::Parser;
-use cli::{CheckArgs, Cli, ColorChoice, Command, Format};
-use config::Config;
-use error::{Error, Result};
-use model::Family;
-use std::io::{IsTerminal, Write};
+use cli::{Cli, Command};
 
 /// Exit statuses, after `terraform plan -detailed-exitcode`.
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_ERROR: i32 = 1;
 pub const EXIT_DRIFT: i32 = 2;
-
-fn families(only: &[String]) -> Result<Vec<Family>> {
-    if only.is_empty() {
-        return Ok(Family::ALL.to_vec());
-    }
-    only.iter()
-        .map(|s| {
-            Family::parse(s.trim()).ok_or_else(|| {
-                Error::Usage(format!(
-                    "unknown family `{s}` in --only: use kms, route53 or rds"
-                ))
-            })
-        })
-        .collect()
-}
-
-fn use_color(choice: ColorChoice) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
-    }
-}
-
-fn desired_input(cfg: &Config) -> desired::Input {
-    desired::Input {
-        terraform: desired::terraform::Input {
-            roots: cfg.roots.clone(),
-            var_files: cfg.var_files.clone(),
-            vars: cfg.vars.clone(),
-        },
-        manifest: cfg
-            .manifest
-            .as_ref()
-            .map(|p| (p.clone(), desired::terraform::module::display_path(p))),
-    }
-}
-
-fn live_source(cfg: &Config, flag: Option<&str>) -> Result<live::Source> {
-    let chosen = match flag {
-        Some(f) => Some(f.to_string()),
-        None => cfg.live.clone(),
-    };
-    match chosen.as_deref() {
-        Some("aws") => Ok(live::Source::Aws),
-        Some(path) => Ok(live::Source::Snapshot(path.into())),
-        None => Err(Error::Usage(format!(
-            "no live source: set `live` in `{}` or pass `--live aws|PATH`",
-            cfg.path.display()
-        ))),
-    }
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))
-}
-
-/// A spinner on stderr while live reads run, only when stderr is a terminal.
-fn progress(message: &str) -> Option<indicatif::ProgressBar> {
-    if !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-    bar.set_message(message.to_string());
-    // Draw at once: the reads may be over before the first steady tick.
-    bar.tick();
-    bar.enable_steady_tick(std::time::Duration::from_millis(100));
-    Some(bar)
-}
-
-/// Reads the desired state, then the live state it scopes: from AWS (the account id first,
-/// since the code may depend on it) or from a snapshot.
-fn read_both(
-    cfg: &Config,
-    source: &live::Source,
-    fams: &[Family],
-) -> Result<(model::State, live::snapshot::Snapshot, live::Scope)> {
-    match source {
-        live::Source::Snapshot(path) => {
-            let snap = live::snapshot::Snapshot::read(path)?;
-            let env = desired::Env {
-                account_id: Some(snap.account_id.clone()),
-                region: Some(snap.region.clone()),
-            };
-            let desired = desired::load(&desired_input(cfg), &env)?;
-            let scope = live::Scope::from_desired(&desired);
-            Ok((desired, snap, scope))
-        }
-        live::Source::Aws => {
-            let rt = runtime()?;
-            let bar = progress("reading live state from AWS");
-            let session = rt.block_on(live::aws::Session::load(&cfg.aws));
-            let account = rt.block_on(session.account_id());
-            let env = desired::Env {
-                account_id: account.as_ref().ok().cloned(),
-                region: session.region(),
-            };
-            let desired = desired::load(&desired_input(cfg), &env)?;
-            let scope = live::Scope::from_desired(&desired);
-            let snap = rt.block_on(live::capture(
-                &session,
-                account,
-                &scope,
-                fams,
-                &cfg.postgres,
-            ));
-            if let Some(b) = bar {
-                b.finish_and_clear();
-            }
-            if std::env::var_os("DRIFT_REPORT_REQUESTS").is_some() {
-                eprintln!(
-                    "drift: {} AWS requests",
-                    session.requests.load(std::sync::atomic::Ordering::Relaxed)
-                );
-            }
-            Ok((desired, snap, scope))
-        }
-    }
-}
-
-fn snapshot_cmd(args: &cli::SnapshotArgs) -> Result<i32> {
-    let cfg = Config::load(&args.config)?;
-    let fams = families(&args.only)?;
-    let (_, snap, _) = read_both(&cfg, &live::Source::Aws, &fams)?;
-    match &args.output {
-        Some(path) => snap.write(path)?,
-        None => {
-            let text = serde_json::to_string_pretty(&snap).unwrap_or_default();
-            println!("{text}");
-        }
-    }
-    for e in &snap.errors {
-        eprintln!("error: {}: {}", e.source, e.message);
-    }
-    Ok(if snap.errors.is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_ERROR
-    })
-}
-
-fn check(args: &CheckArgs) -> Result<i32> {
-    let cfg = Config::load(&args.config)?;
-    let fams = families(&args.only)?;
-    let source = live_source(&cfg, args.live.as_deref())?;
-    let (desired, snap, scope) = read_both(&cfg, &source, &fams)?;
-    let live_state = snap.to_state(&fams, &scope);
-    let mut report = diff::compare(&desired, &live_state, &fams);
-    report.live = report::LiveInfo {
-        source: match &source {
-            live::Source::Aws => "aws".into(),
-            live::Source::Snapshot(p) => desired::terraform::module::display_path(p),
-        },
-        account_id: Some(snap.account_id.clone()).filter(|a| !a.is_empty()),
-        region: Some(snap.region.clone()).filter(|r| !r.is_empty()),
-        captured_at: match source {
-            live::Source::Aws => None,
-            live::Source::Snapshot(_) => Some(snap.captured_at.clone()),
-        },
-    };
-    if let Some(path) = &args.patch {
-        write_patch(path, &report, &desired, &snap)?;
-    }
-    let text = match args.format {
-        Format::Human => report::human::render(&report, use_color(args.color)),
-        Format::Json => report::json::render(&report),
-        Format::Markdown => report::markdown::render(&report),
-    };
-    let mut out = std::io::stdout().lock();
-    // A closed pipe (e.g. `| head`) is not an error worth a message.
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
-    Ok(if !report.errors.is_empty() {
-        EXIT_ERROR
-    } else if report.has_drift() {
-        EXIT_DRIFT
-    } else {
-        EXIT_OK
-    })
-}
-
-/// Writes the Terraform patch and lists on stderr the findings it does not cover.
-fn write_patch(
-    path: &std::path::Path,
-    report: &report::Report,
-    desired: &model::State,
-    snap: &live::snapshot::Snapshot,
-) -> Result<()> {
-    let zone_ids = snap
-        .route53
-        .iter()
-        .flat_map(|r| &r.zones)
-        .map(|z| {
-            (
-                model::dns::zone_scope(&model::dns::canonical_name(&z.name), z.private_zone),
-                model::dns::canonical_zone_id(&z.id),
-            )
-        })
-        .collect();
-    let ctx = patch::Context { desired, zone_ids };
-    let built = patch::build(report, &ctx);
-    std::fs::write(path, built.unified_diff()).map_err(|e| Error::Write {
-        path: path.display().to_string(),
-        source: e,
-    })?;
-    eprintln!(
-        "drift: wrote {} ({} finding(s) in {} file(s))",
-        path.display(),
-        built.covered.len(),
-        built.files.len()
-    );
-    for s in &built.skipped {
-        eprintln!(
-            "drift: not in the patch: {} \"{}\": {}",
-            s.kind, s.id, s.reason
-        );
-    }
-    Ok(())
-}
 
 /// Runs drift with these arguments and returns the exit status.
 pub fn run<I, T>(args: I) -> i32
@@ -265,8 +36,8 @@ where
         }
     };
     let result = match &cli.command {
-        Command::Check(a) => check(a),
-        Command::Snapshot(a) => snapshot_cmd(a),
+        Command::Check(a) => commands::check(a),
+        Command::Snapshot(a) => commands::snapshot(a),
     };
     match result {
         Ok(code) => code,
