@@ -55,9 +55,7 @@ pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
             (Body::Known(spec), None) => {
                 let mut f = finding(Status::Missing, d);
                 f.value = Some(spec.to_json());
-                if let crate::model::Spec::Database(db) = spec {
-                    f.remediation = Some(db.create_sql());
-                }
+                f.remediation = spec.remediation();
                 report.findings.push(f);
             }
             (Body::Known(_), Some(l)) if matches!(l.body, Body::Unknown(_)) => {

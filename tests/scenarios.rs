@@ -448,3 +448,55 @@ output "greeting" {
     let j = out.json();
     assert_eq!(j["summary"]["in_sync"], 3, "{}", out.stdout);
 }
+
+/// A role deleted after the policy named it: AWS shows its unique id instead of the ARN. That
+/// is drift, reported with a hint saying why.
+#[test]
+fn deleted_role_principal_is_drift_with_a_hint() {
+    let p = Project::new();
+    p.config("")
+        .snapshot(
+            r#""kms": {"keys": [{"key_id": "k-9", "arn": "arn:aws:kms:eu-west-1:111122223333:key/k-9",
+          "key_state": "Enabled", "aliases": ["alias/orphan"],
+          "policy": {"Version": "2012-10-17", "Statement": [{"Sid": "Use", "Effect": "Allow",
+            "Principal": {"AWS": "AROAEXAMPLEUNIQUEID01"}, "Action": "kms:Decrypt", "Resource": "*"}]}}]}"#,
+        )
+        .file(
+            "tf/main.tf",
+            r#"
+resource "aws_kms_key" "k" {
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "Use"
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::111122223333:role/gone" }
+      Action    = "kms:Decrypt"
+      Resource  = "*"
+    }]
+  })
+}
+resource "aws_kms_alias" "k" {
+  name          = "alias/orphan"
+  target_key_id = aws_kms_key.k.id
+}
+"#,
+        );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 2);
+    let j = out.json();
+    assert_eq!(j["findings"][0]["status"], "changed");
+    let hint = j["findings"][0]["hints"][0].as_str().unwrap_or_default();
+    assert!(
+        hint.contains("AROAEXAMPLEUNIQUEID01") && hint.contains("deleted"),
+        "{hint}"
+    );
+    let human = p.run(&["check", "--color", "never"]);
+    assert!(
+        human
+            .stdout
+            .contains("hint: principal `AROAEXAMPLEUNIQUEID01` is a unique id"),
+        "{}",
+        human.stdout
+    );
+}

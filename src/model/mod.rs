@@ -135,6 +135,15 @@ impl Spec {
         }
     }
 
+    /// What a person runs to create a missing object when that is not a Terraform change
+    /// (the SQL for a database); drift never runs it.
+    pub fn remediation(&self) -> Option<String> {
+        match self {
+            Spec::Database(d) => Some(d.create_sql()),
+            _ => None,
+        }
+    }
+
     /// Remarks about the live value a reader should see (e.g. a deleted role's unique id).
     pub fn hints(&self) -> Vec<String> {
         match self {
