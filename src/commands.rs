@@ -175,9 +175,6 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             live::Source::Snapshot(_) => Some(snap.captured_at.clone()),
         },
     };
-    if let Some(path) = &args.patch {
-        write_patch(path, &report, &desired, &snap)?;
-    }
     let text = match args.format {
         Format::Human => report::human::render(&report, use_color(args.color)),
         Format::Json => report::json::render(&report),
@@ -187,6 +184,10 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     // A closed pipe (e.g. `| head`) is not an error worth a message.
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
+    // After the report, so a patch that cannot be written still leaves the report printed.
+    if let Some(path) = &args.patch {
+        write_patch(path, &report, &desired, &snap)?;
+    }
     Ok(if !report.errors.is_empty() {
         EXIT_ERROR
     } else if report.has_drift() {
