@@ -542,8 +542,19 @@ import {{
 #[test]
 fn a_patch_that_cannot_be_written_is_an_error_after_the_report() {
     let p = seed_copy();
-    let out = p.run(&["check", "--format", "json", "--patch", "no/such/dir/drift.patch"]);
+    let out = p.run(&[
+        "check",
+        "--format",
+        "json",
+        "--patch",
+        "no/such/dir/drift.patch",
+    ]);
     assert_eq!(out.code, 1);
     assert_eq!(out.finding_lines().len(), 3, "the report is still printed");
-    assert!(out.stderr.contains("cannot write `no/such/dir/drift.patch`"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("cannot write `no/such/dir/drift.patch`"),
+        "{}",
+        out.stderr
+    );
 }
