@@ -287,8 +287,11 @@ impl ListPlan {
         ranges: &[Range<usize>],
     ) -> Result<(), String> {
         let text = fe.text.clone();
-        if !ranges.is_empty() && self.remove.len() == ranges.len() {
-            // Everything goes: write the list anew.
+        if ranges.is_empty() || self.remove.len() == ranges.len() {
+            // Nothing is kept: write the list anew.
+            if ranges.is_empty() && self.add.is_empty() {
+                return Ok(());
+            }
             let indent = line_indent(&text, list.start);
             let inner = format!("{indent}  ");
             let body: Vec<String> = self
@@ -323,45 +326,20 @@ impl ListPlan {
         if self.add.is_empty() {
             return Ok(());
         }
-        match ranges.last() {
-            Some(last) => {
-                let indent = line_indent(&text, last.start);
-                let adds: String = self
-                    .add
-                    .iter()
-                    .map(|a| format!(",\n{indent}{}", indent_rest(a, &indent)))
-                    .collect();
-                fe.push(last.end..last.end, adds)
-            }
-            None => {
-                let indent = line_indent(&text, list.start);
-                let inner = format!("{indent}  ");
-                let body: Vec<String> = self
-                    .add
-                    .iter()
-                    .map(|a| format!("{inner}{}", indent_rest(a, &inner)))
-                    .collect();
-                fe.push(list, format!("[\n{}\n{indent}]", body.join(",\n")))
-            }
-        }
+        let last = &ranges[ranges.len() - 1];
+        let indent = line_indent(&text, last.start);
+        let adds: String = self
+            .add
+            .iter()
+            .map(|a| format!(",\n{indent}{}", indent_rest(a, &indent)))
+            .collect();
+        fe.push(last.end..last.end, adds)
     }
 }
 
 /// The string value of `key` in an HCL object expression.
 fn object_str(e: &Expression, key: &str) -> Option<String> {
-    let Expression::Object(o) = e else {
-        return None;
-    };
-    o.iter().find_map(|(k, v)| {
-        let name = match k {
-            ObjectKey::Ident(i) => i.as_str().to_string(),
-            ObjectKey::Expression(Expression::String(s)) => s.as_str().to_string(),
-            _ => return None,
-        };
-        (name == key)
-            .then(|| v.expr().as_str().map(str::to_string))
-            .flatten()
-    })
+    object_get(e, key).and_then(|v| v.as_str().map(str::to_string))
 }
 
 fn object_get<'e>(e: &'e Expression, key: &str) -> Option<&'e Expression> {
