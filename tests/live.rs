@@ -521,53 +521,29 @@ fn private_and_public_zones_of_one_name_are_kept_apart() {
             j["summary"]["in_sync"].clone(),
         )
     };
-    let public = check(
-        r#"
-resource "aws_route53_zone" "public" {
-  name = "split.example"
-}
-resource "aws_route53_record" "www" {
-  zone_id = aws_route53_zone.public.zone_id
-  name    = "www"
-  type    = "A"
-  ttl     = 60
-  records = ["192.0.2.1"]
-}
-"#,
-    );
-    assert_eq!(
-        public,
-        (
-            Some(2),
-            vec!["unmanaged route53_record public-only.split.example/A".to_string()],
-            1.into()
+    // The code declares one zone of the name, public or private, with its `www` record.
+    let code = |kind: &str, vpc: &str, ip: &str| {
+        format!(
+            "resource \"aws_route53_zone\" \"{kind}\" {{\n  name = \"split.example\"\n{vpc}}}\n\
+             resource \"aws_route53_record\" \"www\" {{\n  zone_id = aws_route53_zone.{kind}.zone_id\n  \
+             name    = \"www\"\n  type    = \"A\"\n  ttl     = 60\n  records = [\"{ip}\"]\n}}\n"
         )
-    );
-    let private = check(
-        r#"
-resource "aws_route53_zone" "private" {
-  name = "split.example"
-  vpc {
-    vpc_id = "vpc-12345678"
-  }
-}
-resource "aws_route53_record" "www" {
-  zone_id = aws_route53_zone.private.zone_id
-  name    = "www"
-  type    = "A"
-  ttl     = 60
-  records = ["10.0.0.1"]
-}
-"#,
-    );
-    assert_eq!(
-        private,
+    };
+    for (kind, vpc, ip) in [
+        ("public", "", "192.0.2.1"),
         (
-            Some(2),
-            vec!["unmanaged route53_record private-only.split.example/A".to_string()],
-            1.into()
-        )
-    );
+            "private",
+            "  vpc {\n    vpc_id = \"vpc-12345678\"\n  }\n",
+            "10.0.0.1",
+        ),
+    ] {
+        let only = format!("unmanaged route53_record {kind}-only.split.example/A");
+        assert_eq!(
+            check(&code(kind, vpc, ip)),
+            (Some(2), vec![only], 1.into()),
+            "{kind}"
+        );
+    }
 }
 
 /// While live reads run, a spinner on stderr — only when stderr is a terminal (util-linux
