@@ -179,14 +179,21 @@ fn run(
     }
 }
 
-#[test]
-fn seed_estate_live_gives_the_three_findings_and_snapshot_agrees() {
+/// The seed estate live: moto provisioned as in the seed, a TLS PostgreSQL with every
+/// service database but `ops_db`, and a project that reads them; plus a runtime for more.
+fn seed_live() -> (Moto, Postgres, Project, tokio::runtime::Runtime) {
     let moto = Moto::start();
     let pg = Postgres::start("localhost");
     let rt = rt();
     rt.block_on(provision_seed(&moto));
     rt.block_on(pg.create(SERVICE_DBS));
     let p = seed_project(&pg, "localhost");
+    (moto, pg, p, rt)
+}
+
+#[test]
+fn seed_estate_live_gives_the_three_findings_and_snapshot_agrees() {
+    let (moto, pg, p, _) = seed_live();
 
     let out = run(
         &p,
@@ -231,12 +238,7 @@ fn seed_estate_live_gives_the_three_findings_and_snapshot_agrees() {
 
 #[test]
 fn route53_down_is_an_error_and_the_rest_is_checked() {
-    let moto = Moto::start();
-    let pg = Postgres::start("localhost");
-    let rt = rt();
-    rt.block_on(provision_seed(&moto));
-    rt.block_on(pg.create(SERVICE_DBS));
-    let p = seed_project(&pg, "localhost");
+    let (moto, pg, p, _) = seed_live();
     let dead = format!("http://127.0.0.1:{}", crate::harness::free_port());
     let out = run(
         &p,
@@ -267,12 +269,7 @@ fn route53_down_is_an_error_and_the_rest_is_checked() {
 
 #[test]
 fn wrong_password_and_wrong_certificate_host_are_clear_errors() {
-    let moto = Moto::start();
-    let pg = Postgres::start("localhost");
-    let rt = rt();
-    rt.block_on(provision_seed(&moto));
-    rt.block_on(pg.create(SERVICE_DBS));
-    let p = seed_project(&pg, "localhost");
+    let (moto, pg, p, rt) = seed_live();
     let out = run(
         &p,
         &moto,
@@ -375,11 +372,7 @@ fn large_zone_is_read_across_pages() {
         create_records(&r53, &zone_id, sets).await;
     });
     let p = Project::new();
-    p.file(
-        "drift.toml",
-        "live = \"aws\"\n[terraform]\nroots = [\"tf\"]\n[aws]\nregion = \"ap-northeast-2\"\n",
-    )
-    .file(
+    p.aws_config("ap-northeast-2").file(
         "tf/main.tf",
         r#"
 resource "aws_route53_zone" "big" {
@@ -504,11 +497,7 @@ fn private_and_public_zones_of_one_name_are_kept_apart() {
     });
     let check = |tf: &str| {
         let p = Project::new();
-        p.file(
-            "drift.toml",
-            "live = \"aws\"\n[terraform]\nroots = [\"tf\"]\n[aws]\nregion = \"ap-northeast-2\"\n",
-        )
-        .file("tf/main.tf", tf);
+        p.aws_config("ap-northeast-2").file("tf/main.tf", tf);
         let mut cmd = drift_command(p.path());
         for (k, v) in moto.env() {
             cmd.env(k, v);
@@ -552,11 +541,7 @@ fn private_and_public_zones_of_one_name_are_kept_apart() {
 fn progress_shows_only_on_a_terminal() {
     let moto = Moto::start();
     let p = Project::new();
-    p.file(
-        "drift.toml",
-        "live = \"aws\"\n[terraform]\nroots = [\"tf\"]\n[aws]\nregion = \"us-east-1\"\n",
-    )
-    .file(
+    p.aws_config("us-east-1").file(
         "tf/main.tf",
         "resource \"aws_route53_zone\" \"z\" {\n  name = \"progress.example\"\n}\n",
     );

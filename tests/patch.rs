@@ -444,11 +444,7 @@ fn terraform_plan_adopts_the_written_records() {
         id
     });
     let p = Project::new();
-    p.file(
-        "drift.toml",
-        "live = \"aws\"\n[terraform]\nroots = [\"tf\"]\n[aws]\nregion = \"us-east-1\"\n",
-    )
-    .file(
+    p.aws_config("us-east-1").file(
         "tf/main.tf",
         &format!(
             r#"provider "aws" {{

@@ -104,6 +104,16 @@ impl Project {
         )
     }
 
+    /// A drift.toml for one root `tf/` read from live AWS in `region`.
+    pub fn aws_config(&self, region: &str) -> &Project {
+        self.file(
+            "drift.toml",
+            &format!(
+                "live = \"aws\"\n[terraform]\nroots = [\"tf\"]\n[aws]\nregion = \"{region}\"\n"
+            ),
+        )
+    }
+
     /// A snapshot with the given sections (JSON object members, without braces).
     pub fn snapshot(&self, sections: &str) -> &Project {
         let sep = if sections.trim().is_empty() { "" } else { "," };
