@@ -10,17 +10,19 @@ use std::collections::BTreeMap;
 
 fn strings(v: Option<&Value>, what: &str) -> Result<Option<Vec<String>>, String> {
     match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::List(items)) => items
+        None | Some(Value::Null(_)) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(vec![s.replace("&{", "${")])),
+        Some(v) if v.as_seq().is_some() => v
+            .as_seq()
+            .unwrap_or_default()
             .iter()
             .map(|i| {
-                i.to_string_lossless()
+                i.to_text()
                     .map(|s| s.replace("&{", "${"))
                     .map_err(|m| format!("`{what}`: {m}"))
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Some),
-        Some(Value::String(s)) => Ok(Some(vec![s.replace("&{", "${")])),
         Some(other) => Err(format!(
             "`{what}` must be a list of strings, got a {}",
             other.type_name()
@@ -37,7 +39,7 @@ fn one_or_many(list: Vec<String>) -> Json {
 }
 
 fn principals(v: Option<&Value>, what: &str) -> Result<Option<Json>, String> {
-    let Some(Value::List(blocks)) = v else {
+    let Some(blocks) = v.and_then(Value::as_seq) else {
         return Ok(None);
     };
     if blocks.is_empty() {
@@ -45,7 +47,7 @@ fn principals(v: Option<&Value>, what: &str) -> Result<Option<Json>, String> {
     }
     let mut by_type: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for b in blocks {
-        let Value::Map(m) = b else {
+        let Some(m) = b.as_attrs() else {
             return Err(format!("`{what}` must be blocks"));
         };
         let ty = m
@@ -71,12 +73,12 @@ fn principals(v: Option<&Value>, what: &str) -> Result<Option<Json>, String> {
 }
 
 fn conditions(v: Option<&Value>) -> Result<Option<Json>, String> {
-    let Some(Value::List(blocks)) = v else {
+    let Some(blocks) = v.and_then(Value::as_seq) else {
         return Ok(None);
     };
     let mut out: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
     for b in blocks {
-        let Value::Map(m) = b else {
+        let Some(m) = b.as_attrs() else {
             return Err("`condition` must be blocks".into());
         };
         let test = m
@@ -186,9 +188,9 @@ pub fn build(attrs: &BTreeMap<String, Value>) -> Result<Value, String> {
             merge_by_sid(&mut statements, st);
         }
     }
-    if let Some(Value::List(blocks)) = attrs.get("statement") {
+    if let Some(blocks) = attrs.get("statement").and_then(Value::as_seq) {
         for b in blocks {
-            let Value::Map(m) = b else {
+            let Some(m) = b.as_attrs() else {
                 return Err("`statement` must be blocks".into());
             };
             merge_by_sid(&mut statements, statement(m)?);
@@ -225,14 +227,14 @@ mod tests {
         Value::String(x.into())
     }
     fn l(xs: &[&str]) -> Value {
-        Value::List(xs.iter().map(|x| s(x)).collect())
+        Value::Tuple(xs.iter().map(|x| s(x)).collect())
     }
     fn m(pairs: Vec<(&str, Value)>) -> Value {
-        Value::Map(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+        Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
     }
 
     fn built(attrs: Vec<(&str, Value)>) -> Json {
-        let Value::Map(a) = m(attrs) else {
+        let Value::Object(a) = m(attrs) else {
             unreachable!()
         };
         let Value::String(text) = build(&a).unwrap() else {
@@ -245,19 +247,19 @@ mod tests {
     fn defaults_merged_principals_and_appended_conditions() {
         let doc = built(vec![(
             "statement",
-            Value::List(vec![m(vec![
+            Value::Tuple(vec![m(vec![
                 ("actions", l(&["kms:Decrypt"])),
                 ("resources", l(&["*"])),
                 (
                     "principals",
-                    Value::List(vec![
+                    Value::Tuple(vec![
                         m(vec![("type", s("AWS")), ("identifiers", l(&["arn:a"]))]),
                         m(vec![("type", s("AWS")), ("identifiers", l(&["arn:b"]))]),
                     ]),
                 ),
                 (
                     "condition",
-                    Value::List(vec![
+                    Value::Tuple(vec![
                         m(vec![
                             ("test", s("StringEquals")),
                             ("variable", s("k")),
@@ -288,7 +290,7 @@ mod tests {
             ("override_policy_documents", l(&[over])),
             (
                 "statement",
-                Value::List(vec![m(vec![("sid", s("A")), ("actions", l(&["own:1"]))])]),
+                Value::Tuple(vec![m(vec![("sid", s("A")), ("actions", l(&["own:1"]))])]),
             ),
         ]);
         let sts = doc["Statement"].as_array().unwrap();
@@ -302,7 +304,7 @@ mod tests {
     fn ampersand_interpolation_becomes_dollar() {
         let doc = built(vec![(
             "statement",
-            Value::List(vec![m(vec![(
+            Value::Tuple(vec![m(vec![(
                 "resources",
                 l(&["arn:aws:s3:::b/&{aws:username}"]),
             )])]),
@@ -317,9 +319,9 @@ mod tests {
     fn star_principal() {
         let doc = built(vec![(
             "statement",
-            Value::List(vec![m(vec![(
+            Value::Tuple(vec![m(vec![(
                 "principals",
-                Value::List(vec![m(vec![("type", s("*")), ("identifiers", l(&["*"]))])]),
+                Value::Tuple(vec![m(vec![("type", s("*")), ("identifiers", l(&["*"]))])]),
             )])]),
         )]);
         assert_eq!(doc["Statement"][0]["Principal"], "*");

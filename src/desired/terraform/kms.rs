@@ -44,11 +44,7 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                     keys.push(Key {
                         origin: origin(inst, decl, decl.item.block.span(), &r.address),
                         address: r.address.clone(),
-                        policy: r
-                            .attrs
-                            .get("policy")
-                            .cloned()
-                            .filter(|p| !matches!(p, Value::Null)),
+                        policy: r.attrs.get("policy").cloned().filter(|p| !p.is_null()),
                         aliases: Vec::new(),
                         unknown: None,
                     });

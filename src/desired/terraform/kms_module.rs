@@ -16,10 +16,11 @@ pub fn is_kms_module(source: &str) -> bool {
 }
 
 fn list(inputs: &BTreeMap<String, Value>, key: &str) -> Vec<Value> {
-    match inputs.get(key) {
-        Some(Value::List(l)) => l.clone(),
-        _ => Vec::new(),
-    }
+    inputs
+        .get(key)
+        .and_then(Value::as_seq)
+        .map(<[Value]>::to_vec)
+        .unwrap_or_default()
 }
 
 fn s(x: &str) -> Value {
@@ -27,18 +28,18 @@ fn s(x: &str) -> Value {
 }
 
 fn strs(xs: &[&str]) -> Value {
-    Value::List(xs.iter().map(|x| s(x)).collect())
+    Value::Tuple(xs.iter().map(|x| s(x)).collect())
 }
 
 fn principal(ty: &str, ids: Value) -> Value {
-    Value::List(vec![Value::Map(BTreeMap::from([
+    Value::Tuple(vec![Value::Object(BTreeMap::from([
         ("type".to_string(), s(ty)),
         ("identifiers".to_string(), ids),
     ]))])
 }
 
 fn stmt(sid: &str, actions: &[&str], principals: Value) -> Value {
-    Value::Map(BTreeMap::from([
+    Value::Object(BTreeMap::from([
         ("sid".to_string(), s(sid)),
         ("actions".to_string(), strs(actions)),
         ("resources".to_string(), strs(&["*"])),
@@ -48,7 +49,7 @@ fn stmt(sid: &str, actions: &[&str], principals: Value) -> Value {
 
 /// Renames a `key_statements` entry's `principals`/`conditions` lists into block shape.
 fn key_statement(v: &Value) -> Result<Value, String> {
-    let Value::Map(m) = v else {
+    let Some(m) = v.as_attrs() else {
         return Err(format!(
             "a `key_statements` entry is a {}, expected an object",
             v.type_name()
@@ -66,7 +67,7 @@ fn key_statement(v: &Value) -> Result<Value, String> {
         "not_principals",
     ] {
         if let Some(v) = m.get(key)
-            && !matches!(v, Value::Null)
+            && !v.is_null()
         {
             out.insert(key.to_string(), v.clone());
         }
@@ -74,20 +75,20 @@ fn key_statement(v: &Value) -> Result<Value, String> {
     // v4 spells it `condition`, v3 `conditions`: accept both.
     let mut conds = Vec::new();
     for key in ["condition", "conditions"] {
-        if let Some(Value::List(l)) = m.get(key) {
+        if let Some(l) = m.get(key).and_then(Value::as_seq) {
             conds.extend(l.iter().cloned());
         }
     }
     if !conds.is_empty() {
-        out.insert("condition".to_string(), Value::List(conds));
+        out.insert("condition".to_string(), Value::Tuple(conds));
     }
-    Ok(Value::Map(out))
+    Ok(Value::Object(out))
 }
 
 /// The key policy JSON (or unknown) the module builds from `inputs`.
 pub fn policy(inputs: &BTreeMap<String, Value>, account_id: Option<&str>) -> Result<Value, String> {
     if let Some(p) = inputs.get("policy")
-        && !matches!(p, Value::Null)
+        && !p.is_null()
     {
         return Ok(p.clone());
     }
@@ -107,13 +108,13 @@ pub fn policy(inputs: &BTreeMap<String, Value>, account_id: Option<&str>) -> Res
         statements.push(stmt(
             "Default",
             &["kms:*"],
-            principal("AWS", Value::List(vec![root])),
+            principal("AWS", Value::Tuple(vec![root])),
         ));
     }
     let with = |key: &str, sid: &str, actions: &[&str], statements: &mut Vec<Value>| {
         let ids = list(inputs, key);
         if !ids.is_empty() {
-            statements.push(stmt(sid, actions, principal("AWS", Value::List(ids))));
+            statements.push(stmt(sid, actions, principal("AWS", Value::Tuple(ids))));
         }
     };
     with("key_owners", "KeyOwner", &["kms:*"], &mut statements);
@@ -154,38 +155,38 @@ pub fn policy(inputs: &BTreeMap<String, Value>, account_id: Option<&str>) -> Res
     );
     let service_users = list(inputs, "key_service_users");
     if !service_users.is_empty() {
-        let Value::Map(mut m) = stmt(
+        let Value::Object(mut m) = stmt(
             "KeyServiceUsage",
             &["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
-            principal("AWS", Value::List(service_users)),
+            principal("AWS", Value::Tuple(service_users)),
         ) else {
-            unreachable!("stmt builds a map")
+            unreachable!("stmt builds an object")
         };
         m.insert(
             "condition".into(),
-            Value::List(vec![Value::Map(BTreeMap::from([
+            Value::Tuple(vec![Value::Object(BTreeMap::from([
                 ("test".to_string(), s("Bool")),
                 ("variable".to_string(), s("kms:GrantIsForAWSResource")),
                 ("values".to_string(), strs(&["true"])),
             ]))]),
         );
-        statements.push(Value::Map(m));
+        statements.push(Value::Object(m));
     }
     match inputs.get("key_statements") {
         Some(Value::Unknown(u)) => return Ok(Value::Unknown(u.clone())),
-        Some(Value::List(l)) => {
-            for v in l {
+        Some(v) if v.as_seq().is_some() => {
+            for v in v.as_seq().unwrap_or_default() {
                 statements.push(key_statement(v)?);
             }
         }
-        Some(Value::Map(m)) => {
-            for v in m.values() {
+        Some(v) if v.as_attrs().is_some() => {
+            for v in v.as_attrs().into_iter().flat_map(|m| m.values()) {
                 statements.push(key_statement(v)?);
             }
         }
         _ => {}
     }
-    let mut doc = BTreeMap::from([("statement".to_string(), Value::List(statements))]);
+    let mut doc = BTreeMap::from([("statement".to_string(), Value::Tuple(statements))]);
     for key in ["source_policy_documents", "override_policy_documents"] {
         if let Some(v) = inputs.get(key) {
             doc.insert(key.to_string(), v.clone());
@@ -200,15 +201,15 @@ pub fn aliases(inputs: &BTreeMap<String, Value>) -> Result<Vec<String>, Value> {
     for key in ["aliases", "computed_aliases"] {
         match inputs.get(key) {
             Some(Value::Unknown(u)) => return Err(Value::Unknown(u.clone())),
-            Some(Value::List(l)) => {
-                for a in l {
+            Some(v) if v.as_seq().is_some() => {
+                for a in v.as_seq().unwrap_or_default() {
                     match a {
                         Value::String(name) => out.push(if name.starts_with("alias/") {
                             name.clone()
                         } else {
                             format!("alias/{name}")
                         }),
-                        Value::Map(m) => {
+                        Value::Object(m) | Value::Map(_, m) => {
                             if let Some(Value::String(name)) = m.get("name") {
                                 out.push(format!("alias/{}", name.trim_start_matches("alias/")));
                             }
@@ -218,9 +219,9 @@ pub fn aliases(inputs: &BTreeMap<String, Value>) -> Result<Vec<String>, Value> {
                     }
                 }
             }
-            Some(Value::Map(m)) => {
-                for a in m.values() {
-                    if let Value::Map(obj) = a
+            Some(v) if v.as_attrs().is_some() => {
+                for a in v.as_attrs().into_iter().flat_map(|m| m.values()) {
+                    if let Some(obj) = a.as_attrs()
                         && let Some(Value::String(name)) = obj.get("name")
                     {
                         out.push(format!("alias/{}", name.trim_start_matches("alias/")));

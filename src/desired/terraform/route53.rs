@@ -33,7 +33,10 @@ fn zone_of(r: &ResourceValue, is_data: bool) -> Option<Zone> {
             .and_then(|v| v.truthy().ok())
             .unwrap_or(false)
     } else {
-        matches!(r.attrs.get("vpc"), Some(Value::List(l)) if !l.is_empty())
+        r.attrs
+            .get("vpc")
+            .and_then(Value::as_seq)
+            .is_some_and(|l| !l.is_empty())
     };
     let literal_id = r
         .attrs
@@ -49,15 +52,17 @@ fn zone_of(r: &ResourceValue, is_data: bool) -> Option<Zone> {
 
 fn strings(v: Option<&Value>) -> std::result::Result<Vec<String>, String> {
     match v {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::List(l)) => l
+        None | Some(Value::Null(_)) => Ok(Vec::new()),
+        Some(Value::Unknown(u)) => Err(u.reason.clone()),
+        Some(v) if v.as_seq().is_some() => v
+            .as_seq()
+            .unwrap_or_default()
             .iter()
             .map(|x| match x {
                 Value::Unknown(u) => Err(u.reason.clone()),
-                other => other.to_string_lossless(),
+                other => other.to_text(),
             })
             .collect(),
-        Some(Value::Unknown(u)) => Err(u.reason.clone()),
         Some(other) => Err(format!("`records` is a {}", other.type_name())),
     }
 }
@@ -85,8 +90,8 @@ fn record(r: &ResourceValue, zone: &Zone) -> std::result::Result<Record, String>
         .ok_or("`type` is not set")?
         .to_uppercase();
     let alias = match r.attrs.get("alias") {
-        Some(Value::List(l)) if !l.is_empty() => {
-            let Value::Map(a) = &l[0] else {
+        Some(v) if v.as_seq().is_some_and(|l| !l.is_empty()) => {
+            let Some(a) = v.as_seq().and_then(|l| l[0].as_attrs()) else {
                 return Err("`alias` is not a block".into());
             };
             let get = |k: &str| {
@@ -104,8 +109,12 @@ fn record(r: &ResourceValue, zone: &Zone) -> std::result::Result<Record, String>
         _ => None,
     };
     let ttl = match r.attrs.get("ttl") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(v.as_number()? as i64),
+        None | Some(Value::Null(_)) => None,
+        Some(v) => Some(
+            v.as_number()?
+                .to_i64()
+                .ok_or("`ttl` is not a whole number")?,
+        ),
     };
     Ok(Record {
         zone: zone.name.clone(),

@@ -1,18 +1,23 @@
-//! Evaluates a module's expressions: references (`var.`, `local.`, resources, data sources,
-//! `module.`), templates, operators, `for` expressions, splats, `count`/`for_each`, dynamic
-//! blocks and function calls, lazily and memoized, with cycle detection.
+//! Evaluates a module: references (`var.`, `local.`, resources, data sources, `module.`,
+//! `path.`), variables with their type constraints, `count`/`for_each`, dynamic blocks and
+//! module calls, lazily and memoized, with cycle detection. Expressions are in `expr`,
+//! templates in `template`.
 //!
 //! What cannot be known from code becomes `Value::Unknown` with a reason; an expression that is
 //! wrong (a reference to something undeclared, a type error) is an `EvalError` with its span.
 
-use super::functions;
+mod expr;
+mod template;
+
 use super::iam_document;
 use super::module::{Decl, Module, ResourceDecl};
-use super::value::{ResourceValue, Unknown, Value, format_number};
+use super::value::constraint::Constraint;
+use super::value::convert::convert;
+use super::value::{ResourceValue, Type, Unknown, Value};
+use expr::iteration_pairs;
 use hcl_edit::Span;
-use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
+use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Block, Body};
-use hcl_edit::template::{Directive, Element, Template};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
@@ -56,6 +61,9 @@ impl Scope {
     }
 }
 
+/// The most instances one `count` or `for_each` may make.
+pub const MAX_INSTANCES: usize = 100_000;
+
 /// Attributes that are Terraform meta-arguments, not resource configuration.
 const META: &[&str] = &[
     "count",
@@ -87,13 +95,20 @@ pub struct ModuleInstance {
     pub prefix: String,
     pub inputs: BTreeMap<String, Value>,
     pub env: Rc<Env>,
+    /// The root module's directory: terraform's working directory, which relative paths in
+    /// `file()` and `path.module` are relative to.
+    pub root_dir: PathBuf,
     cache: RefCell<HashMap<String, Value>>,
     active: RefCell<HashSet<String>>,
     /// Child module instances by call name and instance key.
     children: RefCell<BTreeMap<String, Rc<ModuleInstance>>>,
 }
 
-fn err(message: impl Into<String>, file: usize, span: Option<Range<usize>>) -> EvalError {
+pub(super) fn err(
+    message: impl Into<String>,
+    file: usize,
+    span: Option<Range<usize>>,
+) -> EvalError {
     EvalError {
         message: message.into(),
         file,
@@ -114,6 +129,7 @@ impl ModuleInstance {
         env: Rc<Env>,
     ) -> ModuleInstance {
         ModuleInstance {
+            root_dir: module.dir.clone(),
             module,
             prefix,
             inputs,
@@ -153,6 +169,10 @@ impl ModuleInstance {
         Ok(v)
     }
 
+    /// A variable's value: the one given (module input, tfvars, `TF_VAR_*`, drift.toml) or its
+    /// default, converted to its `type` constraint as terraform converts it (optional
+    /// attributes and their defaults included); `nullable = false` makes a null given value
+    /// take the default.
     pub fn variable(&self, name: &str, file: usize, span: Option<Range<usize>>) -> EResult<Value> {
         let Some(decl) = self.module.variables.get(name) else {
             return Err(err(
@@ -161,15 +181,53 @@ impl ModuleInstance {
                 span,
             ));
         };
-        if let Some(v) = self.inputs.get(name) {
-            return Ok(v.clone());
-        }
-        match decl.item.body.get_attribute("default") {
-            Some(attr) => self.eval(&attr.value, &Scope::default(), decl.file),
-            None => Ok(Value::unknown(format!(
-                "variable `{name}` has no value: set it in drift.toml [terraform.vars], a var file or TF_VAR_{name}"
-            ))),
-        }
+        let decl = decl.clone();
+        self.memo(&format!("var.{name}"), file, span, || {
+            let body = &decl.item.body;
+            let at = |a: &str| body.get_attribute(a);
+            let here = |m: String, s: Option<Range<usize>>| err(m, decl.file, s);
+            let constraint = match at("type") {
+                Some(t) => Constraint::parse(&t.value, &|x| {
+                    self.eval(x, &Scope::default(), decl.file)
+                        .map_err(|e| e.message)
+                })
+                .map_err(|m| here(format!("variable `{name}`: invalid type: {m}"), t.value.span()))?,
+                None => Constraint::Any,
+            };
+            let nullable = match at("nullable") {
+                Some(a) => !matches!(&a.value, Expression::Bool(b) if !**b),
+                None => true,
+            };
+            let default = match at("default") {
+                Some(a) => Some((self.eval(&a.value, &Scope::default(), decl.file)?, a.value.span())),
+                None => None,
+            };
+            let (raw, where_set) = match self.inputs.get(name) {
+                Some(v) if !(v.is_null() && !nullable && default.is_some()) => {
+                    (v.clone(), "the value given".to_string())
+                }
+                _ => match &default {
+                    Some((v, _)) => (v.clone(), "its default".to_string()),
+                    None => {
+                        return Ok(Value::unknown(format!(
+                            "variable `{name}` has no value: set it in drift.toml [terraform.vars], a var file or TF_VAR_{name}"
+                        )));
+                    }
+                },
+            };
+            if raw.is_null() && !nullable {
+                return Err(here(
+                    format!("variable `{name}` must not be null (nullable = false)"),
+                    decl.item.span(),
+                ));
+            }
+            convert(raw, &constraint).map_err(|m| {
+                here(
+                    format!("invalid value for variable `{name}` ({where_set}): {m}"),
+                    decl.item.span(),
+                )
+            })
+        })
     }
 
     pub fn local(&self, name: &str, file: usize, span: Option<Range<usize>>) -> EResult<Value> {
@@ -190,57 +248,84 @@ impl ModuleInstance {
     pub fn expand(&self, block: &Block, file: usize) -> EResult<Result<Vec<Expanded>, Unknown>> {
         let base = Scope::default();
         if let Some(count) = block.body.get_attribute("count") {
+            let here = |m: String| err(m, file, count.value.span());
             let v = self.eval(&count.value, &base, file)?;
             if let Value::Unknown(u) = v {
                 return Ok(Err(u));
             }
-            let n = v
-                .as_number()
-                .map_err(|m| err(format!("`count`: {m}"), file, count.value.span()))?;
-            return Ok(Ok((0..n.max(0.0) as usize)
+            if v.is_null() {
+                return Err(here(
+                    "invalid `count` argument: the given value is null".into(),
+                ));
+            }
+            let n = convert(v, &Constraint::Number)
+                .and_then(|n| n.as_number())
+                .map_err(|m| here(format!("invalid `count` argument: {m}")))?;
+            if !n.is_int() || n.is_neg() {
+                return Err(here(format!(
+                    "invalid `count` argument: must be a whole number, not negative; got {}",
+                    n.to_text()
+                )));
+            }
+            let n = n
+                .to_i64()
+                .filter(|n| *n as usize <= MAX_INSTANCES)
+                .ok_or_else(|| here(format!("`count` is more than {MAX_INSTANCES} instances")))?;
+            return Ok(Ok((0..n)
                 .map(|i| Expanded {
                     key: format!("[{i}]"),
                     scope: base.with(
                         "count",
-                        Value::Map(BTreeMap::from([("index".into(), Value::Number(i as f64))])),
+                        Value::Object(BTreeMap::from([("index".into(), Value::int(i))])),
                     ),
                 })
                 .collect()));
         }
         if let Some(fe) = block.body.get_attribute("for_each") {
+            let here = |m: String| err(m, file, fe.value.span());
             let v = self.eval(&fe.value, &base, file)?;
-            if let Some(u) = v.find_unknown() {
+            if let Value::Unknown(u) = &v {
                 return Ok(Err(u.clone()));
             }
             let pairs: Vec<(String, Value)> = match v {
-                Value::Map(m) => m.into_iter().collect(),
-                Value::List(items) => items
-                    .into_iter()
-                    .map(|i| {
-                        i.to_string_lossless()
-                            .map(|s| (s.clone(), Value::String(s)))
-                    })
-                    .collect::<Result<_, _>>()
-                    .map_err(|m| err(format!("`for_each`: {m}"), file, fe.value.span()))?,
-                Value::Null => Vec::new(),
-                other => {
-                    return Err(err(
-                        format!(
-                            "`for_each` needs a map or a set of strings, got a {}",
-                            other.type_name()
-                        ),
-                        file,
-                        fe.value.span(),
+                Value::Map(_, m) | Value::Object(m) => m.into_iter().collect(),
+                Value::Set(Type::String, items) | Value::Set(Type::Dynamic, items) => {
+                    let mut out = Vec::new();
+                    for i in items {
+                        match i {
+                            Value::Unknown(u) => return Ok(Err(u)),
+                            Value::String(s) => out.push((s.clone(), Value::String(s))),
+                            _ => {
+                                return Err(here("`for_each` set elements must be strings".into()));
+                            }
+                        }
+                    }
+                    out
+                }
+                Value::Null(_) => {
+                    return Err(here(
+                        "invalid `for_each` argument: the given value is null".into(),
                     ));
                 }
+                other => {
+                    return Err(here(format!(
+                        "invalid `for_each` argument: must be a map, or set of strings, and you have provided a value of type {}",
+                        other.ty()
+                    )));
+                }
             };
+            if pairs.len() > MAX_INSTANCES {
+                return Err(here(format!(
+                    "`for_each` makes more than {MAX_INSTANCES} instances"
+                )));
+            }
             return Ok(Ok(pairs
                 .into_iter()
                 .map(|(k, v)| Expanded {
                     key: format!("[{}]", serde_json::Value::String(k.clone())),
                     scope: base.with(
                         "each",
-                        Value::Map(BTreeMap::from([
+                        Value::Object(BTreeMap::from([
                             ("key".into(), Value::String(k)),
                             ("value".into(), v),
                         ])),
@@ -290,7 +375,7 @@ impl ModuleInstance {
                 let coll = self.eval(&fe.value, scope, file)?;
                 let entry = out
                     .entry(name.clone())
-                    .or_insert_with(|| Value::List(Vec::new()));
+                    .or_insert_with(|| Value::Tuple(Vec::new()));
                 if let Value::Unknown(u) = coll {
                     *entry = Value::Unknown(u);
                     continue;
@@ -307,11 +392,11 @@ impl ModuleInstance {
                 for (k, v) in pairs {
                     let inner = scope.with(
                         &iterator,
-                        Value::Map(BTreeMap::from([("key".into(), k), ("value".into(), v)])),
+                        Value::Object(BTreeMap::from([("key".into(), k), ("value".into(), v)])),
                     );
                     let obj = self.eval_body(&content.body, &inner, file)?;
-                    if let Value::List(list) = entry {
-                        list.push(Value::Map(obj));
+                    if let Value::Tuple(list) = entry {
+                        list.push(Value::Object(obj));
                     }
                 }
                 continue;
@@ -319,9 +404,9 @@ impl ModuleInstance {
             let obj = self.eval_body(&block.body, scope, file)?;
             let entry = out
                 .entry(ident.to_string())
-                .or_insert_with(|| Value::List(Vec::new()));
-            if let Value::List(list) = entry {
-                list.push(Value::Map(obj));
+                .or_insert_with(|| Value::Tuple(Vec::new()));
+            if let Value::Tuple(list) = entry {
+                list.push(Value::Object(obj));
             }
         }
         Ok(out)
@@ -407,12 +492,12 @@ impl ModuleInstance {
     ) -> Value {
         match instances {
             Err(u) => Value::Unknown(u),
-            Ok(list) if counted => Value::List(
+            Ok(list) if counted => Value::Tuple(
                 list.into_iter()
                     .map(|(_, r)| Value::Resource(Box::new(r)))
                     .collect(),
             ),
-            Ok(list) if for_each => Value::Map(
+            Ok(list) if for_each => Value::Object(
                 list.into_iter()
                     .map(|(k, r)| {
                         let key = serde_json::from_str::<String>(
@@ -425,7 +510,7 @@ impl ModuleInstance {
             ),
             Ok(mut list) => list
                 .pop()
-                .map_or(Value::Null, |(_, r)| Value::Resource(Box::new(r))),
+                .map_or(Value::null(), |(_, r)| Value::Resource(Box::new(r))),
         }
     }
 
@@ -519,12 +604,14 @@ impl ModuleInstance {
                 continue;
             }
             let inputs = self.eval_body(&decl.item.body, &one.scope, decl.file)?;
-            let child = Rc::new(ModuleInstance::new(
+            let mut child = ModuleInstance::new(
                 module.clone(),
                 format!("{}module.{name}{}.", self.prefix, one.key),
                 inputs,
                 self.env.clone(),
-            ));
+            );
+            child.root_dir = self.root_dir.clone();
+            let child = Rc::new(child);
             self.children.borrow_mut().insert(cache_key, child.clone());
             out.push((one.key, child));
         }
@@ -540,7 +627,7 @@ impl ModuleInstance {
             })?;
             outputs.insert(out_name.clone(), v);
         }
-        Ok(Value::Map(outputs))
+        Ok(Value::Object(outputs))
     }
 
     fn module_ref(&self, name: &str, file: usize, span: Option<Range<usize>>) -> EResult<Value> {
@@ -569,7 +656,7 @@ impl ModuleInstance {
         };
         let body = &decl.item.body;
         if body.has_attribute("count") {
-            return Ok(Value::List(
+            return Ok(Value::Tuple(
                 instances
                     .iter()
                     .map(|(_, c)| Self::outputs(c))
@@ -585,257 +672,12 @@ impl ModuleInstance {
                 .unwrap_or_else(|_| key.clone());
                 m.insert(k, Self::outputs(c)?);
             }
-            return Ok(Value::Map(m));
+            return Ok(Value::Object(m));
         }
         match instances.first() {
             Some((_, c)) => Self::outputs(c),
-            None => Ok(Value::Null),
+            None => Ok(Value::null()),
         }
-    }
-
-    /// Evaluates an expression written in file `file` of this module.
-    pub fn eval(&self, expr: &Expression, scope: &Scope, file: usize) -> EResult<Value> {
-        let span = expr.span();
-        let e = |m: String| err(m, file, span.clone());
-        match expr {
-            Expression::Null(_) => Ok(Value::Null),
-            Expression::Bool(b) => Ok(Value::Bool(**b)),
-            Expression::Number(n) => Ok(Value::Number(n.as_f64().unwrap_or(0.0))),
-            Expression::String(s) => Ok(Value::String(s.as_str().to_string())),
-            Expression::Array(a) => Ok(Value::List(
-                a.iter()
-                    .map(|x| self.eval(x, scope, file))
-                    .collect::<EResult<_>>()?,
-            )),
-            Expression::Object(o) => {
-                let mut m = BTreeMap::new();
-                for (k, v) in o.iter() {
-                    let key = match k {
-                        ObjectKey::Ident(id) => id.as_str().to_string(),
-                        ObjectKey::Expression(Expression::Variable(id)) => id.as_str().to_string(),
-                        ObjectKey::Expression(x) => {
-                            let kv = self.eval(x, scope, file)?;
-                            if let Value::Unknown(u) = kv {
-                                return Ok(Value::Unknown(u));
-                            }
-                            kv.to_string_lossless().map_err(e)?
-                        }
-                    };
-                    m.insert(key, self.eval(v.expr(), scope, file)?);
-                }
-                Ok(Value::Map(m))
-            }
-            Expression::StringTemplate(t) => self.eval_template(t, scope, file),
-            Expression::HeredocTemplate(h) => self.eval_template(&h.template, scope, file),
-            Expression::Parenthesis(p) => self.eval(p.inner(), scope, file),
-            Expression::Variable(v) => self.eval_traversal(v.as_str(), &[], scope, file, span),
-            Expression::Traversal(t) => match &t.expr {
-                Expression::Variable(v) => {
-                    self.eval_traversal(v.as_str(), &t.operators, scope, file, span)
-                }
-                other => {
-                    let base = self.eval(other, scope, file)?;
-                    let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| &**o).collect();
-                    self.apply_ops(base, &ops, scope, file, span)
-                }
-            },
-            Expression::Conditional(c) => {
-                let cond = self.eval(&c.cond_expr, scope, file)?;
-                if let Value::Unknown(u) = cond {
-                    return Ok(Value::Unknown(u));
-                }
-                if cond
-                    .truthy()
-                    .map_err(|m| err(m, file, c.cond_expr.span()))?
-                {
-                    self.eval(&c.true_expr, scope, file)
-                } else {
-                    self.eval(&c.false_expr, scope, file)
-                }
-            }
-            Expression::UnaryOp(u) => {
-                let v = self.eval(&u.expr, scope, file)?;
-                if let Value::Unknown(u) = v {
-                    return Ok(Value::Unknown(u));
-                }
-                match *u.operator {
-                    UnaryOperator::Not => Ok(Value::Bool(!v.truthy().map_err(e)?)),
-                    UnaryOperator::Neg => Ok(Value::Number(-v.as_number().map_err(e)?)),
-                }
-            }
-            Expression::BinaryOp(b) => {
-                let op = *b.operator;
-                let l = self.eval(&b.lhs_expr, scope, file)?;
-                // `&&` and `||` short-circuit on known values.
-                if let (BinaryOperator::And | BinaryOperator::Or, Ok(lb)) = (op, l.truthy()) {
-                    if op == BinaryOperator::And && !lb {
-                        return Ok(Value::Bool(false));
-                    }
-                    if op == BinaryOperator::Or && lb {
-                        return Ok(Value::Bool(true));
-                    }
-                }
-                let r = self.eval(&b.rhs_expr, scope, file)?;
-                binary(op, l, r).map_err(e)
-            }
-            Expression::ForExpr(f) => {
-                let coll = self.eval(&f.intro.collection_expr, scope, file)?;
-                if let Value::Unknown(u) = coll {
-                    return Ok(Value::Unknown(u));
-                }
-                let pairs = iteration_pairs(coll, "a `for` expression").map_err(e)?;
-                let mut list = Vec::new();
-                let mut map: BTreeMap<String, Value> = BTreeMap::new();
-                for (k, v) in pairs {
-                    let mut inner = scope.clone();
-                    if let Some(kv) = &f.intro.key_var {
-                        inner = inner.with(kv.as_str(), k);
-                    }
-                    inner = inner.with(f.intro.value_var.as_str(), v);
-                    if let Some(cond) = &f.cond {
-                        let c = self.eval(&cond.expr, &inner, file)?;
-                        if let Value::Unknown(u) = c {
-                            return Ok(Value::Unknown(u));
-                        }
-                        if !c.truthy().map_err(|m| err(m, file, cond.expr.span()))? {
-                            continue;
-                        }
-                    }
-                    let val = self.eval(&f.value_expr, &inner, file)?;
-                    match &f.key_expr {
-                        Some(kx) => {
-                            let kv = self.eval(kx, &inner, file)?;
-                            if let Value::Unknown(u) = kv {
-                                return Ok(Value::Unknown(u));
-                            }
-                            let key = kv
-                                .to_string_lossless()
-                                .map_err(|m| err(m, file, kx.span()))?;
-                            if f.grouping {
-                                if let Value::List(l) =
-                                    map.entry(key).or_insert_with(|| Value::List(Vec::new()))
-                                {
-                                    l.push(val);
-                                }
-                            } else if map.insert(key.clone(), val).is_some() {
-                                return Err(e(format!(
-                                    "duplicate key {key:?} in a `for` expression (use `...` to group)"
-                                )));
-                            }
-                        }
-                        None => list.push(val),
-                    }
-                }
-                Ok(if f.key_expr.is_some() {
-                    Value::Map(map)
-                } else {
-                    Value::List(list)
-                })
-            }
-            Expression::FuncCall(call) => {
-                let name = call.name.name.as_str();
-                if call.name.is_namespaced() {
-                    return Ok(Value::unknown(format!(
-                        "provider function `{name}` is not evaluated by drift"
-                    )));
-                }
-                // `try` and `can` look at errors, so their arguments are evaluated here.
-                if name == "try" || name == "can" {
-                    for arg in call.args.iter() {
-                        match self.eval(arg, scope, file) {
-                            Ok(v) if name == "try" => return Ok(v),
-                            Ok(Value::Unknown(u)) => return Ok(Value::Unknown(u)),
-                            Ok(_) => return Ok(Value::Bool(true)),
-                            Err(_) if name == "can" => return Ok(Value::Bool(false)),
-                            Err(_) => continue,
-                        }
-                    }
-                    return Err(e("no argument of `try` could be evaluated".into()));
-                }
-                let mut args = Vec::new();
-                for arg in call.args.iter() {
-                    args.push(self.eval(arg, scope, file)?);
-                }
-                if call.args.expand_final() {
-                    match args.pop() {
-                        Some(Value::List(items)) => args.extend(items),
-                        Some(Value::Unknown(u)) => return Ok(Value::Unknown(u)),
-                        Some(other) => {
-                            return Err(e(format!(
-                                "`...` needs a list, got a {}",
-                                other.type_name()
-                            )));
-                        }
-                        None => {}
-                    }
-                }
-                let ctx = functions::Ctx {
-                    module_dir: &self.module.dir,
-                    instance: self,
-                    file,
-                };
-                functions::call(name, args, &ctx).map_err(|m| e(format!("`{name}()`: {m}")))
-            }
-        }
-    }
-
-    pub fn eval_template(&self, t: &Template, scope: &Scope, file: usize) -> EResult<Value> {
-        let mut out = String::new();
-        for el in t.iter() {
-            match el {
-                Element::Literal(s) => out.push_str(s),
-                Element::Interpolation(i) => {
-                    let v = self.eval(&i.expr, scope, file)?;
-                    if let Value::Unknown(u) = v {
-                        return Ok(Value::Unknown(u));
-                    }
-                    out.push_str(
-                        &v.to_string_lossless()
-                            .map_err(|m| err(format!("in a template: {m}"), file, i.expr.span()))?,
-                    );
-                }
-                Element::Directive(d) => match &**d {
-                    Directive::If(ifd) => {
-                        let c = self.eval(&ifd.if_expr.cond_expr, scope, file)?;
-                        if let Value::Unknown(u) = c {
-                            return Ok(Value::Unknown(u));
-                        }
-                        let branch = if c.truthy().map_err(|m| err(m, file, None))? {
-                            Some(&ifd.if_expr.template)
-                        } else {
-                            ifd.else_expr.as_ref().map(|e| &e.template)
-                        };
-                        if let Some(t) = branch {
-                            match self.eval_template(t, scope, file)? {
-                                Value::String(s) => out.push_str(&s),
-                                other => return Ok(other),
-                            }
-                        }
-                    }
-                    Directive::For(ford) => {
-                        let fe = &ford.for_expr;
-                        let coll = self.eval(&fe.collection_expr, scope, file)?;
-                        if let Value::Unknown(u) = coll {
-                            return Ok(Value::Unknown(u));
-                        }
-                        let pairs = iteration_pairs(coll, "a template `for`")
-                            .map_err(|m| err(m, file, fe.collection_expr.span()))?;
-                        for (k, v) in pairs {
-                            let mut inner = scope.clone();
-                            if let Some(kv) = &fe.key_var {
-                                inner = inner.with(kv.as_str(), k);
-                            }
-                            inner = inner.with(fe.value_var.as_str(), v);
-                            match self.eval_template(&fe.template, &inner, file)? {
-                                Value::String(s) => out.push_str(&s),
-                                other => return Ok(other),
-                            }
-                        }
-                    }
-                },
-            }
-        }
-        Ok(Value::String(out))
     }
 
     fn eval_traversal(
@@ -885,11 +727,11 @@ impl ModuleInstance {
             }
             "path" => {
                 let which = need(0, "`module`, `root` or `cwd`")?;
+                // As terraform defines them when run in the root module's directory.
                 let p = match which.as_str() {
-                    "module" => self.module.dir.display().to_string(),
-                    "root" | "cwd" => std::env::current_dir()
-                        .map(|d| d.display().to_string())
-                        .unwrap_or_else(|_| ".".into()),
+                    "module" => relative_to(&self.root_dir, &self.module.dir),
+                    "root" => ".".to_string(),
+                    "cwd" => absolute(&self.root_dir).display().to_string(),
                     other => return Err(err(format!("unknown `path.{other}`"), file, span)),
                 };
                 (Value::String(p), 1)
@@ -917,63 +759,6 @@ impl ModuleInstance {
         };
         self.apply_ops(base, &ops[used..], scope, file, span)
     }
-
-    fn apply_ops(
-        &self,
-        mut v: Value,
-        ops: &[&TraversalOperator],
-        scope: &Scope,
-        file: usize,
-        span: Option<Range<usize>>,
-    ) -> EResult<Value> {
-        let e = |m: String| err(m, file, span.clone());
-        for (i, op) in ops.iter().enumerate() {
-            if let Value::Unknown(_) = v {
-                return Ok(v);
-            }
-            match op {
-                TraversalOperator::GetAttr(id) => {
-                    v = v.get_attr(id.as_str()).map_err(e)?;
-                }
-                TraversalOperator::Index(ix) => {
-                    let k = self.eval(ix, scope, file)?;
-                    v = index(v, k).map_err(e)?;
-                }
-                TraversalOperator::LegacyIndex(n) => {
-                    v = index(v, Value::Number(**n as f64)).map_err(e)?;
-                }
-                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
-                    let items = match v {
-                        Value::List(items) => items,
-                        Value::Null => Vec::new(),
-                        other => vec![other],
-                    };
-                    let rest = &ops[i + 1..];
-                    let mut out = Vec::new();
-                    for item in items {
-                        out.push(self.apply_ops(item, rest, scope, file, span.clone())?);
-                    }
-                    return Ok(Value::List(out));
-                }
-            }
-        }
-        Ok(v)
-    }
-}
-
-/// The (key, value) pairs a `for` expression, a template `for` or a dynamic block iterates:
-/// list indexes or map keys. `what` names the construct for the error.
-fn iteration_pairs(coll: Value, what: &str) -> Result<Vec<(Value, Value)>, String> {
-    match coll {
-        Value::List(items) => Ok(items
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| (Value::Number(i as f64), v))
-            .collect()),
-        Value::Map(m) => Ok(m.into_iter().map(|(k, v)| (Value::String(k), v)).collect()),
-        Value::Null if what == "dynamic `for_each`" => Ok(Vec::new()),
-        other => Err(format!("{what} over a {}", other.type_name())),
-    }
 }
 
 /// Removes `.` and resolves `..` components lexically (module sources are relative paths).
@@ -993,79 +778,28 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-fn index(v: Value, k: Value) -> Result<Value, String> {
-    if let Value::Unknown(u) = k {
-        return Ok(Value::Unknown(u));
-    }
-    match v {
-        Value::List(items) => {
-            let n = k.as_number()?;
-            items.get(n as usize).cloned().ok_or_else(|| {
-                format!(
-                    "index {} out of range for a list of {}",
-                    format_number(n),
-                    items.len()
-                )
-            })
-        }
-        Value::Map(m) => {
-            let key = k.to_string_lossless()?;
-            m.get(&key)
-                .cloned()
-                .ok_or_else(|| format!("no key {key:?} in this map"))
-        }
-        Value::Resource(r) => r
-            .attrs
-            .get(&k.to_string_lossless()?)
-            .cloned()
-            .ok_or_else(|| "no such attribute".into()),
-        Value::Unknown(u) => Ok(Value::Unknown(u)),
-        other => Err(format!("a {} cannot be indexed", other.type_name())),
-    }
-}
-
-fn binary(op: BinaryOperator, l: Value, r: Value) -> Result<Value, String> {
-    use BinaryOperator::*;
-    if let Value::Unknown(u) = &l {
-        return Ok(Value::Unknown(u.clone()));
-    }
-    if let Value::Unknown(u) = &r {
-        return Ok(Value::Unknown(u.clone()));
-    }
-    Ok(match op {
-        Eq => Value::Bool(values_equal(&l, &r)),
-        NotEq => Value::Bool(!values_equal(&l, &r)),
-        And => Value::Bool(l.truthy()? && r.truthy()?),
-        Or => Value::Bool(l.truthy()? || r.truthy()?),
-        _ => {
-            let (a, b) = (l.as_number()?, r.as_number()?);
-            match op {
-                Less => Value::Bool(a < b),
-                LessEq => Value::Bool(a <= b),
-                Greater => Value::Bool(a > b),
-                GreaterEq => Value::Bool(a >= b),
-                Plus => Value::Number(a + b),
-                Minus => Value::Number(a - b),
-                Mul => Value::Number(a * b),
-                Div => {
-                    if b == 0.0 {
-                        return Err("division by zero".into());
-                    }
-                    Value::Number(a / b)
-                }
-                Mod => {
-                    if b == 0.0 {
-                        return Err("modulo by zero".into());
-                    }
-                    Value::Number(a % b)
-                }
-                _ => return Err("unsupported operator".into()),
-            }
-        }
+/// An absolute form of `path` (canonical where it exists).
+fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| {
+        std::env::current_dir()
+            .map(|c| normalize(&c.join(path)))
+            .unwrap_or_else(|_| path.to_path_buf())
     })
 }
 
-/// Terraform's `==`: no conversion between types, except numbers compare by value.
-fn values_equal(l: &Value, r: &Value) -> bool {
-    l == r
+/// `dir` relative to `root`, as terraform shows `path.module` (`.` for the root itself).
+fn relative_to(root: &Path, dir: &Path) -> String {
+    let (root, dir) = (absolute(root), absolute(dir));
+    let r: Vec<_> = root.components().collect();
+    let d: Vec<_> = dir.components().collect();
+    let common = r.iter().zip(&d).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..r.len() {
+        out.push("..");
+    }
+    for c in &d[common..] {
+        out.push(c);
+    }
+    let s = out.display().to_string();
+    if s.is_empty() { ".".to_string() } else { s }
 }

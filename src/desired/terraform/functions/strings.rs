@@ -1,0 +1,164 @@
+//! String functions. Terraform counts and cuts strings by grapheme cluster, maps case one
+//! character at a time (Go's simple case mapping: `upper("straße")` keeps the `ß`), and
+//! NFC-normalizes every string it makes.
+
+use super::{FResult, int_arg, string_arg};
+use crate::desired::terraform::value::{Type, Value};
+use unicode_normalization::UnicodeNormalization;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// A string value as terraform makes it: NFC-normalized.
+pub fn nfc(s: &str) -> Value {
+    Value::String(s.nfc().collect())
+}
+
+pub fn call(name: &str, a: &mut [Value]) -> FResult {
+    let s0 = string_arg(a, 0);
+    match name {
+        "lower" => Ok(nfc(&map_chars(&s0?, |c| simple(c.to_lowercase(), c)))),
+        "upper" => Ok(nfc(&map_chars(&s0?, |c| simple(c.to_uppercase(), c)))),
+        "title" => Ok(nfc(&title(&s0?))),
+        "trimspace" => Ok(nfc(s0?.trim_matches(char::is_whitespace))),
+        "chomp" => Ok(nfc(s0?.trim_end_matches(['\n', '\r']))),
+        "strrev" => Ok(nfc(&s0?.graphemes(true).rev().collect::<String>())),
+        "split" => {
+            let (sep, s) = (s0?, string_arg(a, 1)?);
+            let parts: Vec<Value> = if sep.is_empty() {
+                s.chars().map(|c| Value::String(c.to_string())).collect()
+            } else {
+                s.split(sep.as_str()).map(nfc).collect()
+            };
+            Ok(Value::List(Type::String, parts))
+        }
+        "join" => {
+            let sep = s0?;
+            let mut parts = Vec::new();
+            for (i, l) in a[1..].iter().enumerate() {
+                let Some(items) = l.as_seq() else {
+                    return Err(format!(
+                        "argument {}: a list of strings is required, not a {}",
+                        i + 2,
+                        l.type_name()
+                    ));
+                };
+                for v in items {
+                    if v.is_null() {
+                        return Err(format!("argument {}: an element is null", i + 2));
+                    }
+                    parts.push(v.to_text()?);
+                }
+            }
+            Ok(nfc(&parts.join(&sep)))
+        }
+        "trimprefix" => {
+            let (s, p) = (s0?, string_arg(a, 1)?);
+            Ok(nfc(s.strip_prefix(p.as_str()).unwrap_or(&s)))
+        }
+        "trimsuffix" => {
+            let (s, p) = (s0?, string_arg(a, 1)?);
+            Ok(nfc(s.strip_suffix(p.as_str()).unwrap_or(&s)))
+        }
+        "trim" => {
+            let (s, cut) = (s0?, string_arg(a, 1)?);
+            Ok(nfc(s.trim_matches(|c| cut.contains(c))))
+        }
+        "startswith" => Ok(Value::Bool(s0?.starts_with(&string_arg(a, 1)?))),
+        "endswith" => Ok(Value::Bool(s0?.ends_with(&string_arg(a, 1)?))),
+        "strcontains" => Ok(Value::Bool(s0?.contains(&string_arg(a, 1)?))),
+        "replace" => {
+            let (s, from, to) = (s0?, string_arg(a, 1)?, string_arg(a, 2)?);
+            if from.len() > 1 && from.starts_with('/') && from.ends_with('/') {
+                return Ok(Value::unknown(
+                    "`replace()` with a regular expression is not evaluated by drift",
+                ));
+            }
+            if from.is_empty() {
+                // Go's strings.Replace inserts at every character boundary.
+                let mut out = to.clone();
+                for c in s.chars() {
+                    out.push(c);
+                    out.push_str(&to);
+                }
+                return Ok(nfc(&out));
+            }
+            Ok(nfc(&s.replace(&from, &to)))
+        }
+        "substr" => {
+            let s = s0?;
+            let (offset, length) = (int_arg(a, 1)?, int_arg(a, 2)?);
+            Ok(nfc(&substr(&s, offset, length)))
+        }
+        "indent" => {
+            let n = int_arg(a, 0)?;
+            let s = string_arg(a, 1)?;
+            let pad = " ".repeat(n.clamp(0, 10_000) as usize);
+            Ok(nfc(&s.replace('\n', &format!("\n{pad}"))))
+        }
+        other => Err(format!("`{other}` is not a string function")),
+    }
+}
+
+fn map_chars(s: &str, f: impl Fn(char) -> char) -> String {
+    s.chars().map(f).collect()
+}
+
+/// A one-character case mapping, as Go's `unicode.ToUpper`/`ToLower` do; where Unicode maps
+/// a character to several, the character stays.
+fn simple(mut mapped: impl Iterator<Item = char>, c: char) -> char {
+    if c == '\u{130}' {
+        return 'i';
+    }
+    match (mapped.next(), mapped.next()) {
+        (Some(m), None) => m,
+        _ => c,
+    }
+}
+
+/// Go's `strings.Title`: a letter after a separator (anything but a letter, digit or `_`)
+/// goes to title case.
+fn title(s: &str) -> String {
+    let separator = |r: char| -> bool {
+        if r.is_ascii() {
+            return !(r.is_ascii_alphanumeric() || r == '_');
+        }
+        if r.is_alphabetic() || r.is_numeric() {
+            return false;
+        }
+        r.is_whitespace()
+    };
+    let mut prev = ' ';
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        out.push(if separator(prev) {
+            simple(c.to_uppercase(), c)
+        } else {
+            c
+        });
+        prev = c;
+    }
+    out
+}
+
+/// `substr` by grapheme cluster: a negative offset counts from the end, a negative length
+/// takes the rest.
+fn substr(s: &str, mut offset: i64, length: i64) -> String {
+    let g: Vec<&str> = s.graphemes(true).collect();
+    if offset < 0 {
+        offset += g.len() as i64;
+        if offset < 0 {
+            offset = 0;
+        }
+    }
+    let start = (offset as usize).min(g.len());
+    let end = if length < 0 {
+        g.len()
+    } else {
+        start.saturating_add(length as usize).min(g.len())
+    };
+    g[start..end].concat()
+}
+
+/// `length` of a string: grapheme clusters.
+pub fn grapheme_len(s: &str) -> usize {
+    s.graphemes(true).count()
+}
