@@ -3,6 +3,7 @@
 mod harness;
 mod support;
 
+mod conformance;
 mod errors;
 mod example;
 mod live;

@@ -55,9 +55,27 @@ pub(crate) fn eval_error(inst: &ModuleInstance, e: EvalError) -> Error {
     Error::input(file.location(e.span.map_or(0, |s| s.start)), e.message)
 }
 
-/// Evaluates a whole `.tfvars` file (literal values only).
+/// Evaluates a whole `.tfvars` file (literal values only); `.tfvars.json` is JSON.
 fn read_tfvars(path: &Path, env: &Rc<Env>) -> Result<BTreeMap<String, Value>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::read("var file", path, e))?;
+    if path.to_string_lossy().ends_with(".json") {
+        let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            Error::input(
+                crate::error::Location::new(display_path(path), e.line(), e.column()),
+                format!("invalid JSON: {e}"),
+            )
+        })?;
+        let Some(obj) = json.as_object() else {
+            return Err(Error::input(
+                crate::error::Location::new(display_path(path), 1, 1),
+                "a variables file in JSON must be an object",
+            ));
+        };
+        return Ok(obj
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::from_json(v)))
+            .collect());
+    }
     let display = display_path(path);
     let body = module::parse_hcl(&text, &display)?;
     let module = Module {
@@ -101,14 +119,19 @@ fn env_var_value(module: &Module, name: &str, raw: &str) -> Value {
 fn root_inputs(module: &Module, input: &Input, env: &Rc<Env>) -> Result<BTreeMap<String, Value>> {
     let mut vars = BTreeMap::new();
     let mut files: Vec<PathBuf> = Vec::new();
-    let auto = module.dir.join("terraform.tfvars");
-    if auto.is_file() {
-        files.push(auto);
+    for name in ["terraform.tfvars", "terraform.tfvars.json"] {
+        let auto = module.dir.join(name);
+        if auto.is_file() {
+            files.push(auto);
+        }
     }
     if let Ok(entries) = std::fs::read_dir(&module.dir) {
         let mut autos: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.to_string_lossy().ends_with(".auto.tfvars"))
+            .filter(|p| {
+                let name = p.to_string_lossy();
+                name.ends_with(".auto.tfvars") || name.ends_with(".auto.tfvars.json")
+            })
             .collect();
         autos.sort();
         files.extend(autos);
@@ -245,6 +268,23 @@ fn references(inst: &ModuleInstance, state: &mut State) {
             );
         }
     }
+}
+
+/// The value of output `name` of the root module in `dir`, its variables set as in a run
+/// without drift.toml (tfvars files beside it, `TF_VAR_*`). What the conformance tests ask.
+pub fn root_output(dir: &Path, name: &str) -> Result<Value> {
+    let env = Rc::new(Env::default());
+    let module = load_module_cached(dir)?;
+    let inputs = root_inputs(&module, &Input::default(), &env)?;
+    let inst = ModuleInstance::new(module.clone(), String::new(), inputs, env);
+    let Some(out) = module.outputs.get(name) else {
+        return Err(Error::input(
+            crate::error::Location::new(display_path(dir), 1, 1),
+            format!("no output `{name}`"),
+        ));
+    };
+    inst.eval(&out.item, &Scope::default(), out.file)
+        .map_err(|e| eval_error(&inst, e))
 }
 
 /// Reads every root into `state`.

@@ -132,14 +132,24 @@ impl Module {
                     ))
                 }
             };
+            let here = block.span().map_or(0, |s| s.start);
             match ident.as_str() {
                 "variable" => {
                     let l = need(1)?;
+                    if let Some(prev) = self.variables.get(&l[0]) {
+                        let at = (prev.file, prev.item.span().map_or(0, |s| s.start));
+                        return Err(self.duplicate("variable", &l[0], at, (file, here)));
+                    }
                     self.variables
                         .insert(l[0].clone(), Decl { file, item: block });
                 }
                 "locals" => {
                     for attr in block.body.attributes() {
+                        if let Some(prev) = self.locals.get(attr.key.as_str()) {
+                            let at = (prev.file, prev.item.span().map_or(0, |s| s.start));
+                            let this = (file, attr.span().map_or(here, |s| s.start));
+                            return Err(self.duplicate("local value", attr.key.as_str(), at, this));
+                        }
                         self.locals.insert(
                             attr.key.as_str().to_string(),
                             Decl {
@@ -164,15 +174,33 @@ impl Module {
                     } else {
                         &mut self.data
                     };
+                    if let Some(prev) = map.get(&(l[0].clone(), l[1].clone())) {
+                        let at = (prev.file, prev.item.block.span().map_or(0, |s| s.start));
+                        let what = if ident == "resource" {
+                            "resource"
+                        } else {
+                            "data source"
+                        };
+                        let name = format!("{}.{}", l[0], l[1]);
+                        return Err(self.duplicate(what, &name, at, (file, here)));
+                    }
                     map.insert((l[0].clone(), l[1].clone()), decl);
                 }
                 "module" => {
                     let l = need(1)?;
+                    if let Some(prev) = self.module_calls.get(&l[0]) {
+                        let at = (prev.file, prev.item.span().map_or(0, |s| s.start));
+                        return Err(self.duplicate("module call", &l[0], at, (file, here)));
+                    }
                     self.module_calls
                         .insert(l[0].clone(), Decl { file, item: block });
                 }
                 "output" => {
                     let l = need(1)?;
+                    if let Some(prev) = self.outputs.get(&l[0]) {
+                        let at = (prev.file, prev.item.span().map_or(0, |s| s.start));
+                        return Err(self.duplicate("output", &l[0], at, (file, here)));
+                    }
                     if let Some(v) = block.body.get_attribute("value") {
                         self.outputs.insert(
                             l[0].clone(),
@@ -187,5 +215,23 @@ impl Module {
             }
         }
         Ok(())
+    }
+
+    /// Terraform's error for a second declaration of one name: at the second, naming the first.
+    fn duplicate(
+        &self,
+        what: &str,
+        name: &str,
+        first: (usize, usize),
+        second: (usize, usize),
+    ) -> Error {
+        let prev = self.files[first.0].location(first.1);
+        Error::input(
+            self.files[second.0].location(second.1),
+            format!(
+                "duplicate {what} `{name}`: it was already declared at {}:{}:{}",
+                prev.path, prev.line, prev.column
+            ),
+        )
     }
 }

@@ -341,8 +341,8 @@ impl ModuleInstance {
                     };
                     let rest = &ops[i + 1..end];
                     let (items, list_ty) = match v {
-                        Value::List(_, items) => (items, true),
-                        Value::Set(_, items) | Value::Tuple(items) => (items, false),
+                        Value::List(_, items) | Value::Set(_, items) => (items, true),
+                        Value::Tuple(items) => (items, false),
                         Value::Null(_) => (Vec::new(), false),
                         other => (vec![other], false),
                     };

@@ -325,7 +325,12 @@ fn merge(a: &[Value]) -> FResult {
             .iter()
             .filter_map(|v| v.ty().element().cloned())
             .collect();
-        if let Some(t) = unify(&types) {
+        // Maps of one element type merge into a map; anything else into an object.
+        if let Some(t) = types
+            .first()
+            .filter(|t| types.iter().all(|x| x == *t))
+            .cloned()
+        {
             let mut m = BTreeMap::new();
             for v in &given {
                 for (k, x) in v.as_attrs().into_iter().flatten() {
@@ -349,7 +354,10 @@ fn range(a: &[Value]) -> FResult {
         .map(|i| number_arg(a, i))
         .collect::<Result<_, _>>()?;
     let (start, end, step) = match nums.as_slice() {
-        [e] => (Number::zero(), e.clone(), Number::from_i64(1)),
+        [e] => {
+            let step = if e.is_neg() { -1 } else { 1 };
+            (Number::zero(), e.clone(), Number::from_i64(step))
+        }
         [s, e] => {
             let step = if e.cmp_value(s).is_lt() { -1 } else { 1 };
             (s.clone(), e.clone(), Number::from_i64(step))

@@ -13,6 +13,10 @@ const MAX_WIDTH: usize = 100_000;
 
 pub fn format(a: &mut [Value]) -> FResult {
     let fmt = super::string_arg(a, 0)?;
+    // terraform's `format` is null when an argument is.
+    if a[1..].iter().any(Value::is_null) {
+        return Ok(Value::null());
+    }
     format_one(&fmt, &a[1..]).map(|s| super::strings::nfc(&s))
 }
 
@@ -160,7 +164,7 @@ fn verb_text(verb: char, spec: &Spec, arg: &Value) -> Result<String, String> {
                 match arg {
                     Value::Null(_) => "null".into(),
                     Value::String(s) => s.clone(),
-                    Value::Number(n) => n.to_text(),
+                    Value::Number(n) => n.to_go_text('g', None),
                     Value::Bool(b) => b.to_string(),
                     other => json::encode(other)?,
                 }
@@ -168,8 +172,8 @@ fn verb_text(verb: char, spec: &Spec, arg: &Value) -> Result<String, String> {
             Ok(pad(s, spec))
         }
         't' => {
-            let b = to(Constraint::Bool)?;
-            Ok(pad(b.to_text()?, spec))
+            // Go's `%t` ignores the width.
+            to(Constraint::Bool)?.to_text()
         }
         's' => {
             not_null(arg, verb)?;

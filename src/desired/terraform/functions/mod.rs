@@ -67,7 +67,6 @@ const ALLOW_NULL: &[&str] = &[
     "compact",
     "try",
     "can",
-    "one",
     "concat",
 ];
 
@@ -85,7 +84,8 @@ fn arity(name: &str) -> Option<(usize, usize)> {
         | "setintersection" | "setsubtract" | "format" | "formatlist" | "max" | "min" => match name
         {
             "join" | "format" | "formatlist" | "max" | "min" | "setsubtract" => (1, MANY),
-            _ => (0, MANY),
+            "merge" => (0, MANY),
+            _ => (1, MANY),
         },
         "split" | "contains" | "element" | "index" | "zipmap" | "trimprefix" | "trimsuffix"
         | "trim" | "startswith" | "endswith" | "strcontains" | "chunklist" | "pow" | "log"
@@ -213,9 +213,11 @@ mod tests {
             assert!(call(f, Vec::new(), &ctx).is_err(), "{f}()");
         }
         assert!(call("upper", vec![Value::string("a"), Value::string("b")], &ctx).is_err());
+        // As terraform: `concat()` needs a list, `merge()` is an empty object.
+        assert!(call("concat", Vec::new(), &ctx).is_err());
         assert_eq!(
-            call("concat", Vec::new(), &ctx),
-            Ok(Value::Tuple(Vec::new()))
+            call("merge", Vec::new(), &ctx),
+            Ok(Value::Object(Default::default()))
         );
     }
 }

@@ -12,6 +12,9 @@ pub fn call(name: &str, a: &mut [Value]) -> FResult {
         "floor" => Ok(Value::Number(number_arg(a, 0)?.floor())),
         "signum" => {
             let n = number_arg(a, 0)?;
+            if !n.is_int() {
+                return Err(format!("{} is not a whole number", n.to_text()));
+            }
             Ok(Value::int(if n.is_zero() {
                 0
             } else if n.is_neg() {

@@ -129,9 +129,10 @@ pub fn convert(v: Value, c: &Constraint) -> Result<Value, String> {
 /// Converts elements to one element constraint; with `any`, to their common type.
 fn convert_elements(items: Vec<Value>, e: &Constraint) -> Result<(Type, Vec<Value>), String> {
     let target = if matches!(e, Constraint::Any) {
+        // An untyped null takes the type of the others.
         let types: Vec<Type> = items
             .iter()
-            .filter(|v| !v.is_unknown())
+            .filter(|v| !v.is_unknown() && !matches!(v, Value::Null(Type::Dynamic)))
             .map(Value::ty)
             .collect();
         let t = unify(&types).ok_or("all elements must have the same type")?;
@@ -145,7 +146,7 @@ fn convert_elements(items: Vec<Value>, e: &Constraint) -> Result<(Type, Vec<Valu
         .map(|(i, x)| convert(x, &target).map_err(|m| format!("element {i}: {m}")))
         .collect::<Result<_, _>>()?;
     let ety = match &target {
-        Constraint::Any => items
+        Constraint::Any if !types_known(&items) => items
             .iter()
             .find(|v| !v.is_unknown())
             .map(Value::ty)
@@ -157,6 +158,13 @@ fn convert_elements(items: Vec<Value>, e: &Constraint) -> Result<(Type, Vec<Valu
             .unwrap_or_else(|| t.null_type()),
     };
     Ok((ety, items))
+}
+
+/// Whether the elements carry a type beyond `dynamic` (a null or unknown does not).
+fn types_known(items: &[Value]) -> bool {
+    items
+        .iter()
+        .any(|v| !v.is_unknown() && !matches!(v, Value::Null(Type::Dynamic)))
 }
 
 /// A set: duplicates removed, in terraform's order (strings and numbers sorted, `false`
@@ -252,6 +260,21 @@ pub fn unify(types: &[Type]) -> Option<Type> {
             return Some(Type::Object(out));
         }
         let all: Vec<Type> = objects.iter().flat_map(|o| o.values().cloned()).collect();
+        return unify(&all).map(Type::map);
+    }
+    // Maps and objects together: a map of their common element type.
+    if types
+        .iter()
+        .all(|t| matches!(t, Type::Map(_) | Type::Object(_)))
+    {
+        let all: Vec<Type> = types
+            .iter()
+            .flat_map(|t| match t {
+                Type::Map(e) => vec![(**e).clone()],
+                Type::Object(m) => m.values().cloned().collect(),
+                _ => Vec::new(),
+            })
+            .collect();
         return unify(&all).map(Type::map);
     }
     // Mixed kinds: the first type every other one converts to.

@@ -449,7 +449,8 @@ impl Number {
     pub fn to_text(&self) -> String {
         let sign = if self.neg { "-" } else { "" };
         match &self.kind {
-            Kind::Zero => format!("{sign}0"),
+            // cty keeps no negative zero: `-0` is `0`.
+            Kind::Zero => "0".to_string(),
             Kind::Inf => format!("{}Inf", if self.neg { "-" } else { "+" }),
             Kind::Finite { .. } => {
                 let d = self.shortest_decimal();
