@@ -66,9 +66,58 @@ pub fn display_path(path: &Path) -> String {
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
+/// hcl-edit 0.10 reads a heredoc whose closing marker is on the very next line on to the next
+/// line with that marker further down, swallowing everything between; terraform reads `""`.
+/// Such a heredoc is rewritten to `""` padded with spaces before parsing, so that every byte
+/// offset (and so every span, line and column) stays where it was. This goes when hcl-edit
+/// reads such heredocs as terraform does.
+pub fn empty_heredocs(text: &str) -> std::borrow::Cow<'_, str> {
+    let lines: Vec<(usize, &str)> = text
+        .split_inclusive('\n')
+        .scan(0, |at, l| {
+            let start = *at;
+            *at += l.len();
+            Some((start, l))
+        })
+        .collect();
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    for pair in lines.windows(2) {
+        let ((start, line), (next_start, next)) = (pair[0], pair[1]);
+        let body = line.trim_end_matches(['\n', '\r']);
+        let Some(pos) = body.rfind("<<") else {
+            continue;
+        };
+        let marker = body[pos + 2..].trim_start_matches('-');
+        let is_marker = !marker.is_empty()
+            && marker.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && marker
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        let closing = next.trim_end_matches(['\n', '\r']);
+        if is_marker && closing.trim() == marker {
+            let opener = body.len() - pos;
+            edits.push((
+                start + pos,
+                opener,
+                format!("\"\"{}", " ".repeat(opener - 2)),
+            ));
+            edits.push((next_start, closing.len(), " ".repeat(closing.len())));
+        }
+    }
+    if edits.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = text.to_string();
+    for (at, len, with) in edits.into_iter().rev() {
+        out.replace_range(at..at + len, &with);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Parses HCL text; a syntax error says `file:line:col` and shows the line.
 pub fn parse_hcl(text: &str, display: &str) -> Result<Body> {
-    hcl_edit::parser::parse_body(text).map_err(|e| {
+    let text = empty_heredocs(text);
+    hcl_edit::parser::parse_body(&text).map_err(|e| {
         let loc = e.location();
         let mut location = Location::new(display, loc.line(), loc.column());
         location.source_line = Some(e.line().to_string());
