@@ -98,6 +98,7 @@ fn read_both(
             let env = desired::Env {
                 account_id: Some(snap.account_id.clone()),
                 region: Some(snap.region.clone()),
+                ..Default::default()
             };
             let desired = desired::load(&desired_input(cfg), &env)?;
             let scope = live::Scope::from_desired(&desired);
@@ -111,6 +112,7 @@ fn read_both(
             let env = desired::Env {
                 account_id: account.as_ref().ok().cloned(),
                 region: session.region(),
+                ..Default::default()
             };
             let desired = desired::load(&desired_input(cfg), &env)?;
             let scope = live::Scope::from_desired(&desired);

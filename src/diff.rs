@@ -24,7 +24,7 @@ fn finding(status: Status, item: &Item) -> Finding {
 pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
     let wanted = |k: Kind| only.contains(&k.family());
     let mut report = Report {
-        errors: live.errors.clone(),
+        errors: desired.errors.iter().chain(&live.errors).cloned().collect(),
         ..Report::default()
     };
     let mut summary = Summary::default();

@@ -500,3 +500,127 @@ resource "aws_kms_alias" "k" {
         human.stdout
     );
 }
+
+/// One broken expression in one record among valid ones: that record is not checked with the
+/// error as its reason, the others are compared as usual, the error is in `errors[]`, exit 1.
+#[test]
+fn one_broken_expression_costs_one_record() {
+    let p = Project::new();
+    p.config("").snapshot(ZONE).file(
+        "tf/main.tf",
+        r#"
+locals {
+  ttls = { www = 60 }
+}
+resource "aws_route53_zone" "z" {
+  name = "example.com"
+}
+resource "aws_route53_record" "www" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "www"
+  type    = "A"
+  ttl     = local.ttls["www"]
+  records = ["192.0.2.1", "192.0.2.2"]
+}
+resource "aws_route53_record" "old" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "old"
+  type    = "CNAME"
+  ttl     = local.ttls["old"]
+  records = ["www.example.com"]
+}
+resource "aws_route53_record" "star" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "*"
+  type    = "TXT"
+  ttl     = 300
+  records = ["hello world"]
+}
+"#,
+    );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let j = out.json();
+    assert_eq!(
+        out.finding_lines(),
+        vec!["not_checked route53_record old.example.com/CNAME"]
+    );
+    assert_eq!(j["summary"]["in_sync"], 2, "{}", out.stdout);
+    let reason = j["findings"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("tf/main.tf:19:13"), "{reason}");
+    assert!(reason.contains("\"old\""), "{reason}");
+    assert_eq!(j["errors"][0]["source"], "terraform");
+    assert!(
+        j["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("tf/main.tf:19:13: "),
+        "{}",
+        j["errors"]
+    );
+    pin(&p, "broken_expression", &out, &[]);
+}
+
+/// Resources drift does not model never stop the run: what only AWS knows of them, nested
+/// blocks included, is unknown, so the records built from it are not checked, not errors.
+#[test]
+fn unmodelled_resources_and_their_nested_blocks_are_unknown() {
+    let p = Project::new();
+    p.config("").snapshot(ZONE).file(
+        "tf/main.tf",
+        r#"
+resource "aws_route53_zone" "z" {
+  name = "example.com"
+}
+resource "aws_eks_cluster" "main" {
+  name = "main"
+  vpc_config {
+    subnet_ids = ["subnet-1"]
+  }
+}
+resource "aws_lb" "web" {
+  name            = "web"
+  security_groups = [aws_eks_cluster.main.vpc_config[0].cluster_security_group_id]
+}
+resource "aws_route53_record" "www" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "www"
+  type    = "A"
+  ttl     = 60
+  records = ["192.0.2.1", "192.0.2.2"]
+}
+resource "aws_route53_record" "old" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "old"
+  type    = "CNAME"
+  ttl     = 300
+  records = [aws_lb.web.dns_name]
+}
+"#,
+    );
+    let out = p.run(&["check", "--format", "json", "--only", "route53"]);
+    let j = out.json();
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(j["errors"].as_array().unwrap().len(), 0, "{}", out.stdout);
+    assert_eq!(
+        out.finding_lines(),
+        vec![
+            "not_checked route53_record old.example.com/CNAME",
+            "unmanaged route53_record *.example.com/TXT",
+        ]
+    );
+    let nc = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["status"] == "not_checked")
+        .unwrap();
+    assert!(
+        nc["reason"]
+            .as_str()
+            .unwrap()
+            .contains("aws_lb.web.dns_name"),
+        "{}",
+        out.stdout
+    );
+}

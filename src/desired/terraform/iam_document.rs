@@ -4,7 +4,7 @@
 //! Also used by the `terraform-aws-modules/kms/aws` module builder, which describes its
 //! statements in the same shape. Returns a `Value::String` of JSON, or unknown.
 
-use super::value::{Unknown, Value};
+use super::value::Value;
 use serde_json::{Map, Value as Json, json};
 use std::collections::BTreeMap;
 
@@ -172,10 +172,7 @@ fn merge_by_sid(list: &mut Vec<Json>, st: Json) {
 /// The document's JSON, as the provider's `json` attribute; unknown when any input is.
 pub fn build(attrs: &BTreeMap<String, Value>) -> Result<Value, String> {
     if let Some(u) = attrs.values().find_map(Value::find_unknown) {
-        return Ok(Value::Unknown(Unknown {
-            reason: u.reason.clone(),
-            reference: u.reference.clone(),
-        }));
+        return Ok(Value::Unknown(u.clone()));
     }
     let mut statements: Vec<Json> = Vec::new();
     for doc in strings(

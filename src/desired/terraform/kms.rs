@@ -122,7 +122,7 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
         };
         for one in instances {
             let inputs = inst
-                .eval_body(&decl.item.body, &one.scope, decl.file)
+                .eval_body(&decl.item.body, &one.scope, decl.file, None)
                 .map_err(|e| eval_error(inst, e))?;
             let address = format!("{address}{}", one.key);
             let policy =

@@ -312,5 +312,12 @@ pub fn load(input: &Input, env: &Env, state: &mut State) -> Result<()> {
             rds::collect(inst, state)?;
         }
     }
+    // Errors contained to one object: that object is "not checked"; the run exits 1.
+    for message in env.errors.borrow().iter() {
+        state.errors.push(crate::model::SourceError {
+            source: "terraform".into(),
+            message: message.clone(),
+        });
+    }
     Ok(())
 }

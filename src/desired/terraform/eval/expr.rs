@@ -208,6 +208,7 @@ impl ModuleInstance {
                         || crate::desired::terraform::value::Unknown {
                             reason: "unknown".into(),
                             reference: None,
+                            error: None,
                         },
                     )));
                 }

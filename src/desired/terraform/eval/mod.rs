@@ -29,6 +29,8 @@ use std::rc::Rc;
 pub struct Env {
     pub account_id: Option<String>,
     pub region: Option<String>,
+    /// Evaluation errors contained to one object (`file:line:col: message`), each once.
+    pub errors: RefCell<Vec<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -36,6 +38,10 @@ pub struct EvalError {
     pub message: String,
     pub file: usize,
     pub span: Option<Range<usize>>,
+    /// What terraform rejects before evaluating anything (an undeclared reference, a cycle, a
+    /// module it cannot load, a variable value that does not convert): it stops the run.
+    /// Every other error costs only the object that needed the value.
+    pub fatal: bool,
 }
 
 type EResult<T> = Result<T, EvalError>;
@@ -113,6 +119,19 @@ pub(super) fn err(
         message: message.into(),
         file,
         span,
+        fatal: false,
+    }
+}
+
+/// An error terraform reports while validating, before it evaluates: it stops the run.
+pub(super) fn fatal(
+    message: impl Into<String>,
+    file: usize,
+    span: Option<Range<usize>>,
+) -> EvalError {
+    EvalError {
+        fatal: true,
+        ..err(message, file, span)
     }
 }
 
@@ -156,7 +175,7 @@ impl ModuleInstance {
             return Ok(v.clone());
         }
         if !self.active.borrow_mut().insert(key.to_string()) {
-            return Err(err(
+            return Err(fatal(
                 format!("`{key}` refers to itself (a reference cycle)"),
                 file,
                 span,
@@ -175,7 +194,7 @@ impl ModuleInstance {
     /// take the default.
     pub fn variable(&self, name: &str, file: usize, span: Option<Range<usize>>) -> EResult<Value> {
         let Some(decl) = self.module.variables.get(name) else {
-            return Err(err(
+            return Err(fatal(
                 format!("reference to undeclared input variable `var.{name}`"),
                 file,
                 span,
@@ -185,7 +204,8 @@ impl ModuleInstance {
         self.memo(&format!("var.{name}"), file, span, || {
             let body = &decl.item.body;
             let at = |a: &str| body.get_attribute(a);
-            let here = |m: String, s: Option<Range<usize>>| err(m, decl.file, s);
+            let here = |m: String, s: Option<Range<usize>>| fatal(m, decl.file, s);
+            let fatal_here = here;
             let constraint = match at("type") {
                 Some(t) => Constraint::parse(&t.value, &|x| {
                     self.eval(x, &Scope::default(), decl.file)
@@ -216,14 +236,15 @@ impl ModuleInstance {
                 },
             };
             if raw.is_null() && !nullable {
-                return Err(here(
+                return Err(fatal_here(
                     format!("variable `{name}` must not be null (nullable = false)"),
                     decl.item.span(),
                 ));
             }
             convert(raw, &constraint).map_err(|m| {
-                here(
+                fatal(
                     format!("invalid value for variable `{name}` ({where_set}): {m}"),
+                    decl.file,
                     decl.item.span(),
                 )
             })
@@ -232,7 +253,7 @@ impl ModuleInstance {
 
     pub fn local(&self, name: &str, file: usize, span: Option<Range<usize>>) -> EResult<Value> {
         let Some(decl) = self.module.locals.get(name) else {
-            return Err(err(
+            return Err(fatal(
                 format!("reference to undeclared local value `local.{name}`"),
                 file,
                 span,
@@ -339,13 +360,46 @@ impl ModuleInstance {
         }]))
     }
 
+    /// Turns an evaluation error into an unknown that carries it, so that only the object
+    /// that needed the value is "not checked"; the error is kept for the report. Errors
+    /// terraform reports before evaluating (`fatal`) still stop the run.
+    pub fn contain(&self, r: EResult<Value>) -> EResult<Value> {
+        match r {
+            Err(e) if !e.fatal => Ok(Value::Unknown(self.note(&e))),
+            other => other,
+        }
+    }
+
+    fn note(&self, e: &EvalError) -> Unknown {
+        let at = match self.module.files.get(e.file) {
+            Some(f) => {
+                let l = f.location(e.span.as_ref().map_or(0, |s| s.start));
+                format!("{}:{}:{}", l.path, l.line, l.column)
+            }
+            None => "?".to_string(),
+        };
+        let text = format!("{at}: {}", e.message);
+        let mut errors = self.env.errors.borrow_mut();
+        if !errors.contains(&text) {
+            errors.push(text.clone());
+        }
+        Unknown {
+            reason: format!("evaluation error at {text}"),
+            reference: None,
+            error: Some(text),
+        }
+    }
+
     /// Evaluates a block body into attributes; nested blocks become lists of objects under
-    /// their name, with `dynamic` blocks expanded.
+    /// their name, with `dynamic` blocks expanded. With `owner` (a resource's address) nested
+    /// blocks are resource-like: an attribute they do not set is known only to AWS, so
+    /// unknown. An attribute whose evaluation fails is an unknown carrying the error.
     pub fn eval_body(
         &self,
         body: &Body,
         scope: &Scope,
         file: usize,
+        owner: Option<&str>,
     ) -> EResult<BTreeMap<String, Value>> {
         let mut out = BTreeMap::new();
         for attr in body.attributes() {
@@ -353,8 +407,25 @@ impl ModuleInstance {
             if META.contains(&key) {
                 continue;
             }
-            out.insert(key.to_string(), self.eval(&attr.value, scope, file)?);
+            let v = self.contain(self.eval(&attr.value, scope, file))?;
+            out.insert(key.to_string(), v);
         }
+        let nested =
+            |name: &str, obj: BTreeMap<String, Value>, out: &mut BTreeMap<String, Value>| {
+                let entry = out
+                    .entry(name.to_string())
+                    .or_insert_with(|| Value::Tuple(Vec::new()));
+                if let Value::Tuple(list) = entry {
+                    let v = match owner {
+                        Some(o) => Value::Resource(Box::new(ResourceValue {
+                            address: format!("{o}.{name}[{}]", list.len()),
+                            attrs: obj,
+                        })),
+                        None => Value::Object(obj),
+                    };
+                    list.push(v);
+                }
+            };
         for block in body.blocks() {
             let ident = block.ident.as_str();
             if META.contains(&ident) {
@@ -370,44 +441,46 @@ impl ModuleInstance {
                     .and_then(|a| a.value.as_variable().map(|v| v.as_str().to_string()))
                     .unwrap_or_else(|| name.clone());
                 let Some(fe) = block.body.get_attribute("for_each") else {
-                    return Err(err("a dynamic block needs `for_each`", file, block.span()));
+                    return Err(fatal(
+                        "a dynamic block needs `for_each`",
+                        file,
+                        block.span(),
+                    ));
                 };
-                let coll = self.eval(&fe.value, scope, file)?;
-                let entry = out
-                    .entry(name.clone())
-                    .or_insert_with(|| Value::Tuple(Vec::new()));
-                if let Value::Unknown(u) = coll {
-                    *entry = Value::Unknown(u);
-                    continue;
-                }
-                let pairs = iteration_pairs(coll, "dynamic `for_each`")
-                    .map_err(|m| err(m, file, fe.value.span()))?;
                 let Some(content) = block.body.get_blocks("content").next() else {
-                    return Err(err(
+                    return Err(fatal(
                         "a dynamic block needs a `content` block",
                         file,
                         block.span(),
                     ));
                 };
+                let coll = self.contain(self.eval(&fe.value, scope, file))?;
+                if let Value::Unknown(u) = coll {
+                    out.insert(name, Value::Unknown(u));
+                    continue;
+                }
+                let pairs = match iteration_pairs(coll, "dynamic `for_each`") {
+                    Ok(p) => p,
+                    Err(m) => {
+                        let u = self.note(&err(m, file, fe.value.span()));
+                        out.insert(name, Value::Unknown(u));
+                        continue;
+                    }
+                };
+                out.entry(name.clone())
+                    .or_insert_with(|| Value::Tuple(Vec::new()));
                 for (k, v) in pairs {
                     let inner = scope.with(
                         &iterator,
                         Value::Object(BTreeMap::from([("key".into(), k), ("value".into(), v)])),
                     );
-                    let obj = self.eval_body(&content.body, &inner, file)?;
-                    if let Value::Tuple(list) = entry {
-                        list.push(Value::Object(obj));
-                    }
+                    let obj = self.eval_body(&content.body, &inner, file, owner)?;
+                    nested(&name, obj, &mut out);
                 }
                 continue;
             }
-            let obj = self.eval_body(&block.body, scope, file)?;
-            let entry = out
-                .entry(ident.to_string())
-                .or_insert_with(|| Value::Tuple(Vec::new()));
-            if let Value::Tuple(list) = entry {
-                list.push(Value::Object(obj));
-            }
+            let obj = self.eval_body(&block.body, scope, file, owner)?;
+            nested(ident, obj, &mut out);
         }
         Ok(out)
     }
@@ -423,9 +496,11 @@ impl ModuleInstance {
         } else {
             format!("{}{}.{}", self.prefix, decl.item.rtype, decl.item.name)
         };
-        let instances = match self.expand(&decl.item.block, decl.file)? {
-            Ok(i) => i,
-            Err(u) => return Ok(Err(u)),
+        let instances = match self.expand(&decl.item.block, decl.file) {
+            Ok(Ok(i)) => i,
+            Ok(Err(u)) => return Ok(Err(u)),
+            Err(e) if !e.fatal => return Ok(Err(self.note(&e))),
+            Err(e) => return Err(e),
         };
         let mut out = Vec::new();
         for inst in instances {
@@ -433,7 +508,12 @@ impl ModuleInstance {
             let attrs = if kind == "data" {
                 self.data_attrs(decl, &inst.scope, &address)?
             } else {
-                self.eval_body(&decl.item.block.body, &inst.scope, decl.file)?
+                self.eval_body(
+                    &decl.item.block.body,
+                    &inst.scope,
+                    decl.file,
+                    Some(&address),
+                )?
             };
             out.push((inst.key, ResourceValue { address, attrs }));
         }
@@ -453,9 +533,10 @@ impl ModuleInstance {
             None => Value::Unknown(Unknown {
                 reason: format!("the live {what} was not read"),
                 reference: Some(address.to_string()),
+                error: None,
             }),
         };
-        let mut attrs = self.eval_body(&decl.item.block.body, scope, decl.file)?;
+        let mut attrs = self.eval_body(&decl.item.block.body, scope, decl.file, Some(address))?;
         match decl.item.rtype.as_str() {
             "aws_caller_identity" => {
                 let id = known(&self.env.account_id, "account id");
@@ -474,8 +555,9 @@ impl ModuleInstance {
                 attrs.insert("id".into(), Value::String("aws".into()));
             }
             "aws_iam_policy_document" => {
-                let json = iam_document::build(&attrs)
-                    .map_err(|m| err(m, decl.file, decl.item.block.span()))?;
+                let json = iam_document::build(&attrs).unwrap_or_else(|m| {
+                    Value::Unknown(self.note(&err(m, decl.file, decl.item.block.span())))
+                });
                 attrs.insert("json".into(), json.clone());
                 attrs.insert("minified_json".into(), json);
             }
@@ -533,7 +615,7 @@ impl ModuleInstance {
             } else {
                 format!("{rtype}.{name}")
             };
-            return Err(err(
+            return Err(fatal(
                 format!(
                     "reference to undeclared {} `{what}`",
                     if kind == "data" {
@@ -573,7 +655,7 @@ impl ModuleInstance {
             return Ok(None);
         }
         if self.prefix.matches("module.").count() >= 16 {
-            return Err(err(
+            return Err(fatal(
                 format!(
                     "module `{name}` nests more than 16 levels deep (does `{source}` call itself?)"
                 ),
@@ -583,7 +665,7 @@ impl ModuleInstance {
         }
         let dir = normalize(&self.module.dir.join(&source));
         let module = super::load_module_cached(&dir).map_err(|e| {
-            err(
+            fatal(
                 format!(
                     "cannot load module `{name}` from `{source}`: {}",
                     e.render().trim_start_matches("error: ")
@@ -592,9 +674,11 @@ impl ModuleInstance {
                 decl.item.span(),
             )
         })?;
-        let instances = match self.expand(&decl.item, decl.file)? {
-            Ok(i) => i,
-            Err(u) => return Ok(Some(Err(u))),
+        let instances = match self.expand(&decl.item, decl.file) {
+            Ok(Ok(i)) => i,
+            Ok(Err(u)) => return Ok(Some(Err(u))),
+            Err(e) if !e.fatal => return Ok(Some(Err(self.note(&e)))),
+            Err(e) => return Err(e),
         };
         let mut out = Vec::new();
         for one in instances {
@@ -603,7 +687,7 @@ impl ModuleInstance {
                 out.push((one.key.clone(), c.clone()));
                 continue;
             }
-            let inputs = self.eval_body(&decl.item.body, &one.scope, decl.file)?;
+            let inputs = self.eval_body(&decl.item.body, &one.scope, decl.file, None)?;
             let mut child = ModuleInstance::new(
                 module.clone(),
                 format!("{}module.{name}{}.", self.prefix, one.key),
@@ -632,7 +716,7 @@ impl ModuleInstance {
 
     fn module_ref(&self, name: &str, file: usize, span: Option<Range<usize>>) -> EResult<Value> {
         let Some(decl) = self.module.module_calls.get(name) else {
-            return Err(err(
+            return Err(fatal(
                 format!("reference to undeclared module `module.{name}`"),
                 file,
                 span,
@@ -697,7 +781,7 @@ impl ModuleInstance {
         };
         let need = |i: usize, what: &str| -> EResult<String> {
             attr(i).ok_or_else(|| {
-                err(
+                fatal(
                     format!("`{root}` must be followed by {what}"),
                     file,
                     span.clone(),
@@ -732,7 +816,7 @@ impl ModuleInstance {
                     "module" => relative_to(&self.root_dir, &self.module.dir),
                     "root" => ".".to_string(),
                     "cwd" => absolute(&self.root_dir).display().to_string(),
-                    other => return Err(err(format!("unknown `path.{other}`"), file, span)),
+                    other => return Err(fatal(format!("unknown `path.{other}`"), file, span)),
                 };
                 (Value::String(p), 1)
             }
@@ -747,7 +831,7 @@ impl ModuleInstance {
                 }
             }
             "count" | "each" | "self" => {
-                return Err(err(format!("`{root}` is not available here"), file, span));
+                return Err(fatal(format!("`{root}` is not available here"), file, span));
             }
             rtype => {
                 let n = need(0, "a resource name")?;

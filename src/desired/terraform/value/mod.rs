@@ -23,6 +23,9 @@ pub struct Unknown {
     pub reason: String,
     /// For a computed attribute: its address, e.g. `aws_route53_zone.main.zone_id`.
     pub reference: Option<String>,
+    /// Set when the value is unknown because evaluating it failed: the error, with its
+    /// `file:line:col`. The object that needed it is "not checked" and the run exits 1.
+    pub error: Option<String>,
 }
 
 /// A managed resource (or data source) instance: its configured attributes; anything else is
@@ -59,6 +62,7 @@ impl Value {
         Value::Unknown(Unknown {
             reason: reason.into(),
             reference: None,
+            error: None,
         })
     }
 
@@ -157,6 +161,7 @@ impl Value {
                 Value::Unknown(Unknown {
                     reason: format!("`{}.{name}` is known only after apply", r.address),
                     reference: Some(format!("{}.{name}", r.address)),
+                    error: None,
                 })
             })),
             Value::Unknown(u) => Ok(Value::Unknown(u.clone())),
