@@ -80,6 +80,7 @@ pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
         }
     }
 
+    let mut claimed: Vec<(Kind, String, String)> = Vec::new();
     for l in live.items.iter().filter(|i| wanted(i.kind)) {
         if matched.contains(&(l.kind, l.id.as_str()))
             || !desired.scopes.contains(&(l.kind, l.scope.clone()))
@@ -90,12 +91,29 @@ pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
         if spec.is_implicit() {
             continue;
         }
+        // A declaration that could not be checked may be this object: not unmanaged.
+        if let Some(c) = desired.claims.iter().find(|c| c.covers(l)) {
+            claimed.push((l.kind, c.by.clone(), l.id.clone()));
+            continue;
+        }
         let mut f = finding(Status::Unmanaged, l);
         f.value = Some(spec.to_json());
         f.hints = spec.hints();
         report.findings.push(f);
     }
 
+    for (kind, by, live_id) in claimed {
+        if let Some(f) = report
+            .findings
+            .iter_mut()
+            .find(|f| f.kind == kind && f.id == by && f.status == Status::NotChecked)
+        {
+            f.hints.push(format!(
+                "may be the live {} `{live_id}`, which is therefore not reported as unmanaged",
+                kind.as_str()
+            ));
+        }
+    }
     report
         .findings
         .sort_by(|a, b| (a.kind, &a.id, a.status).cmp(&(b.kind, &b.id, b.status)));

@@ -624,3 +624,79 @@ resource "aws_route53_record" "old" {
         out.stdout
     );
 }
+
+/// Unknown stays narrow: in a `for_each` map where one record's alias target is an `aws_lb`'s
+/// `dns_name`, only that instance is not checked; the others are compared. A record whose
+/// name is unknown could be any live record of its type in its zone: none of those is
+/// reported unmanaged, and the not-checked finding says which it may be.
+#[test]
+fn unknown_values_stay_narrow() {
+    let p = Project::new();
+    p.config("").snapshot(ZONE).file(
+        "tf/main.tf",
+        r#"
+resource "aws_route53_zone" "z" {
+  name = "example.com"
+}
+resource "aws_lb" "web" {
+  name = "web"
+}
+locals {
+  records = {
+    www = { type = "A", ttl = 60, records = ["192.0.2.1", "192.0.2.2"], alias = null }
+    old = { type = "CNAME", ttl = 300, records = ["www.example.com"], alias = null }
+    app = { type = "A", ttl = null, records = null, alias = aws_lb.web.dns_name }
+  }
+}
+resource "aws_route53_record" "r" {
+  for_each = local.records
+  zone_id  = aws_route53_zone.z.zone_id
+  name     = each.key
+  type     = each.value.type
+  ttl      = each.value.ttl
+  records  = each.value.records
+  dynamic "alias" {
+    for_each = each.value.alias == null ? [] : [each.value.alias]
+    content {
+      name                   = alias.value
+      zone_id                = "Z35SXDOTRQ7X7K"
+      evaluate_target_health = true
+    }
+  }
+}
+resource "aws_route53_record" "verify" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = aws_lb.web.id
+  type    = "TXT"
+  ttl     = 300
+  records = ["hello world"]
+}
+"#,
+    );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let j = out.json();
+    assert_eq!(
+        out.finding_lines(),
+        vec![
+            "not_checked route53_record app.example.com/A",
+            "not_checked route53_record aws_route53_record.verify",
+        ]
+    );
+    assert_eq!(j["summary"]["in_sync"], 2, "{}", out.stdout);
+    let verify = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "aws_route53_record.verify")
+        .unwrap();
+    assert!(
+        verify["hints"][0]
+            .as_str()
+            .unwrap()
+            .contains("*.example.com/TXT"),
+        "{}",
+        out.stdout
+    );
+    pin(&p, "narrow_unknowns", &out, &[]);
+}

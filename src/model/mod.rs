@@ -216,6 +216,31 @@ pub struct State {
     pub zones: std::collections::BTreeMap<String, Origin>,
     /// Desired side: values the code can name, so written-back values use the code's idioms.
     pub references: Vec<CodeRef>,
+    /// Desired side: the live objects a not-checked declaration could be. Those are never
+    /// reported as unmanaged; the not-checked finding names them.
+    pub claims: Vec<Claim>,
+}
+
+/// What a declaration whose identity is not known could match: live items of `kind` in
+/// `scope` (any declared scope when `None`) whose id ends with `id_suffix` (any when `None`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claim {
+    pub kind: Kind,
+    pub scope: Option<String>,
+    pub id_suffix: Option<String>,
+    /// The id of the not-checked desired item that makes the claim.
+    pub by: String,
+}
+
+impl Claim {
+    pub fn covers(&self, live: &Item) -> bool {
+        self.kind == live.kind
+            && self.scope.as_ref().is_none_or(|s| *s == live.scope)
+            && self
+                .id_suffix
+                .as_ref()
+                .is_none_or(|x| live.id.ends_with(x.as_str()))
+    }
 }
 
 /// A value the code can refer to by an expression, within one module folder.

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::model::dns::{
     AliasTarget, canonical_name, canonical_value, canonical_zone_id, qualify, zone_scope,
 };
-use crate::model::{Body, Item, Kind, Record, Spec, State};
+use crate::model::{Body, Claim, Item, Kind, Record, Spec, State};
 use hcl_edit::Span;
 use std::collections::BTreeMap;
 
@@ -169,6 +169,13 @@ pub fn collect(inst: &ModuleInstance, zones: &Zones, state: &mut State) -> Resul
         let list = match found {
             Instances::Known(list) => list,
             Instances::Unknown(u) => {
+                // Which records it makes is unknown: it could be any in any declared zone.
+                state.claims.push(Claim {
+                    kind: Kind::Route53Record,
+                    scope: None,
+                    id_suffix: None,
+                    by: base.clone(),
+                });
                 state.push(Item::unknown(
                     Kind::Route53Record,
                     base.clone(),
@@ -192,7 +199,18 @@ pub fn collect(inst: &ModuleInstance, zones: &Zones, state: &mut State) -> Resul
                 Some(v) => referenced_address(v).and_then(|a| zones.get(&a).cloned()),
                 None => None,
             };
+            let rtype = r
+                .attrs
+                .get("type")
+                .and_then(Value::as_str)
+                .map(str::to_uppercase);
             let Some(zone) = zone else {
+                state.claims.push(Claim {
+                    kind: Kind::Route53Record,
+                    scope: None,
+                    id_suffix: rtype.as_ref().map(|t| format!("/{t}")),
+                    by: r.address.clone(),
+                });
                 state.push(Item::unknown(Kind::Route53Record, r.address.clone(), org, "its `zone_id` does not refer to a zone declared in code (aws_route53_zone or data \"aws_route53_zone\")"));
                 continue;
             };
@@ -208,7 +226,16 @@ pub fn collect(inst: &ModuleInstance, zones: &Zones, state: &mut State) -> Resul
                         (Some(n), Some(t)) => {
                             format!("{}/{}", qualify(n, &zone.name), t.to_uppercase())
                         }
-                        _ => r.address.clone(),
+                        _ => {
+                            // Its name is unknown: it could be any record of its type here.
+                            state.claims.push(Claim {
+                                kind: Kind::Route53Record,
+                                scope: Some(scope.clone()),
+                                id_suffix: rtype.as_ref().map(|t| format!("/{t}")),
+                                by: r.address.clone(),
+                            });
+                            r.address.clone()
+                        }
                     };
                     (id, Body::Unknown(reason))
                 }
