@@ -3,7 +3,7 @@
 //! Depends only on `model` and the report types.
 
 use crate::model::{Body, Family, Item, Kind, State};
-use crate::report::{Finding, Report, Status, Summary};
+use crate::report::{Finding, Ignored, Report, Status, Summary};
 use std::collections::HashMap;
 
 fn finding(status: Status, item: &Item) -> Finding {
@@ -67,7 +67,29 @@ pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
             }
             (Body::Known(ds), Some(l)) => {
                 let Body::Known(ls) = &l.body else { continue };
-                let changes = ds.changes(ls);
+                let mut changes = ds.changes(ls);
+                if let Some(ig) = desired
+                    .ignores
+                    .iter()
+                    .find(|i| i.kind == d.kind && i.id == d.id)
+                {
+                    let (left, kept): (Vec<_>, Vec<_>) =
+                        changes.into_iter().partition(|c| ig.covers(&c.path));
+                    changes = kept;
+                    if !left.is_empty() {
+                        summary.ignored += 1;
+                        report.ignored.push(Ignored {
+                            kind: d.kind,
+                            id: d.id.clone(),
+                            address: d.origin.as_ref().and_then(|o| o.address.clone()),
+                            attributes: ig.attributes.clone(),
+                            changes: left,
+                        });
+                        if changes.is_empty() {
+                            continue;
+                        }
+                    }
+                }
                 if changes.is_empty() {
                     summary.in_sync += 1;
                 } else {
@@ -117,6 +139,9 @@ pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
     report
         .findings
         .sort_by(|a, b| (a.kind, &a.id, a.status).cmp(&(b.kind, &b.id, b.status)));
+    report
+        .ignored
+        .sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
     for f in &report.findings {
         match f.status {
             Status::Changed => summary.changed += 1,

@@ -700,3 +700,120 @@ resource "aws_route53_record" "verify" {
     );
     pin(&p, "narrow_unknowns", &out, &[]);
 }
+
+/// `lifecycle { ignore_changes }`: a record whose TTL differs but is ignored is not drift; it
+/// is counted as `ignored` and listed. A difference in an attribute not listed still is drift.
+#[test]
+fn ignore_changes_is_honoured_and_listed() {
+    let p = Project::new();
+    p.config("").snapshot(ZONE).file(
+        "tf/main.tf",
+        r#"
+resource "aws_route53_zone" "z" {
+  name = "example.com"
+}
+resource "aws_route53_record" "www" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "www"
+  type    = "A"
+  ttl     = 300
+  records = ["192.0.2.1", "192.0.2.2"]
+  lifecycle {
+    ignore_changes = [ttl]
+  }
+}
+resource "aws_route53_record" "old" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "old"
+  type    = "CNAME"
+  ttl     = 60
+  records = ["changed.example.com"]
+  lifecycle {
+    ignore_changes = [records]
+  }
+}
+resource "aws_route53_record" "star" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "*"
+  type    = "TXT"
+  ttl     = 300
+  records = ["something else"]
+  lifecycle {
+    ignore_changes = all
+  }
+}
+"#,
+    );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    let j = out.json();
+    assert_eq!(
+        out.finding_lines(),
+        vec!["changed route53_record old.example.com/CNAME"]
+    );
+    let old = &j["findings"][0];
+    assert_eq!(
+        old["changes"].as_array().unwrap().len(),
+        1,
+        "{}",
+        out.stdout
+    );
+    assert_eq!(old["changes"][0]["path"], "ttl");
+    assert_eq!(j["summary"]["ignored"], 3, "{}", out.stdout);
+    assert_eq!(j["summary"]["in_sync"], 0, "{}", out.stdout);
+    let ignored: Vec<String> = j["ignored"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| format!("{} {}", i["id"].as_str().unwrap(), i["attributes"]))
+        .collect();
+    assert_eq!(
+        ignored,
+        vec![
+            r#"*.example.com/TXT ["all"]"#,
+            r#"old.example.com/CNAME ["records"]"#,
+            r#"www.example.com/A ["ttl"]"#,
+        ]
+    );
+    pin(&p, "ignore_changes", &out, &[]);
+}
+
+/// `ignore_changes = [policy]` on a key: its hand-edited policy is listed as ignored, not drift.
+#[test]
+fn ignore_changes_on_a_key_policy() {
+    let p = Project::new();
+    p.config("").snapshot(KMS_KEY_SNAPSHOT).file(
+        "tf/main.tf",
+        r#"
+resource "aws_kms_key" "app" {
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Sid = "Root", Effect = "Allow", Principal = { AWS = "111122223333" }, Action = "kms:*", Resource = "*" }]
+  })
+  lifecycle {
+    ignore_changes = [policy]
+  }
+}
+resource "aws_kms_alias" "app" {
+  name          = "alias/app"
+  target_key_id = aws_kms_key.app.key_id
+}
+"#,
+    );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let j = out.json();
+    assert_eq!(j["findings"].as_array().unwrap().len(), 0, "{}", out.stdout);
+    assert_eq!(j["summary"]["ignored"], 1);
+    assert_eq!(j["ignored"][0]["id"], "alias/app");
+    assert_eq!(j["ignored"][0]["changes"][0]["path"], "Statement[Use]");
+    let human = p.run(&["check", "--color", "never"]);
+    assert!(
+        human.stdout.contains("1 ignored (listed below).")
+            && human
+                .stdout
+                .contains("ignored: kms_key_policy \"alias/app\" differs in Statement[Use]"),
+        "{}",
+        human.stdout
+    );
+}

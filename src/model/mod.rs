@@ -219,6 +219,31 @@ pub struct State {
     /// Desired side: the live objects a not-checked declaration could be. Those are never
     /// reported as unmanaged; the not-checked finding names them.
     pub claims: Vec<Claim>,
+    /// Desired side: differences `lifecycle { ignore_changes }` tells terraform to leave.
+    pub ignores: Vec<Ignore>,
+}
+
+/// The attributes of one desired item that `ignore_changes` names, and the change paths they
+/// cover (none listed: every change, as `ignore_changes = all`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ignore {
+    pub kind: Kind,
+    pub id: String,
+    /// As written in the code: `ttl`, `records`, `all`.
+    pub attributes: Vec<String>,
+    pub paths: Vec<String>,
+}
+
+impl Ignore {
+    pub fn covers(&self, path: &str) -> bool {
+        self.paths.is_empty()
+            || self.paths.iter().any(|p| {
+                path == p
+                    || path
+                        .strip_prefix(p.as_str())
+                        .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+            })
+    }
 }
 
 /// What a declaration whose identity is not known could match: live items of `kind` in

@@ -248,6 +248,11 @@ pub fn render(report: &Report, color: bool) -> String {
             s.in_sync, s.not_checked
         )
     };
+    let line = if s.ignored > 0 {
+        format!("{line} {} ignored (listed below).", s.ignored)
+    } else {
+        line
+    };
     out.push_str(&p.bold(&line));
     out.push('\n');
     if s.errors > 0 {
@@ -256,6 +261,19 @@ pub fn render(report: &Report, color: bool) -> String {
             s.errors
         )));
         out.push('\n');
+    }
+    for i in &report.ignored {
+        out.push_str(&format!(
+            "ignored: {} \"{}\" differs in {} (lifecycle ignore_changes = [{}]{})\n",
+            i.kind.as_str(),
+            i.id,
+            i.differs_in(),
+            i.attributes.join(", "),
+            i.address
+                .as_ref()
+                .map(|a| format!(" on {a}"))
+                .unwrap_or_default(),
+        ));
     }
     out
 }

@@ -1,5 +1,7 @@
 //! The `drift.report/v1` JSON report (DESIGN.md). Field names and meanings are a contract.
-//! Additive fields beyond DESIGN.md: `hints` (list) and `remediation` (string or null).
+//! Additive fields beyond DESIGN.md: `hints` (list) and `remediation` (string or null) on
+//! findings; `summary.ignored` and `ignored` (differences `lifecycle { ignore_changes }`
+//! covers: kind, id, address, attributes, changes).
 
 use super::Report;
 use serde_json::{Value, json};
@@ -28,6 +30,7 @@ pub fn render(report: &Report) -> String {
         "schema": SCHEMA,
         "summary": report.summary,
         "findings": findings,
+        "ignored": report.ignored,
         "errors": report.errors,
     });
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());

@@ -33,7 +33,7 @@ pub fn render(report: &Report) -> String {
         "| {} | {} | {} | {} | {} | {} |\n\n",
         s.in_sync, s.changed, s.missing, s.unmanaged, s.not_checked, s.errors
     ));
-    if report.findings.is_empty() && report.errors.is_empty() {
+    if report.findings.is_empty() && report.errors.is_empty() && report.ignored.is_empty() {
         out.push_str("No drift.\n");
         return out;
     }
@@ -99,6 +99,23 @@ pub fn render(report: &Report) -> String {
         for h in &f.hints {
             out.push_str(&format!("> hint: {h}\n\n"));
         }
+    }
+    if !report.ignored.is_empty() {
+        out.push_str("## Ignored (lifecycle `ignore_changes`)\n\n");
+        for i in &report.ignored {
+            out.push_str(&format!(
+                "- {} `{}`{}: differs in {}; `ignore_changes = [{}]`\n",
+                i.kind,
+                i.id,
+                i.address
+                    .as_ref()
+                    .map(|a| format!(" (`{a}`)"))
+                    .unwrap_or_default(),
+                i.differs_in(),
+                i.attributes.join(", ")
+            ));
+        }
+        out.push('\n');
     }
     if !report.errors.is_empty() {
         out.push_str("## Errors\n\n");

@@ -28,6 +28,34 @@ impl Status {
     }
 }
 
+/// An object whose live differences the code's `ignore_changes` covers.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Ignored {
+    pub kind: Kind,
+    pub id: String,
+    pub address: Option<String>,
+    /// The attributes `ignore_changes` names.
+    pub attributes: Vec<String>,
+    pub changes: Vec<Change>,
+}
+
+impl Ignored {
+    /// What differs, for the reports: the change paths, or the whole value.
+    pub fn differs_in(&self) -> String {
+        let paths: Vec<&str> = self
+            .changes
+            .iter()
+            .map(|c| c.path.as_str())
+            .filter(|p| !p.is_empty())
+            .collect();
+        if paths.is_empty() {
+            "its whole value".to_string()
+        } else {
+            paths.join(", ")
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Finding {
     pub status: Status,
@@ -53,6 +81,8 @@ pub struct Summary {
     pub missing: usize,
     pub unmanaged: usize,
     pub not_checked: usize,
+    /// Objects whose differences `lifecycle { ignore_changes }` covers (additive field).
+    pub ignored: usize,
     pub errors: usize,
 }
 
@@ -69,6 +99,8 @@ pub struct LiveInfo {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Report {
     pub findings: Vec<Finding>,
+    /// Differences left alone by `ignore_changes`: counted and listed, never dropped.
+    pub ignored: Vec<Ignored>,
     pub summary: Summary,
     pub errors: Vec<SourceError>,
     pub live: LiveInfo,

@@ -5,9 +5,9 @@
 use super::eval::ModuleInstance;
 use super::kms_module;
 use super::value::Value;
-use super::{Instances, eval_error, instances_of, origin, referenced_address};
-use crate::error::{Error, Location, Result};
-use crate::model::{Body, Item, Kind, Origin, Policy, Spec, State};
+use super::{Instances, eval_error, ignore_changes, instances_of, origin, referenced_address};
+use crate::error::Result;
+use crate::model::{Body, Ignore, Item, Kind, Origin, Policy, Spec, State};
 use hcl_edit::Span;
 
 struct Key {
@@ -16,6 +16,8 @@ struct Key {
     policy: Option<Value>,
     aliases: Vec<String>,
     unknown: Option<String>,
+    /// What `ignore_changes` on the key (or its `aws_kms_key_policy`) lists.
+    ignore: Vec<String>,
 }
 
 /// AWS's default key policy for `account`.
@@ -47,6 +49,7 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                         policy: r.attrs.get("policy").cloned().filter(|p| !p.is_null()),
                         aliases: Vec::new(),
                         unknown: None,
+                        ignore: ignore_changes(&decl.item.block),
                     });
                 }
             }
@@ -56,11 +59,12 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                 policy: None,
                 aliases: Vec::new(),
                 unknown: Some(u.reason),
+                ignore: Vec::new(),
             }),
         }
     }
     // A separate aws_kms_key_policy replaces the key's own policy.
-    for (_, found) in instances_of(inst, "resource", "aws_kms_key_policy")? {
+    for (decl, found) in instances_of(inst, "resource", "aws_kms_key_policy")? {
         if let Instances::Known(list) = found {
             for r in list {
                 let target = r.attrs.get("key_id").and_then(referenced_address);
@@ -69,6 +73,7 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                     .find(|k| Some(&k.address) == target.as_ref())
                 {
                     key.policy = r.attrs.get("policy").cloned();
+                    key.ignore.extend(ignore_changes(&decl.item.block));
                 }
             }
         }
@@ -104,10 +109,11 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
         }
         let address = format!("{}module.{name}", inst.prefix);
         let org = origin(inst, decl, decl.item.span(), &address);
-        let expanded = inst
-            .expand(&decl.item, decl.file)
-            .map_err(|e| eval_error(inst, e))?;
-        let instances = match expanded {
+        let expanded = match inst.expand(&decl.item, decl.file) {
+            Err(e) if !e.fatal => Ok(Err(inst.note(&e))),
+            other => other,
+        };
+        let instances = match expanded.map_err(|e| eval_error(inst, e))? {
             Ok(list) => list,
             Err(u) => {
                 keys.push(Key {
@@ -116,6 +122,7 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                     policy: None,
                     aliases: Vec::new(),
                     unknown: Some(u.reason),
+                    ignore: Vec::new(),
                 });
                 continue;
             }
@@ -125,13 +132,11 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                 .eval_body(&decl.item.body, &one.scope, decl.file, None)
                 .map_err(|e| eval_error(inst, e))?;
             let address = format!("{address}{}", one.key);
-            let policy =
-                kms_module::policy(&inputs, inst.env.account_id.as_deref()).map_err(|m| {
-                    Error::input(
-                        Location::new(&org.file, org.line, 1),
-                        format!("`{address}`: {m}"),
-                    )
-                })?;
+            let policy = kms_module::policy(&inputs, inst.env.account_id.as_deref())
+                .unwrap_or_else(|m| {
+                    let at = format!("{}:{}:1", org.file, org.line);
+                    Value::unknown(inst.object_error(&at, &format!("`{address}`: {m}")))
+                });
             let (aliases, unknown) = match kms_module::aliases(&inputs) {
                 Ok(a) => (a, None),
                 Err(Value::Unknown(u)) => (Vec::new(), Some(u.reason)),
@@ -143,6 +148,7 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                 policy: Some(policy),
                 aliases,
                 unknown,
+                ignore: ignore_changes(&decl.item),
             });
         }
     }
@@ -173,27 +179,31 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                 },
                 Some(v) => v,
             };
-            match text {
-                Value::String(t) => match Policy::parse_str(&t) {
-                    Ok(p) => Body::Known(Spec::KeyPolicy(p)),
-                    Err(m) => {
-                        return Err(Error::input(
-                            Location::new(&key.origin.file, key.origin.line, 1),
-                            format!("the policy of `{}`: {m}", key.address),
-                        ));
-                    }
-                },
-                Value::Unknown(u) => Body::Unknown(u.reason),
-                other => Body::Known(Spec::KeyPolicy(
-                    Policy::from_json(&other.to_json().unwrap_or_default()).map_err(|m| {
-                        Error::input(
-                            Location::new(&key.origin.file, key.origin.line, 1),
-                            format!("the policy of `{}`: {m}", key.address),
-                        )
-                    })?,
-                )),
+            let text_was_unknown = text.is_unknown();
+            let parsed = match text {
+                Value::String(t) => Policy::parse_str(&t),
+                Value::Unknown(u) => Err(u.reason),
+                other => Policy::from_json(&other.to_json().unwrap_or_default()),
+            };
+            match (parsed, text_was_unknown) {
+                (Ok(p), _) => Body::Known(Spec::KeyPolicy(p)),
+                (Err(reason), true) => Body::Unknown(reason),
+                // A policy that is not a policy document costs this key, not the run.
+                (Err(m), false) => {
+                    let at = format!("{}:{}:1", key.origin.file, key.origin.line);
+                    let msg = format!("the policy of `{}`: {m}", key.address);
+                    Body::Unknown(inst.object_error(&at, &msg))
+                }
             }
         };
+        if key.ignore.iter().any(|a| a == "policy" || a == "all") {
+            state.ignores.push(Ignore {
+                kind: Kind::KmsKeyPolicy,
+                id: id.clone(),
+                attributes: key.ignore.clone(),
+                paths: Vec::new(),
+            });
+        }
         state.push(Item {
             kind: Kind::KmsKeyPolicy,
             scope: id.clone(),

@@ -204,6 +204,33 @@ pub(crate) fn instances_of<'m>(
     Ok(out)
 }
 
+/// The attribute names a resource block's `lifecycle { ignore_changes = [...] }` lists (`all`
+/// as itself), read from the syntax as terraform reads them: bare names, or strings.
+pub(crate) fn ignore_changes(block: &hcl_edit::structure::Block) -> Vec<String> {
+    use hcl_edit::expr::Expression;
+    let Some(lc) = block.body.get_blocks("lifecycle").next() else {
+        return Vec::new();
+    };
+    let Some(attr) = lc.body.get_attribute("ignore_changes") else {
+        return Vec::new();
+    };
+    let name = |e: &Expression| -> Option<String> {
+        match e {
+            Expression::Variable(v) => Some(v.as_str().to_string()),
+            Expression::Traversal(t) => match &t.expr {
+                Expression::Variable(v) => Some(v.as_str().to_string()),
+                _ => None,
+            },
+            Expression::String(s) => Some(s.as_str().split(['.', '[']).next()?.to_string()),
+            _ => None,
+        }
+    };
+    match &attr.value {
+        Expression::Array(items) => items.iter().filter_map(name).collect(),
+        other => name(other).into_iter().collect(),
+    }
+}
+
 /// The address of the resource a computed attribute belongs to:
 /// `aws_route53_zone.main.zone_id` → `aws_route53_zone.main`.
 pub(crate) fn referenced_address(v: &Value) -> Option<String> {

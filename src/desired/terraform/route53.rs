@@ -4,12 +4,12 @@
 
 use super::eval::ModuleInstance;
 use super::value::{ResourceValue, Value};
-use super::{Instances, instances_of, origin, referenced_address};
+use super::{Instances, ignore_changes, instances_of, origin, referenced_address};
 use crate::error::Result;
 use crate::model::dns::{
     AliasTarget, canonical_name, canonical_value, canonical_zone_id, qualify, zone_scope,
 };
-use crate::model::{Body, Claim, Item, Kind, Record, Spec, State};
+use crate::model::{Body, Claim, Ignore, Item, Kind, Record, Spec, State};
 use hcl_edit::Span;
 use std::collections::BTreeMap;
 
@@ -240,6 +240,22 @@ pub fn collect(inst: &ModuleInstance, zones: &Zones, state: &mut State) -> Resul
                     (id, Body::Unknown(reason))
                 }
             };
+            // What `ignore_changes` covers, as the paths record changes carry.
+            let attributes = ignore_changes(&decl.item.block);
+            let all = attributes.iter().any(|a| a == "all");
+            let paths: Vec<String> = attributes
+                .iter()
+                .filter(|a| matches!(a.as_str(), "records" | "ttl" | "alias"))
+                .cloned()
+                .collect();
+            if all || !paths.is_empty() {
+                state.ignores.push(Ignore {
+                    kind: Kind::Route53Record,
+                    id: id.clone(),
+                    attributes,
+                    paths: if all { Vec::new() } else { paths },
+                });
+            }
             state.push(Item {
                 kind: Kind::Route53Record,
                 id,

@@ -370,7 +370,18 @@ impl ModuleInstance {
         }
     }
 
-    fn note(&self, e: &EvalError) -> Unknown {
+    /// Records an error that costs one object (`at` is `file:line:col`) and returns the
+    /// reason that object is not checked.
+    pub fn object_error(&self, at: &str, message: &str) -> String {
+        let text = format!("{at}: {message}");
+        let mut errors = self.env.errors.borrow_mut();
+        if !errors.contains(&text) {
+            errors.push(text.clone());
+        }
+        format!("evaluation error at {text}")
+    }
+
+    pub fn note(&self, e: &EvalError) -> Unknown {
         let at = match self.module.files.get(e.file) {
             Some(f) => {
                 let l = f.location(e.span.as_ref().map_or(0, |s| s.start));
@@ -378,15 +389,10 @@ impl ModuleInstance {
             }
             None => "?".to_string(),
         };
-        let text = format!("{at}: {}", e.message);
-        let mut errors = self.env.errors.borrow_mut();
-        if !errors.contains(&text) {
-            errors.push(text.clone());
-        }
         Unknown {
-            reason: format!("evaluation error at {text}"),
+            reason: self.object_error(&at, &e.message),
             reference: None,
-            error: Some(text),
+            error: Some(format!("{at}: {}", e.message)),
         }
     }
 
