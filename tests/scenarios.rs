@@ -817,3 +817,100 @@ resource "aws_kms_alias" "app" {
         human.stdout
     );
 }
+
+/// A local module in the shape registry modules have: a `map(object({...}))` variable with
+/// `optional()` attributes and defaults, and `for_each` over it. The defaults fill in (`ttl`
+/// 300 where the caller gave none), so every record is compared and in sync.
+#[test]
+fn module_with_optional_object_variables() {
+    let p = Project::new();
+    p.config("")
+        .snapshot(ZONE)
+        .file(
+            "tf/main.tf",
+            r#"
+resource "aws_route53_zone" "z" {
+  name = "example.com"
+}
+module "records" {
+  source  = "./modules/records"
+  zone_id = aws_route53_zone.z.zone_id
+  records = {
+    www   = { type = "A", ttl = 60, records = ["192.0.2.1", "192.0.2.2"] }
+    old   = { type = "CNAME", records = ["www.example.com"] }
+    "*"   = { type = "TXT", records = ["hello world"] }
+  }
+}
+"#,
+        )
+        .file(
+            "tf/modules/records/main.tf",
+            r#"
+variable "zone_id" {
+  type = string
+}
+variable "records" {
+  type = map(object({
+    type    = string
+    ttl     = optional(number, 300)
+    records = optional(list(string), [])
+  }))
+}
+resource "aws_route53_record" "this" {
+  for_each = var.records
+  zone_id  = var.zone_id
+  name     = each.key
+  type     = each.value.type
+  ttl      = each.value.ttl
+  records  = each.value.records
+}
+"#,
+        );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let j = out.json();
+    assert_eq!(j["findings"].as_array().unwrap().len(), 0, "{}", out.stdout);
+    assert_eq!(j["summary"]["in_sync"], 3, "{}", out.stdout);
+}
+
+/// `file("${path.module}/policy.json")` in a child module reads the module's file whatever
+/// directory drift runs from (here a sibling folder, with `-c ../drift.toml`).
+#[test]
+fn path_module_files_are_found_from_another_directory() {
+    let p = Project::new();
+    p.config("")
+        .snapshot(KMS_KEY_SNAPSHOT)
+        .file(
+            "tf/main.tf",
+            "module \"key\" {\n  source = \"./modules/key\"\n}\n",
+        )
+        .file(
+            "tf/modules/key/main.tf",
+            r#"
+resource "aws_kms_key" "k" {
+  policy = file("${path.module}/policy.json")
+}
+resource "aws_kms_alias" "a" {
+  name          = "alias/app"
+  target_key_id = aws_kms_key.k.key_id
+}
+"#,
+        )
+        .file(
+            "tf/modules/key/policy.json",
+            r#"{"Version": "2012-10-17", "Statement": [
+  {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"},
+  {"Sid": "Use", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/app"},
+   "Action": ["kms:Decrypt", "kms:Encrypt"], "Resource": "*",
+   "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}}]}"#,
+        )
+        .file("elsewhere/.keep", "");
+    let out = crate::support::run_in(
+        &p.path().join("elsewhere"),
+        &["check", "-c", "../drift.toml", "--format", "json"],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let j = out.json();
+    assert_eq!(j["summary"]["in_sync"], 1, "{}", out.stdout);
+    assert_eq!(j["findings"].as_array().unwrap().len(), 0, "{}", out.stdout);
+}
