@@ -170,3 +170,27 @@ fn a_module_that_calls_itself_is_an_error() {
         out.stderr
     );
 }
+
+/// A variable value that does not convert to its type is an error naming the variable and
+/// where the value was set, as terraform reports it.
+#[test]
+fn variable_value_that_does_not_convert() {
+    let p = Project::new();
+    p.config("")
+        .snapshot("")
+        .file(
+            "tf/main.tf",
+            "variable \"ttl\" {\n  type = number\n}\nvariable \"zones\" {\n  type = map(object({ name = string }))\n  default = {}\n}\n",
+        )
+        .file("tf/terraform.tfvars", "ttl = \"soon\"\n");
+    let out = p.run(&["check"]);
+    assert_clean_error(&out);
+    assert!(
+        out.stderr.contains("tf/main.tf:1:1")
+            && out
+                .stderr
+                .contains("invalid value for variable `ttl` (set in tf/terraform.tfvars)"),
+        "{}",
+        out.stderr
+    );
+}

@@ -116,8 +116,12 @@ fn env_var_value(module: &Module, name: &str, raw: &str) -> Value {
     Value::String(raw.to_string())
 }
 
-fn root_inputs(module: &Module, input: &Input, env: &Rc<Env>) -> Result<BTreeMap<String, Value>> {
+/// The root's variable values, each with where it was set (for conversion errors).
+type Inputs = (BTreeMap<String, Value>, BTreeMap<String, String>);
+
+fn root_inputs(module: &Module, input: &Input, env: &Rc<Env>) -> Result<Inputs> {
     let mut vars = BTreeMap::new();
+    let mut sources: BTreeMap<String, String> = BTreeMap::new();
     let mut files: Vec<PathBuf> = Vec::new();
     for name in ["terraform.tfvars", "terraform.tfvars.json"] {
         let auto = module.dir.join(name);
@@ -138,19 +142,24 @@ fn root_inputs(module: &Module, input: &Input, env: &Rc<Env>) -> Result<BTreeMap
     }
     files.extend(input.var_files.iter().cloned());
     for f in files {
-        vars.extend(read_tfvars(&f, env)?);
+        for (k, v) in read_tfvars(&f, env)? {
+            sources.insert(k.clone(), display_path(&f));
+            vars.insert(k, v);
+        }
     }
     for (k, v) in &input.vars {
+        sources.insert(k.clone(), "drift.toml [terraform.vars]".into());
         vars.insert(k.clone(), Value::from_json(v));
     }
     for (k, v) in std::env::vars() {
         if let Some(name) = k.strip_prefix("TF_VAR_") {
+            sources.insert(name.to_string(), k.clone());
             vars.insert(name.to_string(), env_var_value(module, name, &v));
         }
     }
     // Only declared variables are inputs; Terraform warns about the rest.
     vars.retain(|k, _| module.variables.contains_key(k));
-    Ok(vars)
+    Ok((vars, sources))
 }
 
 /// The origin of a declaration.
@@ -302,8 +311,9 @@ fn references(inst: &ModuleInstance, state: &mut State) {
 pub fn root_output(dir: &Path, name: &str) -> Result<Value> {
     let env = Rc::new(Env::default());
     let module = load_module_cached(dir)?;
-    let inputs = root_inputs(&module, &Input::default(), &env)?;
-    let inst = ModuleInstance::new(module.clone(), String::new(), inputs, env);
+    let (inputs, sources) = root_inputs(&module, &Input::default(), &env)?;
+    let mut inst = ModuleInstance::new(module.clone(), String::new(), inputs, env);
+    inst.input_sources = sources;
     let Some(out) = module.outputs.get(name) else {
         return Err(Error::input(
             crate::error::Location::new(display_path(dir), 1, 1),
@@ -319,18 +329,25 @@ pub fn load(input: &Input, env: &Env, state: &mut State) -> Result<()> {
     let env = Rc::new(env.clone());
     for root in &input.roots {
         let module = load_module_cached(root)?;
-        let inputs = root_inputs(&module, input, &env)?;
-        let root_inst = Rc::new(ModuleInstance::new(
-            module,
-            String::new(),
-            inputs,
-            env.clone(),
-        ));
+        let (inputs, sources) = root_inputs(&module, input, &env)?;
+        let mut root_inst = ModuleInstance::new(module, String::new(), inputs, env.clone());
+        root_inst.input_sources = sources;
+        let root_inst = Rc::new(root_inst);
         let mut all = Vec::new();
         walk(&root_inst, &mut all)?;
         let mut zones = route53::Zones::new();
         for inst in &all {
             route53::zones(inst, &mut zones, state)?;
+        }
+        // Terraform checks every variable's value against its type, used or not.
+        for inst in &all {
+            for name in inst.module.variables.keys() {
+                if let Err(e) = inst.variable(name, 0, None)
+                    && e.fatal
+                {
+                    return Err(eval_error(inst, e));
+                }
+            }
         }
         for inst in &all {
             references(inst, state);

@@ -104,6 +104,8 @@ pub struct ModuleInstance {
     /// The root module's directory: terraform's working directory, which relative paths in
     /// `file()` and `path.module` are relative to.
     pub root_dir: PathBuf,
+    /// Where each input was set (a tfvars file, `TF_VAR_x`, a module call), for messages.
+    pub input_sources: BTreeMap<String, String>,
     cache: RefCell<HashMap<String, Value>>,
     active: RefCell<HashSet<String>>,
     /// Child module instances by call name and instance key.
@@ -149,6 +151,7 @@ impl ModuleInstance {
     ) -> ModuleInstance {
         ModuleInstance {
             root_dir: module.dir.clone(),
+            input_sources: BTreeMap::new(),
             module,
             prefix,
             inputs,
@@ -224,7 +227,12 @@ impl ModuleInstance {
             };
             let (raw, where_set) = match self.inputs.get(name) {
                 Some(v) if !(v.is_null() && !nullable && default.is_some()) => {
-                    (v.clone(), "the value given".to_string())
+                    let at = self
+                        .input_sources
+                        .get(name)
+                        .cloned()
+                        .unwrap_or_else(|| "the caller".to_string());
+                    (v.clone(), format!("set in {at}"))
                 }
                 _ => match &default {
                     Some((v, _)) => (v.clone(), "its default".to_string()),
@@ -701,6 +709,18 @@ impl ModuleInstance {
                 self.env.clone(),
             );
             child.root_dir = self.root_dir.clone();
+            let call = match self.module.files.get(decl.file) {
+                Some(f) => {
+                    let l = f.location(decl.item.span().map_or(0, |s| s.start));
+                    format!("module.{name} at {}:{}", l.path, l.line)
+                }
+                None => format!("module.{name}"),
+            };
+            child.input_sources = child
+                .inputs
+                .keys()
+                .map(|k| (k.clone(), call.clone()))
+                .collect();
             let child = Rc::new(child);
             self.children.borrow_mut().insert(cache_key, child.clone());
             out.push((one.key, child));
