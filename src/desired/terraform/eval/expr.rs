@@ -26,7 +26,17 @@ impl ModuleInstance {
                 let text = span
                     .clone()
                     .and_then(|r| self.module.files.get(file)?.text.get(r).map(str::to_string));
-                let parsed = text.as_deref().map(str::trim).and_then(Number::parse);
+                // The literal as written, for its exact value; a span that is not this
+                // literal (a template parsed from another text) falls back to the float.
+                let approx = n.as_f64().unwrap_or(f64::NAN);
+                let parsed = text
+                    .as_deref()
+                    .map(str::trim)
+                    .and_then(Number::parse)
+                    .filter(|p| {
+                        let f = p.to_f64();
+                        f == approx || ((f - approx) / approx).abs() < 1e-12
+                    });
                 Ok(Value::Number(parsed.unwrap_or_else(|| {
                     Number::parse(&n.to_string()).unwrap_or_else(Number::zero)
                 })))
@@ -70,7 +80,7 @@ impl ModuleInstance {
                 Ok(Value::Object(m))
             }
             Expression::StringTemplate(t) => self.eval_template(t, scope, file),
-            Expression::HeredocTemplate(h) => self.eval_template(&h.template, scope, file),
+            Expression::HeredocTemplate(h) => self.eval_heredoc(h, scope, file),
             Expression::Parenthesis(p) => self.eval(p.inner(), scope, file),
             Expression::Variable(v) => self.eval_traversal(v.as_str(), &[], scope, file, span),
             Expression::Traversal(t) => match &t.expr {

@@ -8,8 +8,131 @@ use crate::desired::terraform::value::Value;
 use crate::desired::terraform::value::constraint::Constraint;
 use crate::desired::terraform::value::convert::convert;
 use hcl_edit::Span;
-use hcl_edit::template::{Directive, Element, Strip, Template};
+use hcl_edit::template::{Directive, Element, HeredocTemplate, Strip, Template};
+use std::collections::HashMap;
 use unicode_normalization::UnicodeNormalization;
+
+/// The text each literal of a heredoc takes after terraform's processing, by literal.
+type Texts = HashMap<*const String, String>;
+
+/// One token of a template in source order, as HCL's parser sees it: a line of literal text
+/// (heredoc literals are one token per line), or the opening of an interpolation or
+/// directive with its strip markers.
+enum Tok {
+    Piece {
+        lit: *const String,
+        text: String,
+    },
+    Mark {
+        strip_before: bool,
+        strip_after: bool,
+    },
+}
+
+fn flatten_tokens(t: &Template, src: &str, out: &mut Vec<Tok>) -> Option<()> {
+    let mark = |s: Strip| Tok::Mark {
+        strip_before: s.strip_start(),
+        strip_after: s.strip_end(),
+    };
+    for el in t.iter() {
+        match el {
+            Element::Literal(l) => {
+                // The literal as written (hcl-edit has already dedented its value).
+                let raw = src.get(l.span()?)?;
+                let raw = raw.replace("$${", "${").replace("%%{", "%{");
+                for piece in raw.split_inclusive('\n') {
+                    out.push(Tok::Piece {
+                        lit: &**l as *const String,
+                        text: piece.to_string(),
+                    });
+                }
+            }
+            Element::Interpolation(i) => out.push(mark(i.strip)),
+            Element::Directive(d) => match &**d {
+                Directive::If(ifd) => {
+                    out.push(mark(ifd.if_expr.strip));
+                    flatten_tokens(&ifd.if_expr.template, src, out)?;
+                    if let Some(e) = &ifd.else_expr {
+                        out.push(mark(e.strip));
+                        flatten_tokens(&e.template, src, out)?;
+                    }
+                    out.push(mark(ifd.endif_expr.strip));
+                }
+                Directive::For(ford) => {
+                    out.push(mark(ford.for_expr.strip));
+                    flatten_tokens(&ford.for_expr.template, src, out)?;
+                    out.push(mark(ford.endfor_expr.strip));
+                }
+            },
+        }
+    }
+    Some(())
+}
+
+/// Terraform's processing of heredoc literals: strip markers trim the one line token next to
+/// them; then, for `<<-`, the least indentation of the lines that still start a line is
+/// removed from those lines (blank lines do not count; a line starting with `${` or `%{`
+/// counts as no indentation).
+fn heredoc_texts(t: &Template, src: &str, flush: bool) -> Option<Texts> {
+    let mut toks = Vec::new();
+    flatten_tokens(t, src, &mut toks)?;
+    for i in 0..toks.len() {
+        let Tok::Mark {
+            strip_before,
+            strip_after,
+        } = toks[i]
+        else {
+            continue;
+        };
+        if strip_before && i > 0 {
+            if let Tok::Piece { text, .. } = &mut toks[i - 1] {
+                *text = text.trim_end().to_string();
+            }
+        }
+        if strip_after {
+            if let Some(Tok::Piece { text, .. }) = toks.get_mut(i + 1) {
+                *text = text.trim_start().to_string();
+            }
+        }
+    }
+    if flush {
+        let mut min = usize::MAX;
+        let mut adjust = Vec::new();
+        let mut newline = true;
+        for (i, tok) in toks.iter().enumerate() {
+            if newline {
+                newline = false;
+                match tok {
+                    Tok::Piece { text, .. } => {
+                        let trimmed = text.trim_start();
+                        if !(trimmed.is_empty() && text.ends_with('\n')) {
+                            min = min.min(text.chars().count() - trimmed.chars().count());
+                            adjust.push(i);
+                        }
+                    }
+                    Tok::Mark { .. } => min = 0,
+                }
+            }
+            if let Tok::Piece { text, .. } = tok {
+                newline = text.ends_with('\n');
+            }
+        }
+        if min != usize::MAX {
+            for i in adjust {
+                if let Tok::Piece { text, .. } = &mut toks[i] {
+                    *text = text.chars().skip(min).collect();
+                }
+            }
+        }
+    }
+    let mut texts = Texts::new();
+    for tok in toks {
+        if let Tok::Piece { lit, text } = tok {
+            texts.entry(lit).or_default().push_str(&text);
+        }
+    }
+    Some(texts)
+}
 
 /// Whether the element strips the literal before it / after it.
 fn strips(el: &Element) -> (bool, bool) {
@@ -30,6 +153,29 @@ fn strips(el: &Element) -> (bool, bool) {
 }
 
 impl ModuleInstance {
+    /// A heredoc, with its literals as terraform reads them (see `heredoc_texts`).
+    pub fn eval_heredoc(&self, h: &HeredocTemplate, scope: &Scope, file: usize) -> EResult<Value> {
+        let src = self.module.files.get(file).map(|f| f.text.as_str());
+        let flush = match (src, h.span()) {
+            (Some(src), Some(span)) => src.get(span.start..).is_some_and(|s| s.starts_with("<<-")),
+            _ => false,
+        };
+        let texts = src.and_then(|src| heredoc_texts(&h.template, src, flush));
+        let Some(texts) = texts else {
+            return self.eval_template(&h.template, scope, file);
+        };
+        let elements: Vec<&Element> = h.template.iter().collect();
+        if let [Element::Interpolation(i)] = elements.as_slice() {
+            if i.strip == Strip::None {
+                return self.eval(&i.expr, scope, file);
+            }
+        }
+        match self.template_text(&h.template, scope, file, (false, false), Some(&texts))? {
+            Ok(s) => Ok(Value::String(s.nfc().collect())),
+            Err(v) => Ok(v),
+        }
+    }
+
     pub fn eval_template(&self, t: &Template, scope: &Scope, file: usize) -> EResult<Value> {
         let elements: Vec<&Element> = t.iter().collect();
         if let [Element::Interpolation(i)] = elements.as_slice() {
@@ -37,7 +183,7 @@ impl ModuleInstance {
                 return self.eval(&i.expr, scope, file);
             }
         }
-        match self.template_text(t, scope, file, (false, false))? {
+        match self.template_text(t, scope, file, (false, false), None)? {
             Ok(s) => Ok(Value::String(s.nfc().collect())),
             Err(v) => Ok(v),
         }
@@ -52,12 +198,17 @@ impl ModuleInstance {
         scope: &Scope,
         file: usize,
         edges: (bool, bool),
+        texts: Option<&Texts>,
     ) -> EResult<Result<String, Value>> {
         let elements: Vec<&Element> = t.iter().collect();
         let mut out = String::new();
         for (idx, el) in elements.iter().enumerate() {
             match el {
                 Element::Literal(s) => {
+                    if let Some(t) = texts.and_then(|m| m.get(&(&**s as *const String))) {
+                        out.push_str(t);
+                        continue;
+                    }
                     let mut text: &str = s;
                     let before = idx.checked_sub(1).map(|p| strips(elements[p]).1);
                     let after = elements.get(idx + 1).map(|n| strips(n).0);
@@ -113,7 +264,7 @@ impl ModuleInstance {
                                 .map(|e| (&e.template, (e.strip.strip_end(), endif)))
                         };
                         if let Some((t, edges)) = part {
-                            match self.template_text(t, scope, file, edges)? {
+                            match self.template_text(t, scope, file, edges, texts)? {
                                 Ok(s) => out.push_str(&s),
                                 Err(v) => return Ok(Err(v)),
                             }
@@ -134,7 +285,7 @@ impl ModuleInstance {
                                 inner = inner.with(kv.as_str(), k);
                             }
                             inner = inner.with(fe.value_var.as_str(), v);
-                            match self.template_text(&fe.template, &inner, file, edges)? {
+                            match self.template_text(&fe.template, &inner, file, edges, texts)? {
                                 Ok(s) => out.push_str(&s),
                                 Err(v) => return Ok(Err(v)),
                             }

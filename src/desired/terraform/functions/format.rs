@@ -186,7 +186,9 @@ fn verb_text(verb: char, spec: &Spec, arg: &Value) -> Result<String, String> {
         'q' => {
             not_null(arg, verb)?;
             let text = convert(arg.clone(), &Constraint::String)?.to_text()?;
-            Ok(pad(go_quote(&text), spec))
+            let mut quoted = String::new();
+            json::write_string(&text, &mut quoted);
+            Ok(pad(quoted, spec))
         }
         'b' | 'd' | 'o' | 'x' | 'X' => {
             not_null(arg, verb)?;
@@ -303,35 +305,4 @@ fn pad_number(head: String, body: String, spec: &Spec, zero_ok: bool) -> String 
     } else {
         " ".repeat(n) + &head + &body
     }
-}
-
-/// Go's `strconv.Quote`.
-fn go_quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if c.is_control() => {
-                if (c as u32) < 0x10000 {
-                    out.push_str(&format!("\\u{:04x}", c as u32));
-                } else {
-                    out.push_str(&format!("\\U{:08x}", c as u32));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }

@@ -45,11 +45,11 @@ pub fn call(name: &str, a: &mut [Value]) -> FResult {
         }
         "pow" => {
             let (x, y) = (number_arg(a, 0)?.to_f64(), number_arg(a, 1)?.to_f64());
-            Ok(Value::Number(Number::from_f64(x.powf(y))))
+            finite_or_inf(x.powf(y))
         }
         "log" => {
             let (x, b) = (number_arg(a, 0)?.to_f64(), number_arg(a, 1)?.to_f64());
-            Ok(Value::Number(Number::from_f64(x.ln() / b.ln())))
+            finite_or_inf(x.ln() / b.ln())
         }
         "parseint" => {
             let s = string_arg(a, 0)?;
@@ -101,5 +101,14 @@ pub fn call(name: &str, a: &mut [Value]) -> FResult {
             Ok(Value::Number(total))
         }
         other => Err(format!("`{other}` is not a numeric function")),
+    }
+}
+
+/// A float64 result: NaN is an error, as in terraform; infinities stay.
+fn finite_or_inf(x: f64) -> FResult {
+    if x.is_nan() {
+        Err("the result is not a number".into())
+    } else {
+        Ok(Value::Number(Number::from_f64(x)))
     }
 }

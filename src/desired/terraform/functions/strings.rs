@@ -20,7 +20,7 @@ pub fn call(name: &str, a: &mut [Value]) -> FResult {
         "title" => Ok(nfc(&title(&s0?))),
         "trimspace" => Ok(nfc(s0?.trim_matches(char::is_whitespace))),
         "chomp" => Ok(nfc(s0?.trim_end_matches(['\n', '\r']))),
-        "strrev" => Ok(nfc(&s0?.graphemes(true).rev().collect::<String>())),
+        "strrev" => Ok(nfc(&graphemes(&s0?).into_iter().rev().collect::<String>())),
         "split" => {
             let (sep, s) = (s0?, string_arg(a, 1)?);
             let parts: Vec<Value> = if sep.is_empty() {
@@ -142,7 +142,7 @@ fn title(s: &str) -> String {
 /// `substr` by grapheme cluster: a negative offset counts from the end, a negative length
 /// takes the rest.
 fn substr(s: &str, mut offset: i64, length: i64) -> String {
-    let g: Vec<&str> = s.graphemes(true).collect();
+    let g: Vec<&str> = graphemes(s);
     if offset < 0 {
         offset += g.len() as i64;
         if offset < 0 {
@@ -160,5 +160,55 @@ fn substr(s: &str, mut offset: i64, length: i64) -> String {
 
 /// `length` of a string: grapheme clusters.
 pub fn grapheme_len(s: &str) -> usize {
-    s.graphemes(true).count()
+    graphemes(s).len()
+}
+
+/// Grapheme clusters as terraform's segmenter makes them: Unicode's extended clusters without
+/// the Indic conjunct rule (GB9c, Unicode 15.1), so a consonant after a virama starts a new
+/// cluster (`length("नमस्ते")` is 4).
+pub fn graphemes(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for g in s.graphemes(true) {
+        let mut start = 0;
+        let mut prev_linker = false;
+        for (i, c) in g.char_indices() {
+            if prev_linker && i > start && is_indic_consonant(c) {
+                out.push(&g[start..i]);
+                start = i;
+            }
+            if is_linker(c) {
+                prev_linker = true;
+            } else if !is_extend_mark(c) {
+                prev_linker = false;
+            }
+        }
+        out.push(&g[start..]);
+    }
+    out
+}
+
+/// The viramas Unicode calls conjunct linkers (Devanagari, Bengali, Gujarati, Oriya, Telugu,
+/// Malayalam).
+fn is_linker(c: char) -> bool {
+    matches!(
+        c,
+        '\u{94D}' | '\u{9CD}' | '\u{ACD}' | '\u{B4D}' | '\u{C4D}' | '\u{D4D}'
+    )
+}
+
+fn is_extend_mark(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200D}' | '\u{93C}' | '\u{9BC}' | '\u{ABC}' | '\u{B3C}' | '\u{C3C}'
+    )
+}
+
+/// A consonant letter of those scripts.
+fn is_indic_consonant(c: char) -> bool {
+    let u = c as u32;
+    [0x900u32, 0x980, 0xA80, 0xB00, 0xC00, 0xD00]
+        .iter()
+        .any(|&base| {
+            (base + 0x15..=base + 0x39).contains(&u) || (base + 0x58..=base + 0x5F).contains(&u)
+        })
 }

@@ -179,8 +179,13 @@ pub fn make_set(ety: Type, items: Vec<Value>) -> Value {
             out.push(i);
         }
     }
+    // Nulls go after every value.
+    out.sort_by_key(Value::is_null);
     match ety {
-        Type::String => out.sort_by(|a, b| a.as_str().cmp(&b.as_str())),
+        Type::String => out.sort_by(|a, b| match (a.as_str(), b.as_str()) {
+            (Some(x), Some(y)) => x.cmp(y),
+            _ => a.is_null().cmp(&b.is_null()),
+        }),
         Type::Number => out.sort_by(|a, b| match (a, b) {
             (Value::Number(x), Value::Number(y)) => x.cmp_value(y),
             _ => std::cmp::Ordering::Equal,
