@@ -89,7 +89,7 @@ fn arity(name: &str) -> Option<(usize, usize)> {
         },
         "split" | "contains" | "element" | "index" | "zipmap" | "trimprefix" | "trimsuffix"
         | "trim" | "startswith" | "endswith" | "strcontains" | "chunklist" | "pow" | "log"
-        | "parseint" | "templatefile" | "indent" => (2, 2),
+        | "regex" | "regexall" | "parseint" | "templatefile" | "indent" => (2, 2),
         "lookup" => (2, 3),
         "replace" | "slice" | "substr" => (3, 3),
         "range" => (1, 3),
@@ -147,7 +147,7 @@ pub fn call(name: &str, mut args: Vec<Value>, ctx: &Ctx<'_>) -> FResult {
         | "sum" => numeric::call(name, a),
         "lower" | "upper" | "title" | "trimspace" | "chomp" | "strrev" | "split" | "join"
         | "trimprefix" | "trimsuffix" | "trim" | "startswith" | "endswith" | "strcontains"
-        | "replace" | "substr" | "indent" => strings::call(name, a),
+        | "replace" | "substr" | "indent" | "regex" | "regexall" => strings::call(name, a),
         _ => collections::call(name, a),
     }
 }

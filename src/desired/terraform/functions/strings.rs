@@ -68,9 +68,8 @@ pub fn call(name: &str, a: &mut [Value]) -> FResult {
         "replace" => {
             let (s, from, to) = (s0?, string_arg(a, 1)?, string_arg(a, 2)?);
             if from.len() > 1 && from.starts_with('/') && from.ends_with('/') {
-                return Ok(Value::unknown(
-                    "`replace()` with a regular expression is not evaluated by drift",
-                ));
+                let re = compile(&from[1..from.len() - 1])?;
+                return Ok(nfc(&re.replace_all(&s, to.as_str())));
             }
             if from.is_empty() {
                 // Go's strings.Replace inserts at every character boundary.
@@ -94,7 +93,69 @@ pub fn call(name: &str, a: &mut [Value]) -> FResult {
             let pad = " ".repeat(n.clamp(0, 10_000) as usize);
             Ok(nfc(&s.replace('\n', &format!("\n{pad}"))))
         }
+        "regex" | "regexall" => {
+            let (pattern, s) = (s0?, string_arg(a, 1)?);
+            let re = compile(&pattern)?;
+            if name == "regex" {
+                let caps = re
+                    .captures(&s)
+                    .ok_or("pattern did not match any part of the given string")?;
+                return Ok(match_value(&re, &caps));
+            }
+            let all: Vec<Value> = re.captures_iter(&s).map(|c| match_value(&re, &c)).collect();
+            Ok(Value::List(match_type(&re), all))
+        }
         other => Err(format!("`{other}` is not a string function")),
+    }
+}
+
+/// A regular expression in RE2 syntax, which terraform uses (Rust's `regex` shares it).
+fn compile(pattern: &str) -> Result<regex::Regex, String> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| format!("invalid regular expression pattern: {e}"))
+}
+
+/// The type of what `regex` returns for this pattern (known even when nothing matches).
+fn match_type(re: &regex::Regex) -> Type {
+    let names: Vec<Option<&str>> = re.capture_names().skip(1).collect();
+    if names.is_empty() {
+        Type::String
+    } else if names.iter().any(Option::is_some) {
+        Type::Object(
+            names
+                .iter()
+                .flatten()
+                .map(|n| (n.to_string(), Type::String))
+                .collect(),
+        )
+    } else {
+        Type::Tuple(vec![Type::String; names.len()])
+    }
+}
+
+/// What `regex` returns for one match: the matched text without capture groups, an object
+/// of the named groups, or a tuple of the unnamed ones.
+fn match_value(re: &regex::Regex, caps: &regex::Captures<'_>) -> Value {
+    let text = |m: Option<regex::Match<'_>>| match m {
+        Some(m) => Value::String(m.as_str().to_string()),
+        None => Value::Null(Type::String),
+    };
+    if re.captures_len() == 1 {
+        return text(caps.get(0));
+    }
+    let names: Vec<Option<&str>> = re.capture_names().skip(1).collect();
+    if names.iter().any(Option::is_some) {
+        Value::Object(
+            names
+                .iter()
+                .enumerate()
+                .filter_map(|(i, n)| n.map(|n| (n.to_string(), text(caps.get(i + 1)))))
+                .collect(),
+        )
+    } else {
+        Value::Tuple((1..re.captures_len()).map(|i| text(caps.get(i))).collect())
     }
 }
 
