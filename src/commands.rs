@@ -41,6 +41,7 @@ fn desired_input(cfg: &Config) -> desired::Input {
             roots: cfg.roots.clone(),
             var_files: cfg.var_files.clone(),
             vars: cfg.vars.clone(),
+            data_dir: cfg.data_dir.clone(),
         },
         manifest: cfg
             .manifest

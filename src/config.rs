@@ -29,6 +29,8 @@ struct RawTerraform {
     var_files: Vec<String>,
     #[serde(default)]
     vars: BTreeMap<String, toml::Value>,
+    /// Terraform's data directory (`.terraform`), relative to each root, as `TF_DATA_DIR`.
+    data_dir: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,6 +85,8 @@ pub struct Config {
     pub roots: Vec<PathBuf>,
     pub var_files: Vec<PathBuf>,
     pub vars: BTreeMap<String, serde_json::Value>,
+    /// Terraform's data directory relative to each root (`.terraform` when unset).
+    pub data_dir: Option<String>,
     pub manifest: Option<PathBuf>,
     pub aws: AwsConfig,
     pub postgres: BTreeMap<String, PostgresConfig>,
@@ -159,6 +163,7 @@ impl Config {
                 .into_iter()
                 .map(|(k, v)| (k, to_json(v)))
                 .collect(),
+            data_dir: raw.terraform.data_dir,
             manifest: raw.manifest.map(|m| rel(&m.path)),
             aws: raw.aws,
             postgres,

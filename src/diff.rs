@@ -22,7 +22,7 @@ fn finding(status: Status, item: &Item) -> Finding {
 
 /// Compares `desired` with `live` for the families in `only`.
 pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
-    let wanted = |k: Kind| only.contains(&k.family());
+    let wanted = |k: Kind| k.family().is_none_or(|f| only.contains(&f));
     let mut report = Report {
         errors: desired.errors.iter().chain(&live.errors).cloned().collect(),
         ..Report::default()
@@ -36,7 +36,7 @@ pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
     let mut matched: std::collections::HashSet<(Kind, &str)> = Default::default();
 
     for d in desired.items.iter().filter(|i| wanted(i.kind)) {
-        if live.failed.contains(&d.kind.family())
+        if d.kind.family().is_some_and(|f| live.failed.contains(&f))
             || live.failed_scopes.contains(&(d.kind, d.scope.clone()))
         {
             // The source could not be read: that is an error, already reported, never "missing".

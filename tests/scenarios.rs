@@ -914,3 +914,126 @@ resource "aws_kms_alias" "a" {
     assert_eq!(j["summary"]["in_sync"], 1, "{}", out.stdout);
     assert_eq!(j["findings"].as_array().unwrap().len(), 0, "{}", out.stdout);
 }
+
+/// The records module of a registry-style package, as `terraform init` installs it.
+const RECORDS_MODULE: &str = r#"
+variable "zone_name" {
+  type = string
+}
+variable "records" {
+  type = list(object({
+    name    = string
+    type    = string
+    ttl     = optional(number)
+    records = optional(list(string))
+  }))
+  default = []
+}
+data "aws_route53_zone" "this" {
+  count = var.zone_name != null ? 1 : 0
+  name  = var.zone_name
+}
+locals {
+  recordsets = { for rs in var.records : join(" ", compact([rs.name, rs.type])) => rs }
+}
+resource "aws_route53_record" "this" {
+  for_each = local.recordsets
+  zone_id  = data.aws_route53_zone.this[0].zone_id
+  name     = each.value.name != "" ? "${each.value.name}.${data.aws_route53_zone.this[0].name}" : data.aws_route53_zone.this[0].name
+  type     = each.value.type
+  ttl      = each.value.ttl
+  records  = each.value.records
+}
+"#;
+
+/// Installed modules: `.terraform/modules/modules.json` locates registry modules, nested calls
+/// included (`dns.records`), and they are read like local ones. A module that is declared but
+/// not installed is one not-checked finding, never silence.
+#[test]
+fn installed_modules_are_read_and_missing_ones_reported() {
+    let p = Project::new();
+    p.config("")
+        .snapshot(ZONE)
+        .file(
+            "tf/main.tf",
+            r#"
+module "dns" {
+  source  = "acme/dns/aws"
+  version = "1.0.0"
+  domain  = "example.com"
+}
+module "cdn" {
+  source  = "terraform-aws-modules/cloudfront/aws"
+  version = "3.4.0"
+}
+"#,
+        )
+        .file(
+            "tf/.terraform/modules/modules.json",
+            r#"{"Modules":[{"Key":"","Source":"","Dir":"."},
+{"Key":"dns","Source":"registry.terraform.io/acme/dns/aws","Version":"1.0.0","Dir":".terraform/modules/dns"},
+{"Key":"dns.records","Source":"registry.terraform.io/terraform-aws-modules/route53/aws//modules/records","Version":"2.10.2","Dir":".terraform/modules/dns.records/modules/records"}]}"#,
+        )
+        .file(
+            "tf/.terraform/modules/dns/main.tf",
+            r#"
+variable "domain" {
+  type = string
+}
+module "records" {
+  source    = "terraform-aws-modules/route53/aws//modules/records"
+  version   = "2.10.2"
+  zone_name = var.domain
+  records = [
+    { name = "www", type = "A", ttl = 60, records = ["192.0.2.1", "192.0.2.2"] },
+    { name = "old", type = "CNAME", ttl = 300, records = ["www.example.com"] },
+    { name = "*", type = "TXT", ttl = 300, records = ["hello world"] },
+  ]
+}
+"#,
+        )
+        .file(
+            "tf/.terraform/modules/dns.records/modules/records/main.tf",
+            RECORDS_MODULE,
+        );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let j = out.json();
+    assert_eq!(
+        out.finding_lines(),
+        vec!["not_checked terraform_module module.cdn"]
+    );
+    assert_eq!(j["summary"]["in_sync"], 3, "{}", out.stdout);
+    assert_eq!(
+        j["findings"][0]["reason"],
+        "module `module.cdn` (terraform-aws-modules/cloudfront/aws) is not installed; run `terraform init`"
+    );
+    pin(&p, "installed_modules", &out, &[]);
+}
+
+/// `[terraform] data_dir` names Terraform's data directory when it is not `.terraform`.
+#[test]
+fn module_manifest_in_another_data_dir() {
+    let p = Project::new();
+    p.config("data_dir = \".tfdata\"\n")
+        .snapshot(ZONE)
+        .file(
+            "tf/main.tf",
+            "module \"records\" {\n  source    = \"terraform-aws-modules/route53/aws//modules/records\"\n  zone_name = \"example.com\"\n  records   = [{ name = \"www\", type = \"A\", ttl = 300, records = [\"192.0.2.1\", \"192.0.2.2\"] }]\n}\n",
+        )
+        .file(
+            "tf/.tfdata/modules/modules.json",
+            r#"{"Modules":[{"Key":"records","Source":"x","Dir":".tfdata/modules/records/modules/records"}]}"#,
+        )
+        .file("tf/.tfdata/modules/records/modules/records/main.tf", RECORDS_MODULE);
+    let out = p.run(&["check", "--format", "json", "--only", "route53"]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.finding_lines(),
+        vec![
+            "changed route53_record www.example.com/A",
+            "unmanaged route53_record *.example.com/TXT",
+            "unmanaged route53_record old.example.com/CNAME",
+        ]
+    );
+}

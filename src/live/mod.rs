@@ -44,6 +44,8 @@ impl Scope {
                 Kind::RdsInstance | Kind::PostgresDatabase => {
                     s.instances.insert(scope.clone());
                 }
+                // Nothing live is read for a module call itself.
+                Kind::TerraformModule => {}
             }
         }
         s

@@ -241,7 +241,8 @@ impl Snapshot {
         let mut state = State::default();
         for e in &self.errors {
             if e.family.is_some_and(|f| !families.contains(&f))
-                || e.kind.is_some_and(|k| !families.contains(&k.family()))
+                || e.kind
+                    .is_some_and(|k| k.family().is_some_and(|f| !families.contains(&f)))
             {
                 continue;
             }

@@ -55,6 +55,8 @@ pub enum Kind {
     Route53Record,
     RdsInstance,
     PostgresDatabase,
+    /// A module call whose code drift could not read: what it declares is not checked.
+    TerraformModule,
 }
 
 impl Kind {
@@ -64,14 +66,17 @@ impl Kind {
             Kind::Route53Record => "route53_record",
             Kind::RdsInstance => "rds_instance",
             Kind::PostgresDatabase => "postgres_database",
+            Kind::TerraformModule => "terraform_module",
         }
     }
 
-    pub fn family(self) -> Family {
+    /// The family; none for a module call, which may hold objects of any family.
+    pub fn family(self) -> Option<Family> {
         match self {
-            Kind::KmsKeyPolicy => Family::Kms,
-            Kind::Route53Record => Family::Route53,
-            Kind::RdsInstance | Kind::PostgresDatabase => Family::Rds,
+            Kind::KmsKeyPolicy => Some(Family::Kms),
+            Kind::Route53Record => Some(Family::Route53),
+            Kind::RdsInstance | Kind::PostgresDatabase => Some(Family::Rds),
+            Kind::TerraformModule => None,
         }
     }
 }

@@ -104,7 +104,8 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
         else {
             continue;
         };
-        if !kms_module::is_kms_module(source) {
+        // Installed, its real code is read like any module's; the emulation is for when not.
+        if !kms_module::is_kms_module(source) || inst.module_dir_of(name, source).is_some() {
             continue;
         }
         let address = format!("{}module.{name}", inst.prefix);

@@ -32,6 +32,9 @@ pub struct Input {
     pub roots: Vec<PathBuf>,
     pub var_files: Vec<PathBuf>,
     pub vars: BTreeMap<String, serde_json::Value>,
+    /// Terraform's data directory, relative to each root: `[terraform] data_dir`, else
+    /// `TF_DATA_DIR`, else `.terraform`. Its `modules/modules.json` locates installed modules.
+    pub data_dir: Option<String>,
 }
 
 thread_local! {
@@ -160,6 +163,72 @@ fn root_inputs(module: &Module, input: &Input, env: &Rc<Env>) -> Result<Inputs> 
     // Only declared variables are inputs; Terraform warns about the rest.
     vars.retain(|k, _| module.variables.contains_key(k));
     Ok((vars, sources))
+}
+
+/// Where `terraform init` installed each module call of the root in `dir`: the module
+/// manifest `<data dir>/modules/modules.json`, keyed by module path (`a.b`). No manifest: none
+/// installed.
+fn installed_modules(dir: &Path, data_dir: Option<&str>) -> Result<BTreeMap<String, PathBuf>> {
+    let data_dir = data_dir
+        .map(str::to_string)
+        .or_else(|| std::env::var("TF_DATA_DIR").ok().filter(|d| !d.is_empty()))
+        .unwrap_or_else(|| ".terraform".to_string());
+    let path = dir.join(data_dir).join("modules").join("modules.json");
+    if !path.is_file() {
+        return Ok(BTreeMap::new());
+    }
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| Error::read("module manifest", &path, e))?;
+    let at =
+        |line: usize, column: usize| crate::error::Location::new(display_path(&path), line, column);
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Error::input(at(e.line(), e.column()), format!("invalid JSON: {e}")))?;
+    let Some(entries) = json.get("Modules").and_then(|m| m.as_array()) else {
+        return Err(Error::input(
+            at(1, 1),
+            "a module manifest needs a `Modules` list",
+        ));
+    };
+    let mut out = BTreeMap::new();
+    for e in entries {
+        let (Some(key), Some(rel)) = (
+            e.get("Key").and_then(|k| k.as_str()),
+            e.get("Dir").and_then(|d| d.as_str()),
+        ) else {
+            return Err(Error::input(
+                at(1, 1),
+                "each module manifest entry needs `Key` and `Dir`",
+            ));
+        };
+        if !key.is_empty() {
+            out.insert(key.to_string(), dir.join(rel));
+        }
+    }
+    Ok(out)
+}
+
+/// One not-checked finding per module call whose code is not there to read.
+fn uninstalled_modules(inst: &ModuleInstance, state: &mut State) {
+    for (name, decl) in &inst.module.module_calls {
+        let Some(source) = decl
+            .item
+            .body
+            .get_attribute("source")
+            .and_then(|a| a.value.as_str())
+        else {
+            continue;
+        };
+        if inst.module_dir_of(name, source).is_some() || kms_module::is_kms_module(source) {
+            continue;
+        }
+        let address = format!("{}module.{name}", inst.prefix);
+        state.push(crate::model::Item::unknown(
+            crate::model::Kind::TerraformModule,
+            address.clone(),
+            origin(inst, decl, hcl_edit::Span::span(&decl.item), &address),
+            format!("module `{address}` ({source}) is not installed; run `terraform init`"),
+        ));
+    }
 }
 
 /// The origin of a declaration.
@@ -330,8 +399,10 @@ pub fn load(input: &Input, env: &Env, state: &mut State) -> Result<()> {
     for root in &input.roots {
         let module = load_module_cached(root)?;
         let (inputs, sources) = root_inputs(&module, input, &env)?;
+        let installed = installed_modules(root, input.data_dir.as_deref())?;
         let mut root_inst = ModuleInstance::new(module, String::new(), inputs, env.clone());
         root_inst.input_sources = sources;
+        root_inst.installed = Rc::new(installed);
         let root_inst = Rc::new(root_inst);
         let mut all = Vec::new();
         walk(&root_inst, &mut all)?;
@@ -350,6 +421,7 @@ pub fn load(input: &Input, env: &Env, state: &mut State) -> Result<()> {
             }
         }
         for inst in &all {
+            uninstalled_modules(inst, state);
             references(inst, state);
             kms::collect(inst, state)?;
             route53::collect(inst, &zones, state)?;

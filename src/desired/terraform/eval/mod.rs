@@ -106,6 +106,11 @@ pub struct ModuleInstance {
     pub root_dir: PathBuf,
     /// Where each input was set (a tfvars file, `TF_VAR_x`, a module call), for messages.
     pub input_sources: BTreeMap<String, String>,
+    /// This instance's module path as `terraform init` keys it: `""` for the root, `a.b` for
+    /// module `b` called in module `a` (no instance keys).
+    pub module_key: String,
+    /// Where `terraform init` installed each module call, by module path.
+    pub installed: Rc<BTreeMap<String, PathBuf>>,
     cache: RefCell<HashMap<String, Value>>,
     active: RefCell<HashSet<String>>,
     /// Child module instances by call name and instance key.
@@ -152,6 +157,8 @@ impl ModuleInstance {
         ModuleInstance {
             root_dir: module.dir.clone(),
             input_sources: BTreeMap::new(),
+            module_key: String::new(),
+            installed: Rc::default(),
             module,
             prefix,
             inputs,
@@ -665,9 +672,9 @@ impl ModuleInstance {
             Some(Expression::String(s)) => s.as_str().to_string(),
             _ => return Ok(None),
         };
-        if !is_local_source(&source) {
+        let Some(dir) = self.module_dir_of(name, &source) else {
             return Ok(None);
-        }
+        };
         if self.prefix.matches("module.").count() >= 16 {
             return Err(fatal(
                 format!(
@@ -677,7 +684,6 @@ impl ModuleInstance {
                 decl.item.span(),
             ));
         }
-        let dir = normalize(&self.module.dir.join(&source));
         let module = super::load_module_cached(&dir).map_err(|e| {
             fatal(
                 format!(
@@ -709,6 +715,8 @@ impl ModuleInstance {
                 self.env.clone(),
             );
             child.root_dir = self.root_dir.clone();
+            child.module_key = self.call_key(name);
+            child.installed = self.installed.clone();
             let call = match self.module.files.get(decl.file) {
                 Some(f) => {
                     let l = f.location(decl.item.span().map_or(0, |s| s.start));
@@ -726,6 +734,27 @@ impl ModuleInstance {
             out.push((one.key, child));
         }
         Ok(Some(Ok(out)))
+    }
+
+    /// The module path `terraform init` keys a call of this module by.
+    pub fn call_key(&self, name: &str) -> String {
+        if self.module_key.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}.{name}", self.module_key)
+        }
+    }
+
+    /// Where the code of module call `name` is: a local path (`./`, `../`, or absolute), or
+    /// the directory `terraform init` installed it in; `None` when it is not installed.
+    pub fn module_dir_of(&self, name: &str, source: &str) -> Option<PathBuf> {
+        if is_local_source(source) {
+            return Some(normalize(&self.module.dir.join(source)));
+        }
+        if Path::new(source).is_absolute() {
+            return Some(PathBuf::from(source));
+        }
+        self.installed.get(&self.call_key(name)).cloned()
     }
 
     /// The outputs of a child instance, as an object.
@@ -756,6 +785,12 @@ impl ModuleInstance {
                     .get_attribute("source")
                     .and_then(|a| a.value.as_str().map(str::to_string))
                     .unwrap_or_default();
+                if !super::kms_module::is_kms_module(&source) {
+                    return Ok(Value::unknown(format!(
+                        "module `{}module.{name}` ({source}) is not installed; run `terraform init`",
+                        self.prefix
+                    )));
+                }
                 return Ok(Value::Resource(Box::new(ResourceValue {
                     address: format!("{}module.{name}", self.prefix),
                     attrs: BTreeMap::from([("source".to_string(), Value::String(source))]),
