@@ -128,7 +128,7 @@ pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
         if let Some(f) = report
             .findings
             .iter_mut()
-            .find(|f| f.kind == kind && f.id == by && f.status == Status::NotChecked)
+            .find(|f| f.id == by && f.status == Status::NotChecked)
         {
             f.hints.push(format!(
                 "may be the live {} `{live_id}`, which is therefore not reported as unmanaged",

@@ -222,6 +222,20 @@ fn uninstalled_modules(inst: &ModuleInstance, state: &mut State) {
             continue;
         }
         let address = format!("{}module.{name}", inst.prefix);
+        // It could declare anything: no live object in scope is reported unmanaged for it.
+        for kind in [
+            crate::model::Kind::KmsKeyPolicy,
+            crate::model::Kind::Route53Record,
+            crate::model::Kind::RdsInstance,
+            crate::model::Kind::PostgresDatabase,
+        ] {
+            state.claims.push(crate::model::Claim {
+                kind,
+                scope: None,
+                id_suffix: None,
+                by: address.clone(),
+            });
+        }
         state.push(crate::model::Item::unknown(
             crate::model::Kind::TerraformModule,
             address.clone(),
