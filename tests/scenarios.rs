@@ -1041,3 +1041,73 @@ fn module_manifest_in_another_data_dir() {
         ]
     );
 }
+
+const KEY_POLICY_JSON: &str = r#"{"Version": "2012-10-17", "Statement": [
+  {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"},
+  {"Sid": "Use", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/app"},
+   "Action": ["kms:Decrypt", "kms:Encrypt"], "Resource": "*",
+   "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}}]}"#;
+
+/// One key, many aliases: the key is one object, never an unmanaged second key — whether the
+/// aliases are several `aws_kms_alias` or a module's `aliases`, and whether the code names all
+/// of them. An `aws_kms_key_policy` on the module's key output replaces the module's policy.
+#[test]
+fn one_key_many_aliases() {
+    let two_aliases = KMS_KEY_SNAPSHOT.replace(
+        r#""aliases": ["alias/app", "alias/aws/ignored"]"#,
+        r#""aliases": ["alias/app-old", "alias/app", "alias/aws/ignored"]"#,
+    );
+    let resources = r#"
+resource "aws_kms_key" "app" {
+  policy = file("policy.json")
+}
+resource "aws_kms_alias" "app" {
+  name          = "alias/app"
+  target_key_id = aws_kms_key.app.key_id
+}
+resource "aws_kms_alias" "old" {
+  name          = "alias/app-old"
+  target_key_id = aws_kms_key.app.key_id
+}
+"#;
+    let module = r#"
+module "kms" {
+  source  = "terraform-aws-modules/kms/aws"
+  aliases = ["app", "alias/app-old"]
+}
+resource "aws_kms_key_policy" "app" {
+  key_id = module.kms.key_id
+  policy = file("policy.json")
+}
+"#;
+    let only_old = r#"
+resource "aws_kms_key" "app" {
+  policy = file("policy.json")
+}
+resource "aws_kms_alias" "old" {
+  name          = "alias/app-old"
+  target_key_id = aws_kms_key.app.key_id
+}
+"#;
+    for (what, code) in [
+        ("resources", resources),
+        ("module", module),
+        ("one alias", only_old),
+    ] {
+        let p = Project::new();
+        p.config("")
+            .snapshot(&two_aliases)
+            .file("tf/main.tf", code)
+            .file("tf/policy.json", KEY_POLICY_JSON);
+        let out = p.run(&["check", "--format", "json"]);
+        assert_eq!(out.code, 0, "{what}: {}\n{}", out.stdout, out.stderr);
+        let j = out.json();
+        assert_eq!(j["summary"]["in_sync"], 1, "{what}: {}", out.stdout);
+        assert_eq!(
+            j["findings"].as_array().unwrap().len(),
+            0,
+            "{what}: {}",
+            out.stdout
+        );
+    }
+}

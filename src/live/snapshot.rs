@@ -285,13 +285,25 @@ impl Snapshot {
                                 key.key_id
                             )),
                         };
-                        for alias in key.aliases.iter().filter(|a| !a.starts_with("alias/aws/")) {
+                        // One key is one object, however many aliases name it: its id is
+                        // the first of its aliases the code declares (else the first).
+                        let mut aliases: Vec<&String> = key
+                            .aliases
+                            .iter()
+                            .filter(|a| !a.starts_with("alias/aws/"))
+                            .collect();
+                        aliases.sort();
+                        let chosen = aliases
+                            .iter()
+                            .find(|a| scope.aliases.contains(a.as_str()))
+                            .or(aliases.first());
+                        if let Some(alias) = chosen {
                             state.push(Item {
                                 kind: Kind::KmsKeyPolicy,
-                                id: alias.clone(),
-                                scope: alias.clone(),
+                                id: alias.to_string(),
+                                scope: alias.to_string(),
                                 origin: None,
-                                body: body.clone(),
+                                body,
                             });
                         }
                     }

@@ -63,37 +63,6 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
             }),
         }
     }
-    // A separate aws_kms_key_policy replaces the key's own policy.
-    for (decl, found) in instances_of(inst, "resource", "aws_kms_key_policy")? {
-        if let Instances::Known(list) = found {
-            for r in list {
-                let target = r.attrs.get("key_id").and_then(referenced_address);
-                if let Some(key) = keys
-                    .iter_mut()
-                    .find(|k| Some(&k.address) == target.as_ref())
-                {
-                    key.policy = r.attrs.get("policy").cloned();
-                    key.ignore.extend(ignore_changes(&decl.item.block));
-                }
-            }
-        }
-    }
-    for (_, found) in instances_of(inst, "resource", "aws_kms_alias")? {
-        if let Instances::Known(list) = found {
-            for r in list {
-                let target = r.attrs.get("target_key_id").and_then(referenced_address);
-                let Some(Value::String(name)) = r.attrs.get("name") else {
-                    continue;
-                };
-                if let Some(key) = keys
-                    .iter_mut()
-                    .find(|k| Some(&k.address) == target.as_ref())
-                {
-                    key.aliases.push(name.clone());
-                }
-            }
-        }
-    }
     // Calls of the community KMS module.
     for (name, decl) in &inst.module.module_calls {
         let Some(source) = decl
@@ -154,10 +123,43 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
         }
     }
 
+    // A separate aws_kms_key_policy replaces the key's own policy (a module's key's too).
+    for (decl, found) in instances_of(inst, "resource", "aws_kms_key_policy")? {
+        if let Instances::Known(list) = found {
+            for r in list {
+                let target = r.attrs.get("key_id").and_then(referenced_address);
+                if let Some(key) = keys
+                    .iter_mut()
+                    .find(|k| Some(&k.address) == target.as_ref())
+                {
+                    key.policy = r.attrs.get("policy").cloned();
+                    key.ignore.extend(ignore_changes(&decl.item.block));
+                }
+            }
+        }
+    }
+    for (_, found) in instances_of(inst, "resource", "aws_kms_alias")? {
+        if let Instances::Known(list) = found {
+            for r in list {
+                let target = r.attrs.get("target_key_id").and_then(referenced_address);
+                let Some(Value::String(name)) = r.attrs.get("name") else {
+                    continue;
+                };
+                if let Some(key) = keys
+                    .iter_mut()
+                    .find(|k| Some(&k.address) == target.as_ref())
+                {
+                    key.aliases.push(name.clone());
+                }
+            }
+        }
+    }
     for key in keys {
+        // The first of its aliases in order: the live side picks the same one.
         let id = key
             .aliases
-            .first()
+            .iter()
+            .min()
             .cloned()
             .unwrap_or_else(|| key.address.clone());
         for a in &key.aliases {
