@@ -554,3 +554,50 @@ fn a_patch_that_cannot_be_written_is_an_error_after_the_report() {
         out.stderr
     );
 }
+
+/// A KMS module call with `key_service_roles_for_autoscaling`: the module makes the two
+/// `KeyServiceRolesASG…` statements itself, so only the statement added by hand in AWS goes
+/// into `key_statements`, and the patched code converges.
+#[test]
+fn module_patch_writes_nothing_the_module_makes() {
+    let role = "arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling";
+    let live_policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Default", "Effect": "Allow", "Action": "kms:*", "Resource": "*",
+         "Principal": {"AWS": "arn:aws:iam::111122223333:root"}},
+        {"Sid": "KeyServiceRolesASG", "Effect": "Allow", "Resource": "*", "Principal": {"AWS": role},
+         "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]},
+        {"Sid": "KeyServiceRolesASGPersistentVol", "Effect": "Allow", "Resource": "*",
+         "Principal": {"AWS": role}, "Action": "kms:CreateGrant",
+         "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}},
+        {"Sid": "AllowLogs", "Effect": "Allow", "Resource": "*",
+         "Principal": {"Service": "logs.amazonaws.com"}, "Action": "kms:Decrypt"}
+    ]});
+    let p = Project::new();
+    p.config("")
+        .snapshot(&format!(
+            r#""kms": {{"keys": [{{"key_id": "k-1", "arn": "arn:aws:kms:eu-west-1:111122223333:key/k-1",
+              "key_state": "Enabled", "aliases": ["alias/ebs"], "policy": {live_policy}}}]}}"#
+        ))
+        .file(
+            "tf/main.tf",
+            &format!(
+                "module \"ebs\" {{\n  source  = \"terraform-aws-modules/kms/aws\"\n  version = \"~> 4.0\"\n  aliases = [\"ebs\"]\n\n  key_service_roles_for_autoscaling = [\"{role}\"]\n}}\n"
+            ),
+        );
+    let first = p.run(&["check", "--format", "json"]);
+    let j = first.json();
+    assert_eq!(
+        j["findings"][0]["changes"].as_array().unwrap().len(),
+        1,
+        "{}",
+        first.stdout
+    );
+    assert_eq!(
+        j["findings"][0]["changes"][0]["path"],
+        "Statement[AllowLogs]"
+    );
+    let (patch, _, after) = converge(&p);
+    assert!(!patch.contains("KeyServiceRolesASG"), "{patch}");
+    assert!(patch.contains("AllowLogs"), "{patch}");
+    assert!(after.is_empty(), "{after:?}\n{patch}");
+}

@@ -1073,7 +1073,7 @@ resource "aws_kms_alias" "old" {
     let module = r#"
 module "kms" {
   source  = "terraform-aws-modules/kms/aws"
-  aliases = ["app", "alias/app-old"]
+  aliases = ["app", "app-old"]
 }
 resource "aws_kms_key_policy" "app" {
   key_id = module.kms.key_id

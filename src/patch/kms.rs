@@ -8,21 +8,13 @@ use super::edits::{
 };
 use super::writer::{self, Block, Hcl};
 use super::{Context, Files, find_block, json_spans, names_for, source_of};
+use crate::desired::terraform::kms_module;
 use crate::model::Op;
 use crate::report::Finding;
 use hcl_edit::Span;
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use serde_json::Value as Json;
 use std::ops::Range;
-
-/// Statements the KMS module makes from its inputs, and the input that makes each.
-const MODULE_STATEMENTS: &[(&str, &str)] = &[
-    ("Default", "enable_default_policy"),
-    ("KeyOwner", "key_owners"),
-    ("KeyAdministration", "key_administrators"),
-    ("KeyUsage", "key_users"),
-    ("KeyServiceUsage", "key_service_users"),
-];
 
 fn sid_of_path(path: &str) -> Result<Option<String>, String> {
     let inner = path
@@ -428,7 +420,9 @@ fn edit_module(
     // The module's own statements come from its inputs, not from key_statements.
     for c in &changes {
         if let Some(sid) = &c.sid
-            && let Some((_, input)) = MODULE_STATEMENTS.iter().find(|(s, _)| s == sid)
+            && let Some((_, input)) = kms_module::generated_statements()
+                .into_iter()
+                .find(|(s, _)| s == sid)
         {
             let in_list = block
                 .body
@@ -462,14 +456,12 @@ fn edit_module(
         "conditions"
     } else if uses("condition") {
         "condition"
-    } else if version.contains("3.")
-        || version
-            .trim_start_matches(['~', '>', '=', ' '])
-            .starts_with('3')
-    {
-        "conditions"
     } else {
-        "condition"
+        match kms_module::Release::from_constraint(Some(version.as_str()).filter(|v| !v.is_empty()))
+        {
+            kms_module::Release::V3 => "conditions",
+            kms_module::Release::V4 => "condition",
+        }
     };
     let render = |st: &Json| writer::value(&module_object(st, condition_key), &names);
     match block.body.get_attribute("key_statements") {

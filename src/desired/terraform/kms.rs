@@ -102,15 +102,30 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                 .eval_body(&decl.item.body, &one.scope, decl.file, None)
                 .map_err(|e| eval_error(inst, e))?;
             let address = format!("{address}{}", one.key);
-            let policy = kms_module::policy(&inputs, inst.env.account_id.as_deref())
-                .unwrap_or_else(|m| {
+            let release = kms_module::Release::from_constraint(
+                decl.item
+                    .body
+                    .get_attribute("version")
+                    .and_then(|a| a.value.as_str()),
+            );
+            let made = kms_module::key(
+                &inputs,
+                release,
+                inst.env.account_id.as_deref(),
+                inst.env.region.as_deref(),
+            );
+            let (policy, aliases, unknown) = match made {
+                // `create = false`: the call makes no key.
+                Ok(None) => continue,
+                Ok(Some(k)) => match k.aliases {
+                    Ok(a) => (k.policy, a, None),
+                    Err(u) => (k.policy, Vec::new(), Some(u.reason)),
+                },
+                Err(m) => {
                     let at = format!("{}:{}:1", org.file, org.line);
-                    Value::unknown(inst.object_error(&at, &format!("`{address}`: {m}")))
-                });
-            let (aliases, unknown) = match kms_module::aliases(&inputs) {
-                Ok(a) => (a, None),
-                Err(Value::Unknown(u)) => (Vec::new(), Some(u.reason)),
-                Err(_) => (Vec::new(), None),
+                    let reason = inst.object_error(&at, &format!("`{address}`: {m}"));
+                    (Value::unknown(reason.clone()), Vec::new(), Some(reason))
+                }
             };
             keys.push(Key {
                 address,

@@ -9,7 +9,7 @@ pub mod eval;
 pub mod functions;
 pub mod iam_document;
 mod kms;
-mod kms_module;
+pub mod kms_module;
 pub mod module;
 mod rds;
 mod route53;
