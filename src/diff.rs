@@ -42,6 +42,12 @@ pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
             // The source could not be read: that is an error, already reported, never "missing".
             continue;
         }
+        if let Some(reason) = live.unchecked_scopes.get(&(d.kind, d.scope.clone())) {
+            let mut f = finding(Status::NotChecked, d);
+            f.reason = Some(reason.clone());
+            report.findings.push(f);
+            continue;
+        }
         let l = live_index.get(&(d.kind, d.id.as_str()));
         if l.is_some() {
             matched.insert((d.kind, d.id.as_str()));

@@ -110,6 +110,7 @@ async fn provision_seed(moto: &Moto) -> String {
         .create_db_instance()
         .db_instance_identifier("wealist-prod")
         .engine("postgres")
+        .engine_version("17.2")
         .db_instance_class("db.t4g.medium")
         .master_username("wealist")
         .master_user_password("not-a-real-one")
@@ -577,5 +578,80 @@ fn progress_shows_only_on_a_terminal() {
     assert!(
         serde_json::from_str::<serde_json::Value>(&report).is_ok(),
         "{report}"
+    );
+}
+
+/// Every RDS engine is compared at the instance level (engine case-insensitively, the version
+/// as a prefix of the live one). A MySQL instance whose databases nothing lists needs no
+/// connection and is no error; databases the manifest lists on an instance without connection
+/// settings are not checked, with why — never an error for the run.
+#[test]
+fn rds_engines_and_instances_without_connection_settings() {
+    let moto = Moto::start();
+    let rt = rt();
+    rt.block_on(async {
+        let rds = aws_sdk_rds::Client::new(&moto.sdk().await);
+        for (id, engine, version) in [("shop", "mysql", "8.0.35"), ("app", "postgres", "16.3")] {
+            rds.create_db_instance()
+                .db_instance_identifier(id)
+                .engine(engine)
+                .engine_version(version)
+                .db_instance_class("db.t4g.micro")
+                .master_username("admin")
+                .master_user_password("not-a-real-one")
+                .allocated_storage(20)
+                .send()
+                .await
+                .expect("rds");
+        }
+    });
+    let p = Project::new();
+    p.file(
+        "drift.toml",
+        "live = \"aws\"\n[terraform]\nroots = [\"tf\"]\n[manifest]\npath = \"services.yaml\"\n[aws]\nregion = \"ap-northeast-2\"\n",
+    )
+    .file(
+        "tf/main.tf",
+        r#"
+resource "aws_db_instance" "shop" {
+  identifier     = "shop"
+  engine         = "MySQL"
+  engine_version = "8.0"
+  instance_class = "db.t4g.micro"
+}
+resource "aws_db_instance" "app" {
+  identifier     = "app"
+  engine         = "postgres"
+  engine_version = "16"
+  instance_class = "db.t4g.micro"
+}
+"#,
+    )
+    .file(
+        "services.yaml",
+        "rds_instance: app\nservices:\n  - name: orders\n",
+    );
+    let mut cmd = drift_command(p.path());
+    for (k, v) in moto.env() {
+        cmd.env(k, v);
+    }
+    let out = cmd.args(["check", "--format", "json"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        finding_lines(&j),
+        vec!["not_checked postgres_database app/orders_db"]
+    );
+    assert_eq!(j["summary"]["in_sync"], 2, "{stdout}");
+    assert_eq!(j["errors"].as_array().unwrap().len(), 0, "{stdout}");
+    assert_eq!(
+        j["findings"][0]["reason"],
+        "no connection settings for app: add a `[postgres.app]` section to the config"
     );
 }

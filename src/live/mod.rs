@@ -28,6 +28,8 @@ pub struct Scope {
     /// (zone name, private)
     pub zones: BTreeSet<(String, bool)>,
     pub instances: BTreeSet<String>,
+    /// Instances whose databases the code declares: only those are connected to.
+    pub database_instances: BTreeSet<String>,
 }
 
 impl Scope {
@@ -46,6 +48,11 @@ impl Scope {
                 }
                 // Nothing live is read for a module call itself.
                 Kind::TerraformModule => {}
+            }
+        }
+        for item in &desired.items {
+            if item.kind == Kind::PostgresDatabase {
+                s.database_instances.insert(item.scope.clone());
             }
         }
         s
@@ -77,14 +84,8 @@ fn capture_error(
 
 fn postgres_target(
     inst: &snapshot::DbInstance,
-    pg: Option<&crate::config::PostgresConfig>,
+    pg: &crate::config::PostgresConfig,
 ) -> std::result::Result<postgres::Target, String> {
-    let Some(pg) = pg else {
-        return Err(format!(
-            "no `[postgres.{}]` section in the config: its databases cannot be listed",
-            inst.identifier
-        ));
-    };
     let host = pg
         .host
         .clone()
@@ -122,6 +123,15 @@ fn postgres_target(
         ca_file: pg.ca_file.clone(),
         connect_timeout: std::time::Duration::from_secs(pg.connect_timeout_secs.unwrap_or(10)),
     })
+}
+
+/// What became of one instance's databases.
+enum Listing {
+    Read(Vec<snapshot::PgDatabase>),
+    /// Declared in code but deliberately not read, with why.
+    NotRead(String),
+    /// The code declares none there: no connection is made.
+    NotNeeded,
 }
 
 /// Reads everything in `scope` from AWS (families concurrently) into a snapshot.
@@ -171,9 +181,23 @@ pub async fn capture(
             Err(e) => return Some(Err(e)),
         };
         let lists = futures::future::join_all(instances.iter().map(|inst| async move {
-            let settings = pg.get(&inst.identifier);
+            if !scope.database_instances.contains(&inst.identifier) {
+                return Ok(Listing::NotNeeded);
+            }
+            if !inst.engine.to_lowercase().contains("postgres") {
+                return Ok(Listing::NotRead(format!(
+                    "its engine is `{}`: drift lists only PostgreSQL databases",
+                    inst.engine
+                )));
+            }
+            let Some(settings) = pg.get(&inst.identifier) else {
+                return Ok(Listing::NotRead(format!(
+                    "no connection settings for {}: add a `[postgres.{}]` section to the config",
+                    inst.identifier, inst.identifier
+                )));
+            };
             let mut target = postgres_target(inst, settings)?;
-            if settings.is_some_and(|s| s.iam_auth) {
+            if settings.iam_auth {
                 // The token is signed for the endpoint RDS reports, even through a tunnel.
                 let (host, port) = inst
                     .endpoint
@@ -183,13 +207,15 @@ pub async fn capture(
                 target.password =
                     Some(aws::rds::iam_token(session, &host, port, &target.user).await?);
             }
-            postgres::list(&target).await
+            postgres::list(&target).await.map(Listing::Read)
         }))
         .await;
         let mut errors = Vec::new();
         for (inst, list) in instances.iter_mut().zip(lists) {
             match list {
-                Ok(dbs) => inst.databases = Some(dbs),
+                Ok(Listing::Read(dbs)) => inst.databases = Some(dbs),
+                Ok(Listing::NotRead(why)) => inst.databases_not_read = Some(why),
+                Ok(Listing::NotNeeded) => {}
                 Err(m) => errors.push(snapshot::CaptureError {
                     source: format!("postgres:{}", inst.identifier),
                     message: m,

@@ -135,12 +135,18 @@ pub struct RdsSection {
 pub struct DbInstance {
     pub identifier: String,
     pub engine: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine_version: Option<String>,
     pub status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<Endpoint>,
     /// `pg_database` rows; absent when the databases could not be listed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub databases: Option<Vec<PgDatabase>>,
+    /// Why the databases were not read although the code declares some (no connection
+    /// settings, an engine drift does not list): they are not checked, which is no error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub databases_not_read: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -344,6 +350,7 @@ impl Snapshot {
                             body: Body::Known(Spec::Instance(Instance {
                                 identifier: inst.identifier.clone(),
                                 engine: Some(inst.engine.clone()),
+                                engine_version: inst.engine_version.clone(),
                             })),
                         });
                         match &inst.databases {
@@ -365,7 +372,11 @@ impl Snapshot {
                             }
                             None => {
                                 let key = (Kind::PostgresDatabase, inst.identifier.clone());
-                                if !state.failed_scopes.contains(&key) {
+                                if let Some(why) = &inst.databases_not_read {
+                                    state.unchecked_scopes.insert(key, why.clone());
+                                } else if !scope.database_instances.contains(&inst.identifier) {
+                                    // The code declares no database there.
+                                } else if !state.failed_scopes.contains(&key) {
                                     state.errors.push(SourceError {
                                         source: format!("postgres:{}", inst.identifier),
                                         message:

@@ -38,22 +38,45 @@ impl Database {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Instance {
     pub identifier: String,
     /// `None` when the code leaves it to a default: then it is not compared.
     pub engine: Option<String>,
+    /// As written in code (`15`, `15.4`) or as AWS reports it (`15.4.2`); `None`: not compared.
+    pub engine_version: Option<String>,
 }
 
 impl Instance {
     pub fn to_json(&self) -> Value {
-        json!({"identifier": self.identifier, "engine": self.engine})
+        let mut v = json!({"identifier": self.identifier, "engine": self.engine});
+        if let Some(ver) = &self.engine_version {
+            v["engine_version"] = json!(ver);
+        }
+        v
     }
 
+    /// Engines compare case-insensitively; a version in code matches the live version it is a
+    /// prefix of at a dot (`15` and `15.4` match `15.4.2`), as the AWS provider compares it.
     pub fn changes(&self, live: &Instance) -> Vec<Change> {
         let mut out = Vec::new();
-        if self.engine.is_some() {
+        let lower = |e: &Option<String>| e.as_ref().map(|s| s.to_lowercase());
+        if self.engine.is_some() && lower(&self.engine) != lower(&live.engine) {
             compare_field(&mut out, "engine", &self.engine, &live.engine);
+        }
+        if let (Some(want), Some(have)) = (&self.engine_version, &live.engine_version) {
+            let matches = have == want
+                || have
+                    .strip_prefix(want.as_str())
+                    .is_some_and(|rest| rest.starts_with('.'));
+            if !matches {
+                compare_field(
+                    &mut out,
+                    "engine_version",
+                    &self.engine_version,
+                    &live.engine_version,
+                );
+            }
         }
         out
     }
@@ -92,21 +115,32 @@ mod tests {
         );
     }
 
+    fn inst(engine: Option<&str>, version: Option<&str>) -> Instance {
+        Instance {
+            identifier: "i".into(),
+            engine: engine.map(str::to_string),
+            engine_version: version.map(str::to_string),
+        }
+    }
+
     #[test]
-    fn engine_compared_only_when_declared() {
-        let live = Instance {
-            identifier: "i".into(),
-            engine: Some("postgres".into()),
-        };
-        let none = Instance {
-            identifier: "i".into(),
-            engine: None,
-        };
-        assert!(none.changes(&live).is_empty());
-        let mysql = Instance {
-            identifier: "i".into(),
-            engine: Some("mysql".into()),
-        };
-        assert_eq!(mysql.changes(&live).len(), 1);
+    fn engine_compared_only_when_declared_and_case_insensitively() {
+        let live = inst(Some("postgres"), Some("15.4.2"));
+        assert!(inst(None, None).changes(&live).is_empty());
+        assert!(inst(Some("Postgres"), None).changes(&live).is_empty());
+        assert_eq!(inst(Some("mysql"), None).changes(&live).len(), 1);
+    }
+
+    #[test]
+    fn engine_version_matches_as_a_prefix_at_a_dot() {
+        let live = inst(Some("postgres"), Some("15.4.2"));
+        for v in ["15", "15.4", "15.4.2"] {
+            assert!(inst(None, Some(v)).changes(&live).is_empty(), "{v}");
+        }
+        for v in ["1", "15.40", "16", "15.4.2.1"] {
+            let c = inst(None, Some(v)).changes(&live);
+            assert_eq!(c.len(), 1, "{v}");
+            assert_eq!(c[0].path, "engine_version");
+        }
     }
 }

@@ -226,6 +226,9 @@ pub struct State {
     pub claims: Vec<Claim>,
     /// Desired side: differences `lifecycle { ignore_changes }` tells terraform to leave.
     pub ignores: Vec<Ignore>,
+    /// Live side: scopes deliberately not read (no connection settings, an engine drift does
+    /// not list), with why: what the code declares there is not checked, which is no error.
+    pub unchecked_scopes: std::collections::BTreeMap<(Kind, String), String>,
 }
 
 /// The attributes of one desired item that `ignore_changes` names, and the change paths they

@@ -51,15 +51,15 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                 .scopes
                 .insert((Kind::PostgresDatabase, identifier.clone()));
             let engine = r.attrs.get("engine");
-            let body = match engine {
-                Some(Value::Unknown(u)) => Body::Unknown(u.reason.clone()),
-                Some(Value::String(e)) => Body::Known(Spec::Instance(Instance {
-                    identifier: identifier.clone(),
-                    engine: Some(e.clone()),
-                })),
+            let version = r.attrs.get("engine_version");
+            let body = match (engine, version) {
+                (Some(Value::Unknown(u)), _) | (_, Some(Value::Unknown(u))) => {
+                    Body::Unknown(u.reason.clone())
+                }
                 _ => Body::Known(Spec::Instance(Instance {
                     identifier: identifier.clone(),
-                    engine: None,
+                    engine: engine.and_then(Value::as_str).map(str::to_string),
+                    engine_version: version.and_then(|v| v.to_text().ok()),
                 })),
             };
             state.push(Item {
@@ -71,7 +71,7 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
             });
             let is_postgres = engine
                 .and_then(Value::as_str)
-                .is_none_or(|e| e.contains("postgres"));
+                .is_none_or(|e| e.to_lowercase().contains("postgres"));
             let db_name = r.attrs.get("db_name").or_else(|| r.attrs.get("name"));
             match db_name {
                 Some(Value::String(name)) if is_postgres => {

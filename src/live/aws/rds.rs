@@ -34,6 +34,7 @@ pub async fn read(s: &Session, ids: &BTreeSet<String>) -> Result<Vec<DbInstance>
                     Ok(out.db_instances().first().map(|i| DbInstance {
                         identifier: i.db_instance_identifier().unwrap_or(&id).to_string(),
                         engine: i.engine().unwrap_or_default().to_string(),
+                        engine_version: i.engine_version().map(str::to_string),
                         status: i.db_instance_status().unwrap_or_default().to_string(),
                         endpoint: i.endpoint().and_then(|e| {
                             Some(Endpoint {
@@ -42,6 +43,7 @@ pub async fn read(s: &Session, ids: &BTreeSet<String>) -> Result<Vec<DbInstance>
                             })
                         }),
                         databases: None,
+                        databases_not_read: None,
                     }))
                 }
             })
