@@ -197,6 +197,32 @@ impl Item {
     }
 }
 
+/// The natural id of a regional object (a KMS alias, an RDS instance): as is in drift's
+/// default region, `ID@REGION` in any other, so that one name in two regions is two objects.
+pub fn regional_id(id: &str, region: Option<&str>, default_region: Option<&str>) -> String {
+    match region {
+        Some(r) if Some(r) != default_region => format!("{id}@{r}"),
+        _ => id.to_string(),
+    }
+}
+
+/// The inverse of `regional_id`: the id and its region (`None`: the default region).
+pub fn split_regional(id: &str) -> (&str, Option<&str>) {
+    match id.rsplit_once('@') {
+        Some((name, region)) => (name, Some(region)),
+        None => (id, None),
+    }
+}
+
+/// The AWS partition of a region (`aws-cn` for `cn-*`, `aws-us-gov` for `us-gov-*`).
+pub fn partition_of(region: Option<&str>) -> &'static str {
+    match region {
+        Some(r) if r.starts_with("cn-") => "aws-cn",
+        Some(r) if r.starts_with("us-gov-") => "aws-us-gov",
+        _ => "aws",
+    }
+}
+
 /// A failed read of one live family, or of part of one.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SourceError {

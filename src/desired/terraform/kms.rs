@@ -2,12 +2,14 @@
 //! `aws_kms_alias` for identity, and calls of the `terraform-aws-modules/kms/aws` module.
 //! A key with no policy in code has AWS's default policy.
 
-use super::eval::ModuleInstance;
+use super::eval::{ModuleInstance, ProviderRegion};
 use super::kms_module;
 use super::value::Value;
 use super::{Instances, eval_error, ignore_changes, instances_of, origin, referenced_address};
 use crate::error::Result;
-use crate::model::{Body, Ignore, Item, Kind, Origin, Policy, Spec, State};
+use crate::model::{
+    Body, Ignore, Item, Kind, Origin, Policy, Spec, State, partition_of, regional_id,
+};
 use hcl_edit::Span;
 
 struct Key {
@@ -18,17 +20,19 @@ struct Key {
     unknown: Option<String>,
     /// What `ignore_changes` on the key (or its `aws_kms_key_policy`) lists.
     ignore: Vec<String>,
+    /// The region the key lives in (`None`: drift's default region).
+    region: ProviderRegion,
 }
 
-/// AWS's default key policy for `account`.
-pub fn default_policy(account: &str) -> String {
+/// AWS's default key policy for `account` in `partition`.
+pub fn default_policy(account: &str, partition: &str) -> String {
     serde_json::json!({
         "Version": "2012-10-17",
         "Id": "key-default-1",
         "Statement": [{
             "Sid": "Enable IAM User Permissions",
             "Effect": "Allow",
-            "Principal": {"AWS": format!("arn:aws:iam::{account}:root")},
+            "Principal": {"AWS": format!("arn:{partition}:iam::{account}:root")},
             "Action": "kms:*",
             "Resource": "*"
         }]
@@ -50,6 +54,7 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                         aliases: Vec::new(),
                         unknown: None,
                         ignore: ignore_changes(&decl.item.block),
+                        region: inst.resource_region(&decl.item.block, &r.attrs),
                     });
                 }
             }
@@ -60,6 +65,7 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                 aliases: Vec::new(),
                 unknown: Some(u.reason),
                 ignore: Vec::new(),
+                region: Ok(None),
             }),
         }
     }
@@ -93,6 +99,7 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                     aliases: Vec::new(),
                     unknown: Some(u.reason),
                     ignore: Vec::new(),
+                    region: Ok(None),
                 });
                 continue;
             }
@@ -108,11 +115,16 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                     .get_attribute("version")
                     .and_then(|a| a.value.as_str()),
             );
+            let region = inst.call_region(&decl.item, &inputs);
+            let partition_region = match &region {
+                Ok(Some(r)) => Some(r.as_str()),
+                _ => inst.env.region.as_deref(),
+            };
             let made = kms_module::key(
                 &inputs,
                 release,
                 inst.env.account_id.as_deref(),
-                inst.env.region.as_deref(),
+                partition_region,
             );
             let (policy, aliases, unknown) = match made {
                 // `create = false`: the call makes no key.
@@ -134,6 +146,7 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                 aliases,
                 unknown,
                 ignore: ignore_changes(&decl.item),
+                region,
             });
         }
     }
@@ -169,7 +182,21 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
             }
         }
     }
-    for key in keys {
+    let default_region = inst.env.region.as_deref();
+    for mut key in keys {
+        let region = match &key.region {
+            Ok(r) => r.clone(),
+            Err(reason) => {
+                key.unknown = Some(format!("the region of `{}` is not known: {reason}", key.address));
+                None
+            }
+        };
+        key.aliases = key
+            .aliases
+            .iter()
+            .map(|a| regional_id(a, region.as_deref(), default_region))
+            .collect();
+        let partition = partition_of(region.as_deref().or(default_region));
         // The first of its aliases in order: the live side picks the same one.
         let id = key
             .aliases
@@ -190,7 +217,7 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
         } else {
             let text = match key.policy {
                 None => match &inst.env.account_id {
-                    Some(acct) => Value::String(default_policy(acct)),
+                    Some(acct) => Value::String(default_policy(acct, partition)),
                     None => Value::unknown(
                         "the account id was not read, so AWS's default key policy is unknown",
                     ),

@@ -417,6 +417,10 @@ pub fn load(input: &Input, env: &Env, state: &mut State) -> Result<()> {
         let mut root_inst = ModuleInstance::new(module, String::new(), inputs, env.clone());
         root_inst.input_sources = sources;
         root_inst.installed = Rc::new(installed);
+        let providers = root_inst
+            .own_provider_regions()
+            .map_err(|e| eval_error(&root_inst, e))?;
+        root_inst.provider_regions = Rc::new(providers);
         let root_inst = Rc::new(root_inst);
         let mut all = Vec::new();
         walk(&root_inst, &mut all)?;

@@ -52,6 +52,8 @@ pub struct Module {
     pub resources: BTreeMap<(String, String), Decl<ResourceDecl>>,
     pub data: BTreeMap<(String, String), Decl<ResourceDecl>>,
     pub module_calls: BTreeMap<String, Decl<Block>>,
+    /// `provider "aws"` blocks by configuration name: `aws`, `aws.west`.
+    pub providers: BTreeMap<String, Decl<Block>>,
     pub outputs: BTreeMap<String, Decl<Expression>>,
 }
 
@@ -234,6 +236,22 @@ impl Module {
                         return Err(self.duplicate(what, &name, at, (file, here)));
                     }
                     map.insert((l[0].clone(), l[1].clone()), decl);
+                }
+                "provider" => {
+                    let l = need(1)?;
+                    let alias = block
+                        .body
+                        .get_attribute("alias")
+                        .and_then(|a| a.value.as_str().map(str::to_string));
+                    let name = match alias {
+                        Some(a) => format!("{}.{a}", l[0]),
+                        None => l[0].clone(),
+                    };
+                    if let Some(prev) = self.providers.get(&name) {
+                        let at = (prev.file, prev.item.span().map_or(0, |s| s.start));
+                        return Err(self.duplicate("provider configuration", &name, at, (file, here)));
+                    }
+                    self.providers.insert(name, Decl { file, item: block });
                 }
                 "module" => {
                     let l = need(1)?;

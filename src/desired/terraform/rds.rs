@@ -5,7 +5,7 @@ use super::eval::ModuleInstance;
 use super::value::Value;
 use super::{Instances, instances_of, origin};
 use crate::error::Result;
-use crate::model::{Body, Database, Instance, Item, Kind, Spec, State};
+use crate::model::{Body, Database, Instance, Item, Kind, Spec, State, regional_id};
 use hcl_edit::Span;
 
 pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
@@ -42,6 +42,21 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                         r.address.clone(),
                         org,
                         "no `identifier` in code: AWS generates one at create time",
+                    ));
+                    continue;
+                }
+            };
+            // Outside drift's default region the natural id carries the region.
+            let identifier = match inst.resource_region(&decl.item.block, &r.attrs) {
+                Ok(region) => {
+                    regional_id(&identifier, region.as_deref(), inst.env.region.as_deref())
+                }
+                Err(reason) => {
+                    state.push(Item::unknown(
+                        Kind::RdsInstance,
+                        r.address.clone(),
+                        org,
+                        format!("the region of `{}` is not known: {reason}", r.address),
                     ));
                     continue;
                 }

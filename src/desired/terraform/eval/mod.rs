@@ -111,6 +111,10 @@ pub struct ModuleInstance {
     pub module_key: String,
     /// Where `terraform init` installed each module call, by module path.
     pub installed: Rc<BTreeMap<String, PathBuf>>,
+    /// The region of each AWS provider configuration this instance can use (`aws`,
+    /// `aws.west`): `Ok(None)` when the code leaves it to drift's default region, `Err` when
+    /// it cannot be known.
+    pub provider_regions: Rc<BTreeMap<String, ProviderRegion>>,
     cache: RefCell<HashMap<String, Value>>,
     active: RefCell<HashSet<String>>,
     /// Child module instances by call name and instance key.
@@ -159,6 +163,7 @@ impl ModuleInstance {
             input_sources: BTreeMap::new(),
             module_key: String::new(),
             installed: Rc::default(),
+            provider_regions: Rc::default(),
             module,
             prefix,
             inputs,
@@ -717,6 +722,7 @@ impl ModuleInstance {
             child.root_dir = self.root_dir.clone();
             child.module_key = self.call_key(name);
             child.installed = self.installed.clone();
+            child.provider_regions = Rc::new(self.providers_for_call(&decl.item));
             let call = match self.module.files.get(decl.file) {
                 Some(f) => {
                     let l = f.location(decl.item.span().map_or(0, |s| s.start));
@@ -734,6 +740,86 @@ impl ModuleInstance {
             out.push((one.key, child));
         }
         Ok(Some(Ok(out)))
+    }
+
+    /// The regions of this module's own `provider "aws"` blocks (the root's), with the
+    /// implicit default configuration `aws`.
+    pub fn own_provider_regions(&self) -> EResult<BTreeMap<String, ProviderRegion>> {
+        let mut out = BTreeMap::from([("aws".to_string(), Ok(None))]);
+        for (name, decl) in &self.module.providers {
+            let region = match decl.item.body.get_attribute("region") {
+                None => Ok(None),
+                Some(a) => match self.contain(self.eval(&a.value, &Scope::default(), decl.file))? {
+                    Value::String(r) => Ok(Some(r)),
+                    Value::Unknown(u) => Err(u.reason),
+                    other => Err(format!("provider `{name}` has a region that is a {}", other.type_name())),
+                },
+            };
+            out.insert(name.clone(), region);
+        }
+        Ok(out)
+    }
+
+    /// The provider configurations a module call passes to its child: its `providers` map
+    /// (`{ aws = aws.west }`), else this instance's default `aws`.
+    fn providers_for_call(&self, call: &Block) -> BTreeMap<String, ProviderRegion> {
+        let mut out = BTreeMap::new();
+        out.insert(
+            "aws".to_string(),
+            self.provider_regions.get("aws").cloned().unwrap_or(Ok(None)),
+        );
+        if let Some(Expression::Object(o)) = call.body.get_attribute("providers").map(|a| &a.value) {
+            for (k, v) in o.iter() {
+                let key = match k {
+                    hcl_edit::expr::ObjectKey::Ident(id) => Some(id.as_str().to_string()),
+                    hcl_edit::expr::ObjectKey::Expression(e) => provider_ref(e),
+                };
+                if let (Some(key), Some(target)) = (key, provider_ref(v.expr())) {
+                    let region = self
+                        .provider_regions
+                        .get(&target)
+                        .cloned()
+                        .unwrap_or_else(|| Err(format!("provider configuration `{target}` is not declared")));
+                    out.insert(key, region);
+                }
+            }
+        }
+        out
+    }
+
+    /// The region of what a module call makes: its `region` input (the KMS module's, AWS
+    /// provider 6), else the `aws` configuration it passes.
+    pub fn call_region(&self, call: &Block, inputs: &BTreeMap<String, Value>) -> ProviderRegion {
+        match inputs.get("region") {
+            Some(Value::String(r)) => return Ok(Some(r.clone())),
+            Some(Value::Unknown(u)) => return Err(u.reason.clone()),
+            _ => {}
+        }
+        self.providers_for_call(call)
+            .remove("aws")
+            .unwrap_or(Ok(None))
+    }
+
+    /// The region a resource lives in: its own `region` argument (AWS provider 6), else its
+    /// `provider` configuration's, else the default configuration's.
+    pub fn resource_region(&self, block: &Block, attrs: &BTreeMap<String, Value>) -> ProviderRegion {
+        match attrs.get("region") {
+            Some(Value::String(r)) => return Ok(Some(r.clone())),
+            Some(Value::Unknown(u)) => return Err(u.reason.clone()),
+            _ => {}
+        }
+        let name = block
+            .body
+            .get_attribute("provider")
+            .and_then(|a| provider_ref(&a.value))
+            .unwrap_or_else(|| "aws".to_string());
+        self.provider_regions
+            .get(&name)
+            .cloned()
+            .unwrap_or_else(|| match name.as_str() {
+                "aws" => Ok(None),
+                other => Err(format!("provider configuration `{other}` is not declared")),
+            })
     }
 
     /// The module path `terraform init` keys a call of this module by.
@@ -903,6 +989,34 @@ impl ModuleInstance {
             }
         };
         self.apply_ops(base, &ops[used..], scope, file, span)
+    }
+}
+
+/// Where an object lives, as far as the code says: `Ok(None)` for drift's default region.
+pub type ProviderRegion = Result<Option<String>, String>;
+
+/// A provider configuration reference as written: `aws` or `aws.west`.
+fn provider_ref(e: &Expression) -> Option<String> {
+    match e {
+        Expression::Variable(v) => Some(v.as_str().to_string()),
+        Expression::Traversal(t) => {
+            let Expression::Variable(root) = &t.expr else {
+                return None;
+            };
+            let mut out = root.as_str().to_string();
+            for op in t.operators.iter() {
+                match &**op {
+                    TraversalOperator::GetAttr(id) => {
+                        out.push('.');
+                        out.push_str(id.as_str());
+                    }
+                    _ => return None,
+                }
+            }
+            Some(out)
+        }
+        Expression::String(s) => Some(s.as_str().to_string()),
+        _ => None,
     }
 }
 
