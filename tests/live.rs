@@ -655,3 +655,122 @@ resource "aws_db_instance" "app" {
         "no connection settings for app: add a `[postgres.app]` section to the config"
     );
 }
+
+/// Provider aliases and regions: a key declared through `provider = aws.west`, a key made by a
+/// local module called with `providers = { aws = aws.west }`, and an RDS instance in the same
+/// region are read there, not reported missing; a key of the same alias in the default region
+/// is another object. The snapshot holds both regions and gives the same report offline.
+#[test]
+fn provider_aliases_read_each_object_in_its_region() {
+    let moto = Moto::start();
+    let rt = rt();
+    let policy = |account: &str| {
+        serde_json::json!({"Version": "2012-10-17", "Statement": [{"Sid": "Root", "Effect": "Allow",
+            "Principal": {"AWS": format!("arn:aws:iam::{account}:root")}, "Action": "kms:*", "Resource": "*"}]})
+        .to_string()
+    };
+    rt.block_on(async {
+        let base = moto.sdk().await;
+        for (region, alias) in [
+            ("us-west-2", "alias/west-app"),
+            ("us-west-2", "alias/west-module"),
+            ("ap-northeast-2", "alias/home"),
+        ] {
+            let sdk = base
+                .to_builder()
+                .region(aws_config::Region::new(region))
+                .build();
+            let kms = aws_sdk_kms::Client::new(&sdk);
+            let key = kms
+                .create_key()
+                .policy(policy("123456789012"))
+                .send()
+                .await
+                .expect("key");
+            let id = key.key_metadata().unwrap().key_id().to_string();
+            kms.create_alias()
+                .alias_name(alias)
+                .target_key_id(&id)
+                .send()
+                .await
+                .expect("alias");
+        }
+        let west = base
+            .to_builder()
+            .region(aws_config::Region::new("us-west-2"))
+            .build();
+        aws_sdk_rds::Client::new(&west)
+            .create_db_instance()
+            .db_instance_identifier("reports")
+            .engine("postgres")
+            .db_instance_class("db.t4g.micro")
+            .master_username("admin")
+            .master_user_password("not-a-real-one")
+            .allocated_storage(20)
+            .send()
+            .await
+            .expect("rds");
+    });
+    let key = |name: &str, provider: &str| {
+        format!(
+            "resource \"aws_kms_key\" \"{name}\" {{\n{provider}  policy = jsonencode({{\n    Version = \"2012-10-17\"\n    Statement = [{{ Sid = \"Root\", Effect = \"Allow\", Principal = {{ AWS = \"123456789012\" }}, Action = \"kms:*\", Resource = \"*\" }}]\n  }})\n}}\n"
+        )
+    };
+    let p = Project::new();
+    p.aws_config("ap-northeast-2")
+        .file(
+            "tf/main.tf",
+            &format!(
+                "provider \"aws\" {{\n  region = \"ap-northeast-2\"\n}}\nprovider \"aws\" {{\n  alias  = \"west\"\n  region = \"us-west-2\"\n}}\n\
+                 {}resource \"aws_kms_alias\" \"west\" {{\n  provider      = aws.west\n  name          = \"alias/west-app\"\n  target_key_id = aws_kms_key.west.key_id\n}}\n\
+                 {}resource \"aws_kms_alias\" \"home\" {{\n  name          = \"alias/home\"\n  target_key_id = aws_kms_key.home.key_id\n}}\n\
+                 module \"west\" {{\n  source    = \"./modules/key\"\n  providers = {{ aws = aws.west }}\n}}\n\
+                 resource \"aws_db_instance\" \"reports\" {{\n  provider       = aws.west\n  identifier     = \"reports\"\n  engine         = \"postgres\"\n  instance_class = \"db.t4g.micro\"\n}}\n",
+                key("west", "  provider = aws.west\n"),
+                key("home", "")
+            ),
+        )
+        .file(
+            "tf/modules/key/main.tf",
+            &format!(
+                "{}resource \"aws_kms_alias\" \"a\" {{\n  name          = \"alias/west-module\"\n  target_key_id = aws_kms_key.k.key_id\n}}\n",
+                key("k", "")
+            ),
+        );
+    let run = |args: &[&str]| {
+        let mut cmd = drift_command(p.path());
+        for (k, v) in moto.env() {
+            cmd.env(k, v);
+        }
+        cmd.args(args).output().unwrap()
+    };
+    let out = run(&["check", "--format", "json"]);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["summary"]["in_sync"], 4, "{stdout}");
+    assert_eq!(j["findings"].as_array().unwrap().len(), 0, "{stdout}");
+
+    let snap = run(&["snapshot", "-o", "snap.json"]);
+    assert_eq!(
+        snap.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&snap.stderr)
+    );
+    let text = std::fs::read_to_string(p.path().join("snap.json")).unwrap();
+    assert!(text.contains("\"region\": \"us-west-2\""), "{text}");
+    let offline = run(&["check", "--format", "json", "--live", "snap.json"]);
+    let o: serde_json::Value = serde_json::from_slice(&offline.stdout).unwrap();
+    assert_eq!(
+        o["summary"],
+        j["summary"],
+        "{}",
+        String::from_utf8_lossy(&offline.stdout)
+    );
+}

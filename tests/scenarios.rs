@@ -1111,3 +1111,57 @@ resource "aws_kms_alias" "old" {
         );
     }
 }
+
+/// Outside the default region a key's natural id carries its region: the same alias in two
+/// regions is two objects, and a difference in the west one names it `alias/app@us-west-2`.
+#[test]
+fn regional_ids_for_objects_outside_the_default_region() {
+    let key = |id: &str, region: &str, policy: &str| {
+        format!(
+            r#"{{"key_id": "{id}", "arn": "arn:aws:kms:x:111122223333:key/{id}", "key_state": "Enabled",
+                "aliases": ["alias/app"], "policy": {policy}{region}}}"#
+        )
+    };
+    let changed = KEY_POLICY_JSON.replace(r#""Sid": "Use""#, r#""Sid": "UseWest""#);
+    let both = format!(
+        r#""kms": {{"keys": [{}, {}]}}"#,
+        key("k-1", "", KEY_POLICY_JSON),
+        key("k-2", r#", "region": "us-west-2""#, &changed)
+    );
+    let p = Project::new();
+    p.config("")
+        .snapshot(&both)
+        .file("tf/policy.json", KEY_POLICY_JSON)
+        .file(
+            "tf/main.tf",
+            r#"
+provider "aws" {
+  alias  = "west"
+  region = "us-west-2"
+}
+resource "aws_kms_key" "home" {
+  policy = file("policy.json")
+}
+resource "aws_kms_alias" "home" {
+  name          = "alias/app"
+  target_key_id = aws_kms_key.home.key_id
+}
+resource "aws_kms_key" "west" {
+  provider = aws.west
+  policy   = file("policy.json")
+}
+resource "aws_kms_alias" "west" {
+  provider      = aws.west
+  name          = "alias/app"
+  target_key_id = aws_kms_key.west.key_id
+}
+"#,
+        );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.finding_lines(),
+        vec!["changed kms_key_policy alias/app@us-west-2"]
+    );
+    assert_eq!(out.json()["summary"]["in_sync"], 1);
+}

@@ -181,7 +181,8 @@ pub async fn capture(
             Err(e) => return Some(Err(e)),
         };
         let lists = futures::future::join_all(instances.iter().map(|inst| async move {
-            if !scope.database_instances.contains(&inst.identifier) {
+            let natural = inst.natural_id();
+            if !scope.database_instances.contains(&natural) {
                 return Ok(Listing::NotNeeded);
             }
             if !inst.engine.to_lowercase().contains("postgres") {
@@ -190,10 +191,14 @@ pub async fn capture(
                     inst.engine
                 )));
             }
-            let Some(settings) = pg.get(&inst.identifier) else {
+            let Some(settings) = pg.get(&natural) else {
+                let section = if natural.contains('@') {
+                    format!("[postgres.\"{natural}\"]")
+                } else {
+                    format!("[postgres.{natural}]")
+                };
                 return Ok(Listing::NotRead(format!(
-                    "no connection settings for {}: add a `[postgres.{}]` section to the config",
-                    inst.identifier, inst.identifier
+                    "no connection settings for {natural}: add a `{section}` section to the config"
                 )));
             };
             let mut target = postgres_target(inst, settings)?;
@@ -217,11 +222,11 @@ pub async fn capture(
                 Ok(Listing::NotRead(why)) => inst.databases_not_read = Some(why),
                 Ok(Listing::NotNeeded) => {}
                 Err(m) => errors.push(snapshot::CaptureError {
-                    source: format!("postgres:{}", inst.identifier),
+                    source: format!("postgres:{}", inst.natural_id()),
                     message: m,
                     family: None,
                     kind: Some(Kind::PostgresDatabase),
-                    scope: Some(inst.identifier.clone()),
+                    scope: Some(inst.natural_id()),
                 }),
             }
         }

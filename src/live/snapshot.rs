@@ -59,6 +59,9 @@ pub struct KmsKey {
     pub aliases: Vec<String>,
     /// The key policy, parsed (`GetKeyPolicy` returns it as a string).
     pub policy: serde_json::Value,
+    /// The region, when not the snapshot's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -130,10 +133,23 @@ pub struct RdsSection {
     pub instances: Vec<DbInstance>,
 }
 
+impl DbInstance {
+    /// Its natural id: the identifier, with `@REGION` when read outside the default region.
+    pub fn natural_id(&self) -> String {
+        match &self.region {
+            Some(r) => format!("{}@{r}", self.identifier),
+            None => self.identifier.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct DbInstance {
     pub identifier: String,
+    /// The region, when not the snapshot's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     pub engine: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<String>,
@@ -293,10 +309,14 @@ impl Snapshot {
                         };
                         // One key is one object, however many aliases name it: its id is
                         // the first of its aliases the code declares (else the first).
-                        let mut aliases: Vec<&String> = key
+                        let mut aliases: Vec<String> = key
                             .aliases
                             .iter()
                             .filter(|a| !a.starts_with("alias/aws/"))
+                            .map(|a| match &key.region {
+                                Some(r) if *r != self.region => format!("{a}@{r}"),
+                                _ => a.clone(),
+                            })
                             .collect();
                         aliases.sort();
                         let chosen = aliases
@@ -342,10 +362,11 @@ impl Snapshot {
                 None => missing(&mut state, Family::Rds),
                 Some(rds) => {
                     for inst in &rds.instances {
+                        let natural = inst.natural_id();
                         state.push(Item {
                             kind: Kind::RdsInstance,
-                            id: inst.identifier.clone(),
-                            scope: inst.identifier.clone(),
+                            id: natural.clone(),
+                            scope: natural.clone(),
                             origin: None,
                             body: Body::Known(Spec::Instance(Instance {
                                 identifier: inst.identifier.clone(),
@@ -357,24 +378,24 @@ impl Snapshot {
                             Some(dbs) => {
                                 for d in dbs {
                                     let db = Database {
-                                        instance: inst.identifier.clone(),
+                                        instance: natural.clone(),
                                         name: d.datname.clone(),
                                         is_template: d.datistemplate,
                                     };
                                     state.push(Item {
                                         kind: Kind::PostgresDatabase,
                                         id: db.id(),
-                                        scope: inst.identifier.clone(),
+                                        scope: natural.clone(),
                                         origin: None,
                                         body: Body::Known(Spec::Database(db)),
                                     });
                                 }
                             }
                             None => {
-                                let key = (Kind::PostgresDatabase, inst.identifier.clone());
+                                let key = (Kind::PostgresDatabase, natural.clone());
                                 if let Some(why) = &inst.databases_not_read {
                                     state.unchecked_scopes.insert(key, why.clone());
-                                } else if !scope.database_instances.contains(&inst.identifier) {
+                                } else if !scope.database_instances.contains(&natural) {
                                     // The code declares no database there.
                                 } else if !state.failed_scopes.contains(&key) {
                                     state.errors.push(SourceError {

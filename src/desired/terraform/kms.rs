@@ -187,7 +187,10 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
         let region = match &key.region {
             Ok(r) => r.clone(),
             Err(reason) => {
-                key.unknown = Some(format!("the region of `{}` is not known: {reason}", key.address));
+                key.unknown = Some(format!(
+                    "the region of `{}` is not known: {reason}",
+                    key.address
+                ));
                 None
             }
         };

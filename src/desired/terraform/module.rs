@@ -249,7 +249,12 @@ impl Module {
                     };
                     if let Some(prev) = self.providers.get(&name) {
                         let at = (prev.file, prev.item.span().map_or(0, |s| s.start));
-                        return Err(self.duplicate("provider configuration", &name, at, (file, here)));
+                        return Err(self.duplicate(
+                            "provider configuration",
+                            &name,
+                            at,
+                            (file, here),
+                        ));
                     }
                     self.providers.insert(name, Decl { file, item: block });
                 }

@@ -7,8 +7,34 @@ use crate::live::snapshot::{KmsKey, KmsSection};
 use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The keys behind `aliases` (natural ids: `alias/x`, or `alias/x@REGION` outside the default
+/// region), read in each region they name.
 pub async fn read(s: &Session, aliases: &BTreeSet<String>) -> Result<KmsSection, Error> {
-    let kms = aws_sdk_kms::Client::new(&s.sdk);
+    let mut by_region: BTreeMap<Option<String>, BTreeSet<String>> = BTreeMap::new();
+    for a in aliases {
+        let (name, region) = crate::model::split_regional(a);
+        by_region
+            .entry(region.map(str::to_string))
+            .or_default()
+            .insert(name.to_string());
+    }
+    let mut keys = Vec::new();
+    for (region, names) in by_region {
+        let mut found = read_region(s, region.as_deref(), &names).await?;
+        for k in &mut found {
+            k.region = region.clone();
+        }
+        keys.extend(found);
+    }
+    Ok(KmsSection { keys })
+}
+
+async fn read_region(
+    s: &Session,
+    region: Option<&str>,
+    aliases: &BTreeSet<String>,
+) -> Result<Vec<KmsKey>, Error> {
+    let kms = aws_sdk_kms::Client::new(&s.in_region(region));
     // alias → key id, for every alias (to list all aliases of a key in scope).
     let mut by_key: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut pages = kms.list_aliases().into_paginator().send();
@@ -75,6 +101,7 @@ pub async fn read(s: &Session, aliases: &BTreeSet<String>) -> Result<KmsSection,
                         .unwrap_or_default(),
                     aliases: names,
                     policy: parsed,
+                    region: None,
                 })
             }
         })
@@ -83,5 +110,5 @@ pub async fn read(s: &Session, aliases: &BTreeSet<String>) -> Result<KmsSection,
         .await;
     let mut keys = results.into_iter().collect::<Result<Vec<_>, _>>()?;
     keys.sort_by(|a, b| a.key_id.cmp(&b.key_id));
-    Ok(KmsSection { keys })
+    Ok(keys)
 }

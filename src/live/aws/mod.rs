@@ -72,6 +72,18 @@ impl Session {
         self.sdk.region().map(|r| r.to_string())
     }
 
+    /// The shared configuration for `region` (`None`: the default region).
+    pub fn in_region(&self, region: Option<&str>) -> aws_config::SdkConfig {
+        match region {
+            Some(r) => self
+                .sdk
+                .to_builder()
+                .region(aws_config::Region::new(r.to_string()))
+                .build(),
+            None => self.sdk.clone(),
+        }
+    }
+
     /// The account id, from STS `GetCallerIdentity`.
     pub async fn account_id(&self) -> Result<String, Error> {
         let sts = aws_sdk_sts::Client::new(&self.sdk);

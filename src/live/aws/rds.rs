@@ -8,48 +8,58 @@ use aws_sdk_rds::error::ProvideErrorMetadata;
 use futures::StreamExt;
 use std::collections::BTreeSet;
 
+/// The instances `ids` name (natural ids: `db`, or `db@REGION` outside the default region),
+/// each read in its region.
 pub async fn read(s: &Session, ids: &BTreeSet<String>) -> Result<Vec<DbInstance>, Error> {
-    let rds = aws_sdk_rds::Client::new(&s.sdk);
-    let results: Vec<Result<Option<DbInstance>, Error>> =
-        futures::stream::iter(ids.iter().cloned())
-            .map(|id| {
-                let rds = rds.clone();
-                async move {
-                    s.count();
-                    let out = match rds
-                        .describe_db_instances()
-                        .db_instance_identifier(&id)
-                        .send()
-                        .await
-                    {
-                        Ok(o) => o,
-                        Err(e)
-                            if e.as_service_error().and_then(|se| se.code())
-                                == Some("DBInstanceNotFound") =>
-                        {
-                            return Ok(None);
-                        }
-                        Err(e) => return Err(aws_error("rds", "DescribeDBInstances", e)),
-                    };
-                    Ok(out.db_instances().first().map(|i| DbInstance {
-                        identifier: i.db_instance_identifier().unwrap_or(&id).to_string(),
-                        engine: i.engine().unwrap_or_default().to_string(),
-                        engine_version: i.engine_version().map(str::to_string),
-                        status: i.db_instance_status().unwrap_or_default().to_string(),
-                        endpoint: i.endpoint().and_then(|e| {
-                            Some(Endpoint {
-                                address: e.address()?.to_string(),
-                                port: e.port().unwrap_or(5432) as u16,
-                            })
-                        }),
-                        databases: None,
-                        databases_not_read: None,
-                    }))
+    let mut clients: std::collections::BTreeMap<Option<String>, aws_sdk_rds::Client> =
+        Default::default();
+    let mut wanted = Vec::new();
+    for natural in ids {
+        let (id, region) = crate::model::split_regional(natural);
+        let region = region.map(str::to_string);
+        let client = clients
+            .entry(region.clone())
+            .or_insert_with(|| aws_sdk_rds::Client::new(&s.in_region(region.as_deref())))
+            .clone();
+        wanted.push((id.to_string(), region, client));
+    }
+    let results: Vec<Result<Option<DbInstance>, Error>> = futures::stream::iter(wanted)
+        .map(|(id, region, rds)| async move {
+            s.count();
+            let out = match rds
+                .describe_db_instances()
+                .db_instance_identifier(&id)
+                .send()
+                .await
+            {
+                Ok(o) => o,
+                Err(e)
+                    if e.as_service_error().and_then(|se| se.code())
+                        == Some("DBInstanceNotFound") =>
+                {
+                    return Ok(None);
                 }
-            })
-            .buffer_unordered(s.concurrency)
-            .collect()
-            .await;
+                Err(e) => return Err(aws_error("rds", "DescribeDBInstances", e)),
+            };
+            Ok(out.db_instances().first().map(|i| DbInstance {
+                identifier: i.db_instance_identifier().unwrap_or(&id).to_string(),
+                region: region.clone(),
+                engine: i.engine().unwrap_or_default().to_string(),
+                engine_version: i.engine_version().map(str::to_string),
+                status: i.db_instance_status().unwrap_or_default().to_string(),
+                endpoint: i.endpoint().and_then(|e| {
+                    Some(Endpoint {
+                        address: e.address()?.to_string(),
+                        port: e.port().unwrap_or(5432) as u16,
+                    })
+                }),
+                databases: None,
+                databases_not_read: None,
+            }))
+        })
+        .buffer_unordered(s.concurrency)
+        .collect()
+        .await;
     let mut out: Vec<DbInstance> = results
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?

@@ -752,7 +752,10 @@ impl ModuleInstance {
                 Some(a) => match self.contain(self.eval(&a.value, &Scope::default(), decl.file))? {
                     Value::String(r) => Ok(Some(r)),
                     Value::Unknown(u) => Err(u.reason),
-                    other => Err(format!("provider `{name}` has a region that is a {}", other.type_name())),
+                    other => Err(format!(
+                        "provider `{name}` has a region that is a {}",
+                        other.type_name()
+                    )),
                 },
             };
             out.insert(name.clone(), region);
@@ -766,9 +769,13 @@ impl ModuleInstance {
         let mut out = BTreeMap::new();
         out.insert(
             "aws".to_string(),
-            self.provider_regions.get("aws").cloned().unwrap_or(Ok(None)),
+            self.provider_regions
+                .get("aws")
+                .cloned()
+                .unwrap_or(Ok(None)),
         );
-        if let Some(Expression::Object(o)) = call.body.get_attribute("providers").map(|a| &a.value) {
+        if let Some(Expression::Object(o)) = call.body.get_attribute("providers").map(|a| &a.value)
+        {
             for (k, v) in o.iter() {
                 let key = match k {
                     hcl_edit::expr::ObjectKey::Ident(id) => Some(id.as_str().to_string()),
@@ -779,7 +786,9 @@ impl ModuleInstance {
                         .provider_regions
                         .get(&target)
                         .cloned()
-                        .unwrap_or_else(|| Err(format!("provider configuration `{target}` is not declared")));
+                        .unwrap_or_else(|| {
+                            Err(format!("provider configuration `{target}` is not declared"))
+                        });
                     out.insert(key, region);
                 }
             }
@@ -802,7 +811,11 @@ impl ModuleInstance {
 
     /// The region a resource lives in: its own `region` argument (AWS provider 6), else its
     /// `provider` configuration's, else the default configuration's.
-    pub fn resource_region(&self, block: &Block, attrs: &BTreeMap<String, Value>) -> ProviderRegion {
+    pub fn resource_region(
+        &self,
+        block: &Block,
+        attrs: &BTreeMap<String, Value>,
+    ) -> ProviderRegion {
         match attrs.get("region") {
             Some(Value::String(r)) => return Ok(Some(r.clone())),
             Some(Value::Unknown(u)) => return Err(u.reason.clone()),
