@@ -1165,3 +1165,52 @@ resource "aws_kms_alias" "west" {
     );
     assert_eq!(out.json()["summary"]["in_sync"], 1);
 }
+
+/// Partitions follow the region: in `cn-north-1` AWS's default key policy names
+/// `arn:aws-cn:iam::…:root`, and a bare account id in code means that same root.
+#[test]
+fn partitions_follow_the_region() {
+    let root = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "Enable IAM User Permissions",
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws-cn:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}]}"#;
+    let p = Project::new();
+    p.config("")
+        .snapshot(&format!(
+            r#""kms": {{"keys": [
+              {{"key_id": "k-1", "arn": "arn:aws-cn:kms:cn-north-1:111122223333:key/k-1", "key_state": "Enabled",
+                "aliases": ["alias/default"], "policy": {root}, "region": "cn-north-1"}},
+              {{"key_id": "k-2", "arn": "arn:aws-cn:kms:cn-north-1:111122223333:key/k-2", "key_state": "Enabled",
+                "aliases": ["alias/bare"], "policy": {root}, "region": "cn-north-1"}}]}}"#
+        ))
+        .file(
+            "tf/main.tf",
+            r#"
+provider "aws" {
+  alias  = "china"
+  region = "cn-north-1"
+}
+resource "aws_kms_key" "default" {
+  provider = aws.china
+}
+resource "aws_kms_alias" "default" {
+  provider      = aws.china
+  name          = "alias/default"
+  target_key_id = aws_kms_key.default.key_id
+}
+resource "aws_kms_key" "bare" {
+  provider = aws.china
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Sid = "Enable IAM User Permissions", Effect = "Allow", Principal = { AWS = "111122223333" }, Action = "kms:*", Resource = "*" }]
+  })
+}
+resource "aws_kms_alias" "bare" {
+  provider      = aws.china
+  name          = "alias/bare"
+  target_key_id = aws_kms_key.bare.key_id
+}
+"#,
+        );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(out.json()["summary"]["in_sync"], 2, "{}", out.stdout);
+}

@@ -300,7 +300,9 @@ impl Snapshot {
                 None => missing(&mut state, Family::Kms),
                 Some(kms) => {
                     for key in kms.keys.iter().filter(|k| !key_is_gone(&k.key_state)) {
-                        let body = match Policy::from_json(&key.policy) {
+                        let region = key.region.as_deref().unwrap_or(&self.region);
+                        let partition = crate::model::partition_of(Some(region));
+                        let body = match Policy::from_json_in(&key.policy, Some(partition)) {
                             Ok(p) => Body::Known(Spec::KeyPolicy(p)),
                             Err(m) => Body::Unknown(format!(
                                 "the live policy of {} cannot be read: {m}",

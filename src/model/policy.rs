@@ -316,16 +316,28 @@ impl Statement {
 impl Policy {
     /// Parses a policy document given as JSON text. `""` is the empty policy.
     pub fn parse_str(text: &str) -> Result<Policy, String> {
+        Policy::parse_str_in(text, None)
+    }
+
+    /// As `parse_str`, for an object in `partition`: a bare account id in a principal is
+    /// that partition's root ARN.
+    pub fn parse_str_in(text: &str, partition: Option<&str>) -> Result<Policy, String> {
         if text.trim().is_empty() {
             return Ok(Policy::default());
         }
         let v: Value =
             serde_json::from_str(text).map_err(|e| format!("the policy is not valid JSON: {e}"))?;
-        Policy::from_json(&v)
+        Policy::from_json_in(&v, partition)
     }
 
     /// Builds the canonical form of a parsed policy document.
     pub fn from_json(v: &Value) -> Result<Policy, String> {
+        Policy::from_json_in(v, None)
+    }
+
+    /// Builds the canonical form of a policy of an object in `partition` (else the partition
+    /// of the first ARN in the document, else `aws`).
+    pub fn from_json_in(v: &Value, partition: Option<&str>) -> Result<Policy, String> {
         let v = match v {
             Value::Array(items) if items.len() == 1 => &items[0],
             Value::String(s) if s.is_empty() => return Ok(Policy::default()),
@@ -334,7 +346,10 @@ impl Policy {
         let Value::Object(map) = v else {
             return Err(format!("the policy is {v}, expected a JSON object"));
         };
-        let partition = find_partition(v).unwrap_or_else(|| "aws".into());
+        let partition = partition
+            .map(str::to_string)
+            .or_else(|| find_partition(v))
+            .unwrap_or_else(|| "aws".into());
         let mut p = Policy::default();
         for (k, val) in map {
             match k.as_str() {

@@ -229,9 +229,11 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
             };
             let text_was_unknown = text.is_unknown();
             let parsed = match text {
-                Value::String(t) => Policy::parse_str(&t),
+                Value::String(t) => Policy::parse_str_in(&t, Some(partition)),
                 Value::Unknown(u) => Err(u.reason),
-                other => Policy::from_json(&other.to_json().unwrap_or_default()),
+                other => {
+                    Policy::from_json_in(&other.to_json().unwrap_or_default(), Some(partition))
+                }
             };
             match (parsed, text_was_unknown) {
                 (Ok(p), _) => Body::Known(Spec::KeyPolicy(p)),
