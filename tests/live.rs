@@ -774,3 +774,113 @@ fn provider_aliases_read_each_object_in_its_region() {
         String::from_utf8_lossy(&offline.stdout)
     );
 }
+
+/// A provider configuration with `assume_role`: the key it declares is read in the role's
+/// account (STS AssumeRole, session name `drift`), where its AWS default policy names that
+/// account's root. The snapshot records the account, and a same-named alias in the caller's
+/// account is another object.
+#[test]
+fn assumed_role_reads_the_other_account() {
+    let moto = Moto::start();
+    let rt = rt();
+    let role = "arn:aws:iam::222233334444:role/drift-reader";
+    rt.block_on(async {
+        let base = moto.sdk().await;
+        let sts = aws_sdk_sts::Client::new(&base);
+        let creds = sts
+            .assume_role()
+            .role_arn(role)
+            .role_session_name("setup")
+            .send()
+            .await
+            .expect("assume role")
+            .credentials()
+            .cloned()
+            .expect("credentials");
+        let other = base
+            .to_builder()
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(
+                    aws_credential_types::Credentials::new(
+                        creds.access_key_id(),
+                        creds.secret_access_key(),
+                        Some(creds.session_token().to_string()),
+                        None,
+                        "test",
+                    ),
+                ),
+            )
+            .build();
+        // The caller's own `alias/shared` has another policy: reading the wrong account shows.
+        let own = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Sid": "Other",
+            "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "kms:Decrypt", "Resource": "*"}]})
+        .to_string();
+        for (sdk, policy) in [(&other, None), (&base, Some(own))] {
+            let kms = aws_sdk_kms::Client::new(sdk);
+            let key = kms
+                .create_key()
+                .set_policy(policy)
+                .send()
+                .await
+                .expect("key");
+            let id = key.key_metadata().unwrap().key_id().to_string();
+            kms.create_alias()
+                .alias_name("alias/shared")
+                .target_key_id(&id)
+                .send()
+                .await
+                .expect("alias");
+        }
+    });
+    let p = Project::new();
+    p.aws_config("ap-northeast-2").file(
+        "tf/main.tf",
+        &format!(
+            r#"
+provider "aws" {{
+  alias  = "shared"
+  region = "ap-northeast-2"
+  assume_role {{
+    role_arn = "{role}"
+  }}
+}}
+resource "aws_kms_key" "shared" {{
+  provider = aws.shared
+}}
+resource "aws_kms_alias" "shared" {{
+  provider      = aws.shared
+  name          = "alias/shared"
+  target_key_id = aws_kms_key.shared.key_id
+}}
+"#
+        ),
+    );
+    let run = |args: &[&str]| {
+        let mut cmd = drift_command(p.path());
+        for (k, v) in moto.env() {
+            cmd.env(k, v);
+        }
+        cmd.args(args).output().unwrap()
+    };
+    let out = run(&["check", "--format", "json"]);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["summary"]["in_sync"], 1, "{stdout}");
+    let snap = run(&["snapshot", "-o", "snap.json"]);
+    assert_eq!(
+        snap.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&snap.stderr)
+    );
+    let text = std::fs::read_to_string(p.path().join("snap.json")).unwrap();
+    assert!(text.contains("\"account\": \"222233334444\""), "{text}");
+    assert!(text.contains("arn:aws:iam::222233334444:root"), "{text}");
+}

@@ -30,6 +30,8 @@ pub struct Scope {
     pub instances: BTreeSet<String>,
     /// Instances whose databases the code declares: only those are connected to.
     pub database_instances: BTreeSet<String>,
+    /// The role to assume for each other account the code places objects in.
+    pub roles: std::collections::BTreeMap<String, String>,
 }
 
 impl Scope {
@@ -50,6 +52,7 @@ impl Scope {
                 Kind::TerraformModule => {}
             }
         }
+        s.roles = desired.roles.clone();
         for item in &desired.items {
             if item.kind == Kind::PostgresDatabase {
                 s.database_instances.insert(item.scope.clone());
@@ -160,7 +163,7 @@ pub async fn capture(
     }
     let kms = async {
         if families.contains(&Family::Kms) && !scope.aliases.is_empty() {
-            Some(aws::kms::read(session, &scope.aliases).await)
+            Some(aws::kms::read(session, &scope.aliases, &scope.roles).await)
         } else {
             None
         }
@@ -176,7 +179,7 @@ pub async fn capture(
         if !families.contains(&Family::Rds) || scope.instances.is_empty() {
             return None;
         }
-        let mut instances = match aws::rds::read(session, &scope.instances).await {
+        let mut instances = match aws::rds::read(session, &scope.instances, &scope.roles).await {
             Ok(i) => i,
             Err(e) => return Some(Err(e)),
         };

@@ -62,6 +62,9 @@ pub struct KmsKey {
     /// The region, when not the snapshot's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// The account, when not the snapshot's (then `region` is always set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -133,13 +136,24 @@ pub struct RdsSection {
     pub instances: Vec<DbInstance>,
 }
 
+/// The natural id of a live object read in `account` and `region` (set only when not the
+/// snapshot's own): as `model::placed_id` makes it on the desired side.
+fn natural(id: &str, account: Option<&str>, region: Option<&str>) -> String {
+    match (account, region) {
+        (Some(a), r) => format!("{id}@{a}/{}", r.unwrap_or_default()),
+        (None, Some(r)) => format!("{id}@{r}"),
+        (None, None) => id.to_string(),
+    }
+}
+
 impl DbInstance {
     /// Its natural id: the identifier, with `@REGION` when read outside the default region.
     pub fn natural_id(&self) -> String {
-        match &self.region {
-            Some(r) => format!("{}@{r}", self.identifier),
-            None => self.identifier.clone(),
-        }
+        natural(
+            &self.identifier,
+            self.account.as_deref(),
+            self.region.as_deref(),
+        )
     }
 }
 
@@ -150,6 +164,9 @@ pub struct DbInstance {
     /// The region, when not the snapshot's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// The account, when not the snapshot's (then `region` is always set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub engine: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine_version: Option<String>,
@@ -315,10 +332,7 @@ impl Snapshot {
                             .aliases
                             .iter()
                             .filter(|a| !a.starts_with("alias/aws/"))
-                            .map(|a| match &key.region {
-                                Some(r) if *r != self.region => format!("{a}@{r}"),
-                                _ => a.clone(),
-                            })
+                            .map(|a| natural(a, key.account.as_deref(), key.region.as_deref()))
                             .collect();
                         aliases.sort();
                         let chosen = aliases

@@ -198,19 +198,45 @@ impl Item {
 }
 
 /// The natural id of a regional object (a KMS alias, an RDS instance): as is in drift's
-/// default region, `ID@REGION` in any other, so that one name in two regions is two objects.
-pub fn regional_id(id: &str, region: Option<&str>, default_region: Option<&str>) -> String {
-    match region {
-        Some(r) if Some(r) != default_region => format!("{id}@{r}"),
+/// default account and region, `ID@REGION` in another region, `ID@ACCOUNT/REGION` in another
+/// account, so that one name in two places is two objects.
+pub fn placed_id(id: &str, place: Place<'_>, default: Place<'_>) -> String {
+    match (place.account, place.region) {
+        (Some(a), r) if Some(a) != default.account => {
+            format!("{id}@{a}/{}", r.or(default.region).unwrap_or_default())
+        }
+        (_, Some(r)) if Some(r) != default.region => format!("{id}@{r}"),
         _ => id.to_string(),
     }
 }
 
-/// The inverse of `regional_id`: the id and its region (`None`: the default region).
-pub fn split_regional(id: &str) -> (&str, Option<&str>) {
+/// An account and region (`None`: the default one).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Place<'a> {
+    pub account: Option<&'a str>,
+    pub region: Option<&'a str>,
+}
+
+/// The inverse of `placed_id`: the id and where it is (`None` parts: the default).
+pub fn split_placed(id: &str) -> (&str, Place<'_>) {
     match id.rsplit_once('@') {
-        Some((name, region)) => (name, Some(region)),
-        None => (id, None),
+        Some((name, at)) => match at.split_once('/') {
+            Some((account, region)) => (
+                name,
+                Place {
+                    account: Some(account),
+                    region: Some(region).filter(|r| !r.is_empty()),
+                },
+            ),
+            None => (
+                name,
+                Place {
+                    account: None,
+                    region: Some(at),
+                },
+            ),
+        },
+        None => (id, Place::default()),
     }
 }
 
@@ -255,6 +281,8 @@ pub struct State {
     /// Live side: scopes deliberately not read (no connection settings, an engine drift does
     /// not list), with why: what the code declares there is not checked, which is no error.
     pub unchecked_scopes: std::collections::BTreeMap<(Kind, String), String>,
+    /// Desired side: the role to assume to read each other account the code places objects in.
+    pub roles: std::collections::BTreeMap<String, String>,
 }
 
 /// The attributes of one desired item that `ignore_changes` names, and the change paths they

@@ -2,13 +2,13 @@
 //! `aws_kms_alias` for identity, and calls of the `terraform-aws-modules/kms/aws` module.
 //! A key with no policy in code has AWS's default policy.
 
-use super::eval::{ModuleInstance, ProviderRegion};
+use super::eval::{ModuleInstance, Placement, ProviderRegion};
 use super::kms_module;
 use super::value::Value;
 use super::{Instances, eval_error, ignore_changes, instances_of, origin, referenced_address};
 use crate::error::Result;
 use crate::model::{
-    Body, Ignore, Item, Kind, Origin, Policy, Spec, State, partition_of, regional_id,
+    Body, Ignore, Item, Kind, Origin, Place, Policy, Spec, State, partition_of, placed_id,
 };
 use hcl_edit::Span;
 
@@ -65,7 +65,7 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                 aliases: Vec::new(),
                 unknown: Some(u.reason),
                 ignore: Vec::new(),
-                region: Ok(None),
+                region: Ok(Placement::default()),
             }),
         }
     }
@@ -99,7 +99,7 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                     aliases: Vec::new(),
                     unknown: Some(u.reason),
                     ignore: Vec::new(),
-                    region: Ok(None),
+                    region: Ok(Placement::default()),
                 });
                 continue;
             }
@@ -116,16 +116,14 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                     .and_then(|a| a.value.as_str()),
             );
             let region = inst.call_region(&decl.item, &inputs);
-            let partition_region = match &region {
-                Ok(Some(r)) => Some(r.as_str()),
-                _ => inst.env.region.as_deref(),
+            let (account, partition_region) = match &region {
+                Ok(p) => (
+                    p.account().or(inst.env.account_id.as_deref()),
+                    p.region.as_deref().or(inst.env.region.as_deref()),
+                ),
+                Err(_) => (inst.env.account_id.as_deref(), inst.env.region.as_deref()),
             };
-            let made = kms_module::key(
-                &inputs,
-                release,
-                inst.env.account_id.as_deref(),
-                partition_region,
-            );
+            let made = kms_module::key(&inputs, release, account, partition_region);
             let (policy, aliases, unknown) = match made {
                 // `create = false`: the call makes no key.
                 Ok(None) => continue,
@@ -182,24 +180,35 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
             }
         }
     }
-    let default_region = inst.env.region.as_deref();
+    let default = Place {
+        account: inst.env.account_id.as_deref(),
+        region: inst.env.region.as_deref(),
+    };
     for mut key in keys {
-        let region = match &key.region {
-            Ok(r) => r.clone(),
+        let placement = match &key.region {
+            Ok(p) => p.clone(),
             Err(reason) => {
                 key.unknown = Some(format!(
                     "the region of `{}` is not known: {reason}",
                     key.address
                 ));
-                None
+                Placement::default()
             }
         };
+        let place = Place {
+            account: placement.account(),
+            region: placement.region.as_deref(),
+        };
+        if let (Some(account), Some(role)) = (place.account, &placement.role_arn) {
+            state.roles.insert(account.to_string(), role.clone());
+        }
         key.aliases = key
             .aliases
             .iter()
-            .map(|a| regional_id(a, region.as_deref(), default_region))
+            .map(|a| placed_id(a, place, default))
             .collect();
-        let partition = partition_of(region.as_deref().or(default_region));
+        let partition = partition_of(place.region.or(default.region));
+        let key_account = place.account.or(default.account);
         // The first of its aliases in order: the live side picks the same one.
         let id = key
             .aliases
@@ -219,7 +228,7 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
             ))
         } else {
             let text = match key.policy {
-                None => match &inst.env.account_id {
+                None => match key_account {
                     Some(acct) => Value::String(default_policy(acct, partition)),
                     None => Value::unknown(
                         "the account id was not read, so AWS's default key policy is unknown",

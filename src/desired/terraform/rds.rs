@@ -5,7 +5,7 @@ use super::eval::ModuleInstance;
 use super::value::Value;
 use super::{Instances, instances_of, origin};
 use crate::error::Result;
-use crate::model::{Body, Database, Instance, Item, Kind, Spec, State, regional_id};
+use crate::model::{Body, Database, Instance, Item, Kind, Place, Spec, State, placed_id};
 use hcl_edit::Span;
 
 pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
@@ -48,8 +48,19 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
             };
             // Outside drift's default region the natural id carries the region.
             let identifier = match inst.resource_region(&decl.item.block, &r.attrs) {
-                Ok(region) => {
-                    regional_id(&identifier, region.as_deref(), inst.env.region.as_deref())
+                Ok(p) => {
+                    let place = Place {
+                        account: p.account(),
+                        region: p.region.as_deref(),
+                    };
+                    let default = Place {
+                        account: inst.env.account_id.as_deref(),
+                        region: inst.env.region.as_deref(),
+                    };
+                    if let (Some(account), Some(role)) = (place.account, &p.role_arn) {
+                        state.roles.insert(account.to_string(), role.clone());
+                    }
+                    placed_id(&identifier, place, default)
                 }
                 Err(reason) => {
                     state.push(Item::unknown(

@@ -7,22 +7,42 @@ use crate::live::snapshot::{KmsKey, KmsSection};
 use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The keys behind `aliases` (natural ids: `alias/x`, or `alias/x@REGION` outside the default
-/// region), read in each region they name.
-pub async fn read(s: &Session, aliases: &BTreeSet<String>) -> Result<KmsSection, Error> {
-    let mut by_region: BTreeMap<Option<String>, BTreeSet<String>> = BTreeMap::new();
+/// The keys behind `aliases` (natural ids: `alias/x`, `alias/x@REGION`, or
+/// `alias/x@ACCOUNT/REGION` in another account, read through the role in `roles`), read in
+/// each place they name.
+pub async fn read(
+    s: &Session,
+    aliases: &BTreeSet<String>,
+    roles: &BTreeMap<String, String>,
+) -> Result<KmsSection, Error> {
+    let mut by_place: BTreeMap<(Option<String>, Option<String>), BTreeSet<String>> =
+        BTreeMap::new();
     for a in aliases {
-        let (name, region) = crate::model::split_regional(a);
-        by_region
-            .entry(region.map(str::to_string))
+        let (name, place) = crate::model::split_placed(a);
+        let mut region = place.region.map(str::to_string);
+        if place.account.is_some() && region.is_none() {
+            region = s.region();
+        }
+        by_place
+            .entry((place.account.map(str::to_string), region))
             .or_default()
             .insert(name.to_string());
     }
     let mut keys = Vec::new();
-    for (region, names) in by_region {
-        let mut found = read_region(s, region.as_deref(), &names).await?;
+    for ((account, region), names) in by_place {
+        let role = match &account {
+            Some(a) => Some(roles.get(a).cloned().ok_or_else(|| Error::Aws {
+                service: "kms",
+                operation: "AssumeRole",
+                message: format!("no role to assume for account {a}"),
+            })?),
+            None => None,
+        };
+        let sdk = s.in_place(role.as_deref(), region.as_deref()).await;
+        let mut found = read_region(s, &sdk, &names).await?;
         for k in &mut found {
             k.region = region.clone();
+            k.account = account.clone();
         }
         keys.extend(found);
     }
@@ -31,10 +51,10 @@ pub async fn read(s: &Session, aliases: &BTreeSet<String>) -> Result<KmsSection,
 
 async fn read_region(
     s: &Session,
-    region: Option<&str>,
+    sdk: &aws_config::SdkConfig,
     aliases: &BTreeSet<String>,
 ) -> Result<Vec<KmsKey>, Error> {
-    let kms = aws_sdk_kms::Client::new(&s.in_region(region));
+    let kms = aws_sdk_kms::Client::new(sdk);
     // alias → key id, for every alias (to list all aliases of a key in scope).
     let mut by_key: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut pages = kms.list_aliases().into_paginator().send();
@@ -102,6 +122,7 @@ async fn read_region(
                     aliases: names,
                     policy: parsed,
                     region: None,
+                    account: None,
                 })
             }
         })

@@ -72,6 +72,29 @@ impl Session {
         self.sdk.region().map(|r| r.to_string())
     }
 
+    /// The shared configuration for an account and region: with `role_arn`, credentials from
+    /// STS `AssumeRole` (session name `drift`) on top of the usual chain.
+    pub async fn in_place(
+        &self,
+        role_arn: Option<&str>,
+        region: Option<&str>,
+    ) -> aws_config::SdkConfig {
+        let base = self.in_region(region);
+        let Some(role) = role_arn else {
+            return base;
+        };
+        let provider = aws_config::sts::AssumeRoleProvider::builder(role)
+            .session_name("drift")
+            .configure(&base)
+            .build()
+            .await;
+        base.to_builder()
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+            )
+            .build()
+    }
+
     /// The shared configuration for `region` (`None`: the default region).
     pub fn in_region(&self, region: Option<&str>) -> aws_config::SdkConfig {
         match region {

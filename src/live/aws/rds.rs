@@ -8,23 +8,41 @@ use aws_sdk_rds::error::ProvideErrorMetadata;
 use futures::StreamExt;
 use std::collections::BTreeSet;
 
-/// The instances `ids` name (natural ids: `db`, or `db@REGION` outside the default region),
-/// each read in its region.
-pub async fn read(s: &Session, ids: &BTreeSet<String>) -> Result<Vec<DbInstance>, Error> {
-    let mut clients: std::collections::BTreeMap<Option<String>, aws_sdk_rds::Client> =
-        Default::default();
+/// The instances `ids` name (natural ids: `db`, `db@REGION`, or `db@ACCOUNT/REGION` in another
+/// account, read through the role in `roles`), each read in its place.
+pub async fn read(
+    s: &Session,
+    ids: &BTreeSet<String>,
+    roles: &std::collections::BTreeMap<String, String>,
+) -> Result<Vec<DbInstance>, Error> {
+    type Place = (Option<String>, Option<String>);
+    let mut clients: std::collections::BTreeMap<Place, aws_sdk_rds::Client> = Default::default();
     let mut wanted = Vec::new();
     for natural in ids {
-        let (id, region) = crate::model::split_regional(natural);
-        let region = region.map(str::to_string);
-        let client = clients
-            .entry(region.clone())
-            .or_insert_with(|| aws_sdk_rds::Client::new(&s.in_region(region.as_deref())))
-            .clone();
-        wanted.push((id.to_string(), region, client));
+        let (id, place) = crate::model::split_placed(natural);
+        let account = place.account.map(str::to_string);
+        let mut region = place.region.map(str::to_string);
+        if account.is_some() && region.is_none() {
+            region = s.region();
+        }
+        let key = (account.clone(), region.clone());
+        if !clients.contains_key(&key) {
+            let role = match &account {
+                Some(a) => Some(roles.get(a).cloned().ok_or_else(|| Error::Aws {
+                    service: "rds",
+                    operation: "AssumeRole",
+                    message: format!("no role to assume for account {a}"),
+                })?),
+                None => None,
+            };
+            let sdk = s.in_place(role.as_deref(), region.as_deref()).await;
+            clients.insert(key.clone(), aws_sdk_rds::Client::new(&sdk));
+        }
+        let client = clients[&key].clone();
+        wanted.push((id.to_string(), region, account, client));
     }
     let results: Vec<Result<Option<DbInstance>, Error>> = futures::stream::iter(wanted)
-        .map(|(id, region, rds)| async move {
+        .map(|(id, region, account, rds)| async move {
             s.count();
             let out = match rds
                 .describe_db_instances()
@@ -44,6 +62,7 @@ pub async fn read(s: &Session, ids: &BTreeSet<String>) -> Result<Vec<DbInstance>
             Ok(out.db_instances().first().map(|i| DbInstance {
                 identifier: i.db_instance_identifier().unwrap_or(&id).to_string(),
                 region: region.clone(),
+                account: account.clone(),
                 engine: i.engine().unwrap_or_default().to_string(),
                 engine_version: i.engine_version().map(str::to_string),
                 status: i.db_instance_status().unwrap_or_default().to_string(),

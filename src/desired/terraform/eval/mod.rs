@@ -111,9 +111,8 @@ pub struct ModuleInstance {
     pub module_key: String,
     /// Where `terraform init` installed each module call, by module path.
     pub installed: Rc<BTreeMap<String, PathBuf>>,
-    /// The region of each AWS provider configuration this instance can use (`aws`,
-    /// `aws.west`): `Ok(None)` when the code leaves it to drift's default region, `Err` when
-    /// it cannot be known.
+    /// Where each AWS provider configuration this instance can use (`aws`, `aws.west`) puts
+    /// objects: region and assumed role; `Err` when it cannot be known.
     pub provider_regions: Rc<BTreeMap<String, ProviderRegion>>,
     cache: RefCell<HashMap<String, Value>>,
     active: RefCell<HashSet<String>>,
@@ -742,23 +741,37 @@ impl ModuleInstance {
         Ok(Some(Ok(out)))
     }
 
-    /// The regions of this module's own `provider "aws"` blocks (the root's), with the
-    /// implicit default configuration `aws`.
+    /// Where this module's own `provider "aws"` blocks (the root's) put objects: their
+    /// `region` and `assume_role { role_arn }`, with the implicit default configuration `aws`.
     pub fn own_provider_regions(&self) -> EResult<BTreeMap<String, ProviderRegion>> {
-        let mut out = BTreeMap::from([("aws".to_string(), Ok(None))]);
+        let mut out = BTreeMap::from([("aws".to_string(), Ok(Placement::default()))]);
         for (name, decl) in &self.module.providers {
-            let region = match decl.item.body.get_attribute("region") {
-                None => Ok(None),
-                Some(a) => match self.contain(self.eval(&a.value, &Scope::default(), decl.file))? {
-                    Value::String(r) => Ok(Some(r)),
-                    Value::Unknown(u) => Err(u.reason),
-                    other => Err(format!(
-                        "provider `{name}` has a region that is a {}",
-                        other.type_name()
-                    )),
-                },
+            let text = |body: &Body, attr: &str| -> EResult<Result<Option<String>, String>> {
+                Ok(match body.get_attribute(attr) {
+                    None => Ok(None),
+                    Some(a) => {
+                        match self.contain(self.eval(&a.value, &Scope::default(), decl.file))? {
+                            Value::String(r) => Ok(Some(r)),
+                            Value::Null(_) => Ok(None),
+                            Value::Unknown(u) => Err(u.reason),
+                            other => Err(format!(
+                                "provider `{name}` has a `{attr}` that is a {}",
+                                other.type_name()
+                            )),
+                        }
+                    }
+                })
             };
-            out.insert(name.clone(), region);
+            let region = text(&decl.item.body, "region")?;
+            let role = match decl.item.body.get_blocks("assume_role").next() {
+                Some(b) => text(&b.body, "role_arn")?,
+                None => Ok(None),
+            };
+            let placement = match (region, role) {
+                (Ok(region), Ok(role_arn)) => Ok(Placement { region, role_arn }),
+                (Err(m), _) | (_, Err(m)) => Err(m),
+            };
+            out.insert(name.clone(), placement);
         }
         Ok(out)
     }
@@ -772,7 +785,7 @@ impl ModuleInstance {
             self.provider_regions
                 .get("aws")
                 .cloned()
-                .unwrap_or(Ok(None)),
+                .unwrap_or(Ok(Placement::default())),
         );
         if let Some(Expression::Object(o)) = call.body.get_attribute("providers").map(|a| &a.value)
         {
@@ -782,57 +795,66 @@ impl ModuleInstance {
                     hcl_edit::expr::ObjectKey::Expression(e) => provider_ref(e),
                 };
                 if let (Some(key), Some(target)) = (key, provider_ref(v.expr())) {
-                    let region = self
-                        .provider_regions
-                        .get(&target)
-                        .cloned()
-                        .unwrap_or_else(|| {
-                            Err(format!("provider configuration `{target}` is not declared"))
-                        });
-                    out.insert(key, region);
+                    let placement =
+                        self.provider_regions
+                            .get(&target)
+                            .cloned()
+                            .unwrap_or_else(|| {
+                                Err(format!("provider configuration `{target}` is not declared"))
+                            });
+                    out.insert(key, placement);
                 }
             }
         }
         out
     }
 
-    /// The region of what a module call makes: its `region` input (the KMS module's, AWS
-    /// provider 6), else the `aws` configuration it passes.
-    pub fn call_region(&self, call: &Block, inputs: &BTreeMap<String, Value>) -> ProviderRegion {
-        match inputs.get("region") {
-            Some(Value::String(r)) => return Ok(Some(r.clone())),
-            Some(Value::Unknown(u)) => return Err(u.reason.clone()),
-            _ => {}
+    /// A placement with the region an object's own `region` argument gives (AWS provider 6).
+    fn with_own_region(
+        placement: ProviderRegion,
+        attrs: &BTreeMap<String, Value>,
+    ) -> ProviderRegion {
+        match attrs.get("region") {
+            Some(Value::String(r)) => placement.map(|p| Placement {
+                region: Some(r.clone()),
+                ..p
+            }),
+            Some(Value::Unknown(u)) => Err(u.reason.clone()),
+            _ => placement,
         }
-        self.providers_for_call(call)
-            .remove("aws")
-            .unwrap_or(Ok(None))
     }
 
-    /// The region a resource lives in: its own `region` argument (AWS provider 6), else its
-    /// `provider` configuration's, else the default configuration's.
+    /// Where what a module call makes lives: the `aws` configuration it passes, with its
+    /// `region` input (the KMS module's, AWS provider 6).
+    pub fn call_region(&self, call: &Block, inputs: &BTreeMap<String, Value>) -> ProviderRegion {
+        let passed = self
+            .providers_for_call(call)
+            .remove("aws")
+            .unwrap_or(Ok(Placement::default()));
+        Self::with_own_region(passed, inputs)
+    }
+
+    /// Where a resource lives: its `provider` configuration (else the default one), with its
+    /// own `region` argument (AWS provider 6).
     pub fn resource_region(
         &self,
         block: &Block,
         attrs: &BTreeMap<String, Value>,
     ) -> ProviderRegion {
-        match attrs.get("region") {
-            Some(Value::String(r)) => return Ok(Some(r.clone())),
-            Some(Value::Unknown(u)) => return Err(u.reason.clone()),
-            _ => {}
-        }
         let name = block
             .body
             .get_attribute("provider")
             .and_then(|a| provider_ref(&a.value))
             .unwrap_or_else(|| "aws".to_string());
-        self.provider_regions
+        let placement = self
+            .provider_regions
             .get(&name)
             .cloned()
             .unwrap_or_else(|| match name.as_str() {
-                "aws" => Ok(None),
+                "aws" => Ok(Placement::default()),
                 other => Err(format!("provider configuration `{other}` is not declared")),
-            })
+            });
+        Self::with_own_region(placement, attrs)
     }
 
     /// The module path `terraform init` keys a call of this module by.
@@ -1005,8 +1027,27 @@ impl ModuleInstance {
     }
 }
 
-/// Where an object lives, as far as the code says: `Ok(None)` for drift's default region.
-pub type ProviderRegion = Result<Option<String>, String>;
+/// Where an object lives, as far as the code says; `Err` when it cannot be known.
+pub type ProviderRegion = Result<Placement, String>;
+
+/// A provider configuration's region and assumed role (`None`: drift's default region, the
+/// caller's own account).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Placement {
+    pub region: Option<String>,
+    pub role_arn: Option<String>,
+}
+
+impl Placement {
+    /// The account of the assumed role (the fifth field of its ARN).
+    pub fn account(&self) -> Option<&str> {
+        self.role_arn
+            .as_deref()?
+            .split(':')
+            .nth(4)
+            .filter(|a| !a.is_empty())
+    }
+}
 
 /// A provider configuration reference as written: `aws` or `aws.west`.
 fn provider_ref(e: &Expression) -> Option<String> {
