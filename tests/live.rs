@@ -884,3 +884,80 @@ resource "aws_kms_alias" "shared" {{
     assert!(text.contains("\"account\": \"222233334444\""), "{text}");
     assert!(text.contains("arn:aws:iam::222233334444:root"), "{text}");
 }
+
+/// Aurora: an `aws_rds_cluster` and its `aws_rds_cluster_instance` are read with
+/// DescribeDBClusters / DescribeDBInstances and compared (engine, version as a prefix); the
+/// databases the cluster's `database_name` and the manifest declare are listed from a real
+/// PostgreSQL through the cluster's connection settings.
+#[test]
+fn aurora_postgresql_cluster_and_its_databases() {
+    let moto = Moto::start();
+    let pg = Postgres::start("localhost");
+    let rt = rt();
+    rt.block_on(async {
+        let rds = aws_sdk_rds::Client::new(&moto.sdk().await);
+        rds.create_db_cluster()
+            .db_cluster_identifier("aurora")
+            .engine("aurora-postgresql")
+            .engine_version("15.4")
+            .database_name("app")
+            .master_username("admin")
+            .master_user_password("not-a-real-one")
+            .send()
+            .await
+            .expect("cluster");
+        rds.create_db_instance()
+            .db_instance_identifier("aurora-1")
+            .db_cluster_identifier("aurora")
+            .engine("aurora-postgresql")
+            .db_instance_class("db.r6g.large")
+            .send()
+            .await
+            .expect("cluster instance");
+    });
+    rt.block_on(pg.create(&["app", "orders_db"]));
+    let p = Project::new();
+    p.file(
+        "drift.toml",
+        &format!(
+            "live = \"aws\"\n[terraform]\nroots = [\"tf\"]\n[manifest]\npath = \"services.yaml\"\n[aws]\nregion = \"ap-northeast-2\"\n\
+             [postgres.aurora]\nhost = \"localhost\"\nport = {}\nuser = \"drift\"\npassword_env = \"TEST_DB_PASSWORD\"\ndatabase = \"postgres\"\nsslmode = \"require\"\nca_file = \"{}\"\n",
+            pg.port,
+            pg.ca_file.display()
+        ),
+    )
+    .file(
+        "tf/main.tf",
+        r#"
+resource "aws_rds_cluster" "aurora" {
+  cluster_identifier = "aurora"
+  engine             = "aurora-postgresql"
+  engine_version     = "15"
+  database_name      = "app"
+}
+resource "aws_rds_cluster_instance" "one" {
+  identifier         = "aurora-1"
+  cluster_identifier = aws_rds_cluster.aurora.id
+  engine             = aws_rds_cluster.aurora.engine
+  instance_class     = "db.r6g.large"
+}
+"#,
+    )
+    .file("services.yaml", "rds_instance: aurora\nservices:\n  - name: orders\n");
+    let mut cmd = drift_command(p.path());
+    for (k, v) in moto.env() {
+        cmd.env(k, v);
+    }
+    cmd.env("TEST_DB_PASSWORD", &pg.password);
+    let out = cmd.args(["check", "--format", "json"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["findings"].as_array().unwrap().len(), 0, "{stdout}");
+    assert_eq!(j["summary"]["in_sync"], 4, "{stdout}");
+}

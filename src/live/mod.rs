@@ -28,6 +28,8 @@ pub struct Scope {
     /// (zone name, private)
     pub zones: BTreeSet<(String, bool)>,
     pub instances: BTreeSet<String>,
+    /// Aurora clusters.
+    pub clusters: BTreeSet<String>,
     /// Instances whose databases the code declares: only those are connected to.
     pub database_instances: BTreeSet<String>,
     /// The role to assume for each other account the code places objects in.
@@ -47,6 +49,9 @@ impl Scope {
                 }
                 Kind::RdsInstance | Kind::PostgresDatabase => {
                     s.instances.insert(scope.clone());
+                }
+                Kind::RdsCluster => {
+                    s.clusters.insert(scope.clone());
                 }
                 // Nothing live is read for a module call itself.
                 Kind::TerraformModule => {}
@@ -176,13 +181,22 @@ pub async fn capture(
         }
     };
     let rds = async {
-        if !families.contains(&Family::Rds) || scope.instances.is_empty() {
+        if !families.contains(&Family::Rds)
+            || (scope.instances.is_empty() && scope.clusters.is_empty())
+        {
             return None;
         }
-        let mut instances = match aws::rds::read(session, &scope.instances, &scope.roles).await {
-            Ok(i) => i,
-            Err(e) => return Some(Err(e)),
-        };
+        let mut instances =
+            match aws::rds::read(session, &scope.instances, &scope.roles, false).await {
+                Ok(i) => i,
+                Err(e) => return Some(Err(e)),
+            };
+        if !scope.clusters.is_empty() {
+            match aws::rds::read(session, &scope.clusters, &scope.roles, true).await {
+                Ok(c) => instances.extend(c),
+                Err(e) => return Some(Err(e)),
+            }
+        }
         let lists = futures::future::join_all(instances.iter().map(|inst| async move {
             let natural = inst.natural_id();
             if !scope.database_instances.contains(&natural) {

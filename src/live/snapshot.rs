@@ -160,6 +160,9 @@ impl DbInstance {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct DbInstance {
+    /// An Aurora cluster (`DescribeDBClusters`) rather than an instance.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cluster: bool,
     pub identifier: String,
     /// The region, when not the snapshot's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -300,7 +303,7 @@ impl Snapshot {
             let declared = match f {
                 Family::Kms => !scope.aliases.is_empty(),
                 Family::Route53 => !scope.zones.is_empty(),
-                Family::Rds => !scope.instances.is_empty(),
+                Family::Rds => !scope.instances.is_empty() || !scope.clusters.is_empty(),
             };
             if declared && !state.failed.contains(&f) {
                 state.errors.push(SourceError {
@@ -380,7 +383,11 @@ impl Snapshot {
                     for inst in &rds.instances {
                         let natural = inst.natural_id();
                         state.push(Item {
-                            kind: Kind::RdsInstance,
+                            kind: if inst.cluster {
+                                Kind::RdsCluster
+                            } else {
+                                Kind::RdsInstance
+                            },
                             id: natural.clone(),
                             scope: natural.clone(),
                             origin: None,

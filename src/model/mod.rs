@@ -54,6 +54,8 @@ pub enum Kind {
     KmsKeyPolicy,
     Route53Record,
     RdsInstance,
+    /// An Aurora cluster.
+    RdsCluster,
     PostgresDatabase,
     /// A module call whose code drift could not read: what it declares is not checked.
     TerraformModule,
@@ -65,6 +67,7 @@ impl Kind {
             Kind::KmsKeyPolicy => "kms_key_policy",
             Kind::Route53Record => "route53_record",
             Kind::RdsInstance => "rds_instance",
+            Kind::RdsCluster => "rds_cluster",
             Kind::PostgresDatabase => "postgres_database",
             Kind::TerraformModule => "terraform_module",
         }
@@ -75,7 +78,7 @@ impl Kind {
         match self {
             Kind::KmsKeyPolicy => Some(Family::Kms),
             Kind::Route53Record => Some(Family::Route53),
-            Kind::RdsInstance | Kind::PostgresDatabase => Some(Family::Rds),
+            Kind::RdsInstance | Kind::RdsCluster | Kind::PostgresDatabase => Some(Family::Rds),
             Kind::TerraformModule => None,
         }
     }

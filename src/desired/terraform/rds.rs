@@ -1,5 +1,6 @@
-//! RDS from Terraform: `aws_db_instance` (identifier, engine) and the database its `db_name`
-//! declares on it.
+//! RDS from Terraform: `aws_db_instance` (identifier, engine, version) and the database its
+//! `db_name` declares on it; Aurora's `aws_rds_cluster` (its `database_name` likewise) and
+//! `aws_rds_cluster_instance`.
 
 use super::eval::ModuleInstance;
 use super::value::Value;
@@ -8,14 +9,51 @@ use crate::error::Result;
 use crate::model::{Body, Database, Instance, Item, Kind, Place, Spec, State, placed_id};
 use hcl_edit::Span;
 
+/// The RDS resource types: the kind each makes, the attribute naming it, and the attributes
+/// that name a database it must hold.
+const TYPES: &[(&str, Kind, &str, &[&str])] = &[
+    (
+        "aws_db_instance",
+        Kind::RdsInstance,
+        "identifier",
+        &["db_name", "name"],
+    ),
+    (
+        "aws_rds_cluster",
+        Kind::RdsCluster,
+        "cluster_identifier",
+        &["database_name"],
+    ),
+    (
+        "aws_rds_cluster_instance",
+        Kind::RdsInstance,
+        "identifier",
+        &[],
+    ),
+];
+
 pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
-    for (decl, found) in instances_of(inst, "resource", "aws_db_instance")? {
-        let base = format!("{}aws_db_instance.{}", inst.prefix, decl.item.name);
+    for (rtype, kind, id_attr, db_attrs) in TYPES {
+        collect_type(inst, state, rtype, *kind, id_attr, db_attrs)?;
+    }
+    Ok(())
+}
+
+fn collect_type(
+    inst: &ModuleInstance,
+    state: &mut State,
+    rtype: &str,
+    kind: Kind,
+    id_attr: &str,
+    db_attrs: &[&str],
+) -> Result<()> {
+    for (decl, found) in instances_of(inst, "resource", rtype)? {
+        let base = format!("{}{rtype}.{}", inst.prefix, decl.item.name);
         let list = match found {
             Instances::Known(list) => list,
             Instances::Unknown(u) => {
                 state.push(Item::unknown(
-                    Kind::RdsInstance,
+                    kind,
                     base.clone(),
                     origin(inst, decl, decl.item.block.span(), &base),
                     u.reason,
@@ -25,11 +63,11 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
         };
         for r in list {
             let org = origin(inst, decl, decl.item.block.span(), &r.address);
-            let identifier = match r.attrs.get("identifier") {
+            let identifier = match r.attrs.get(id_attr) {
                 Some(Value::String(s)) => s.clone(),
                 Some(Value::Unknown(u)) => {
                     state.push(Item::unknown(
-                        Kind::RdsInstance,
+                        kind,
                         r.address.clone(),
                         org,
                         u.reason.clone(),
@@ -38,10 +76,10 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                 }
                 _ => {
                     state.push(Item::unknown(
-                        Kind::RdsInstance,
+                        kind,
                         r.address.clone(),
                         org,
-                        "no `identifier` in code: AWS generates one at create time",
+                        format!("no `{id_attr}` in code: AWS generates one at create time"),
                     ));
                     continue;
                 }
@@ -64,7 +102,7 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                 }
                 Err(reason) => {
                     state.push(Item::unknown(
-                        Kind::RdsInstance,
+                        kind,
                         r.address.clone(),
                         org,
                         format!("the region of `{}` is not known: {reason}", r.address),
@@ -72,7 +110,7 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                     continue;
                 }
             };
-            state.scopes.insert((Kind::RdsInstance, identifier.clone()));
+            state.scopes.insert((kind, identifier.clone()));
             state
                 .scopes
                 .insert((Kind::PostgresDatabase, identifier.clone()));
@@ -89,7 +127,7 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                 })),
             };
             state.push(Item {
-                kind: Kind::RdsInstance,
+                kind,
                 id: identifier.clone(),
                 scope: identifier.clone(),
                 origin: Some(org.clone()),
@@ -98,7 +136,7 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
             let is_postgres = engine
                 .and_then(Value::as_str)
                 .is_none_or(|e| e.to_lowercase().contains("postgres"));
-            let db_name = r.attrs.get("db_name").or_else(|| r.attrs.get("name"));
+            let db_name = db_attrs.iter().find_map(|a| r.attrs.get(*a));
             match db_name {
                 Some(Value::String(name)) if is_postgres => {
                     let db = Database {

@@ -14,6 +14,7 @@ pub async fn read(
     s: &Session,
     ids: &BTreeSet<String>,
     roles: &std::collections::BTreeMap<String, String>,
+    clusters: bool,
 ) -> Result<Vec<DbInstance>, Error> {
     type Place = (Option<String>, Option<String>);
     let mut clients: std::collections::BTreeMap<Place, aws_sdk_rds::Client> = Default::default();
@@ -44,6 +45,9 @@ pub async fn read(
     let results: Vec<Result<Option<DbInstance>, Error>> = futures::stream::iter(wanted)
         .map(|(id, region, account, rds)| async move {
             s.count();
+            if clusters {
+                return describe_cluster(&rds, &id, region, account).await;
+            }
             let out = match rds
                 .describe_db_instances()
                 .db_instance_identifier(&id)
@@ -60,6 +64,7 @@ pub async fn read(
                 Err(e) => return Err(aws_error("rds", "DescribeDBInstances", e)),
             };
             Ok(out.db_instances().first().map(|i| DbInstance {
+                cluster: false,
                 identifier: i.db_instance_identifier().unwrap_or(&id).to_string(),
                 region: region.clone(),
                 account: account.clone(),
@@ -87,6 +92,44 @@ pub async fn read(
         .collect();
     out.sort_by(|a, b| a.identifier.cmp(&b.identifier));
     Ok(out)
+}
+
+/// One Aurora cluster (`DescribeDBClusters`): engine, version, status, the writer endpoint.
+async fn describe_cluster(
+    rds: &aws_sdk_rds::Client,
+    id: &str,
+    region: Option<String>,
+    account: Option<String>,
+) -> Result<Option<DbInstance>, Error> {
+    let out = match rds
+        .describe_db_clusters()
+        .db_cluster_identifier(id)
+        .send()
+        .await
+    {
+        Ok(o) => o,
+        Err(e)
+            if e.as_service_error().and_then(|se| se.code()) == Some("DBClusterNotFoundFault") =>
+        {
+            return Ok(None);
+        }
+        Err(e) => return Err(aws_error("rds", "DescribeDBClusters", e)),
+    };
+    Ok(out.db_clusters().first().map(|c| DbInstance {
+        cluster: true,
+        identifier: c.db_cluster_identifier().unwrap_or(id).to_string(),
+        region,
+        account,
+        engine: c.engine().unwrap_or_default().to_string(),
+        engine_version: c.engine_version().map(str::to_string),
+        status: c.status().unwrap_or_default().to_string(),
+        endpoint: c.endpoint().map(|address| Endpoint {
+            address: address.to_string(),
+            port: c.port().unwrap_or(5432) as u16,
+        }),
+        databases: None,
+        databases_not_read: None,
+    }))
 }
 
 /// An RDS IAM authentication token for `user` on the instance's endpoint (valid 15 minutes;
