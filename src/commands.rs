@@ -98,6 +98,8 @@ fn read_both(
             let snap = live::snapshot::Snapshot::read(path)?;
             let env = desired::Env {
                 account_id: Some(snap.account_id.clone()),
+                caller_arn: snap.caller_arn.clone(),
+                caller_user_id: snap.caller_user_id.clone(),
                 region: Some(snap.region.clone()),
                 ..Default::default()
             };
@@ -109,9 +111,12 @@ fn read_both(
             let rt = runtime()?;
             let bar = progress("reading live state from AWS");
             let session = rt.block_on(live::aws::Session::load(&cfg.aws));
-            let account = rt.block_on(session.account_id());
+            let identity = rt.block_on(session.identity());
+            let ok = identity.as_ref().ok();
             let env = desired::Env {
-                account_id: account.as_ref().ok().cloned(),
+                account_id: ok.map(|i| i.account.clone()),
+                caller_arn: ok.and_then(|i| i.arn.clone()),
+                caller_user_id: ok.and_then(|i| i.user_id.clone()),
                 region: session.region(),
                 ..Default::default()
             };
@@ -119,7 +124,7 @@ fn read_both(
             let scope = live::Scope::from_desired(&desired);
             let snap = rt.block_on(live::capture(
                 &session,
-                account,
+                identity,
                 &scope,
                 fams,
                 &cfg.postgres,

@@ -225,6 +225,8 @@ fn seed_estate_live_gives_the_three_findings_and_snapshot_agrees() {
     assert_eq!(snap.code, 0, "{}", snap.stderr);
     let text = std::fs::read_to_string(p.path().join("captured.json")).unwrap();
     assert!(!text.contains(&pg.password), "no secret in the snapshot");
+    // The caller STS reported, for `data "aws_caller_identity"` offline.
+    assert!(text.contains("\"caller_arn\": \"arn:aws:"), "{text}");
     let from_file = run(
         &p,
         &moto,

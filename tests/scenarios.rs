@@ -1214,3 +1214,42 @@ resource "aws_kms_alias" "bare" {
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert_eq!(out.json()["summary"]["in_sync"], 2, "{}", out.stdout);
 }
+
+/// `data "aws_caller_identity"` gives `arn` and `user_id` as STS reported them (kept in the
+/// snapshot); a snapshot without them leaves what depends on them not checked.
+#[test]
+fn caller_identity_arn_and_user_id_are_known() {
+    let code = r#"
+data "aws_caller_identity" "me" {}
+resource "aws_kms_key" "app" {
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      { Sid = "Root", Effect = "Allow", Principal = { AWS = data.aws_caller_identity.me.account_id }, Action = "kms:*", Resource = "*" },
+      { Sid = "Use", Effect = "Allow", Principal = { AWS = data.aws_caller_identity.me.arn },
+        Action = ["kms:Decrypt", "kms:Encrypt"], Resource = "*",
+        Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } } },
+    ]
+  })
+}
+resource "aws_kms_alias" "app" {
+  name          = "alias/app"
+  target_key_id = aws_kms_key.app.key_id
+}
+"#;
+    for (caller, status) in [
+        (
+            r#""caller_arn": "arn:aws:iam::111122223333:role/app", "caller_user_id": "AROAEXAMPLE:drift", "#,
+            "in_sync",
+        ),
+        ("", "not_checked"),
+    ] {
+        let p = Project::new();
+        p.config("")
+            .snapshot(&format!("{caller}{KMS_KEY_SNAPSHOT}"))
+            .file("tf/main.tf", code);
+        let out = p.run(&["check", "--format", "json"]);
+        assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+        assert_eq!(out.json()["summary"][status], 1, "{status}: {}", out.stdout);
+    }
+}

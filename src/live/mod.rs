@@ -145,7 +145,7 @@ enum Listing {
 /// Reads everything in `scope` from AWS (families concurrently) into a snapshot.
 pub async fn capture(
     session: &aws::Session,
-    account_id: std::result::Result<String, crate::error::Error>,
+    identity: std::result::Result<aws::Identity, crate::error::Error>,
     scope: &Scope,
     families: &[Family],
     pg: &PostgresSettings,
@@ -153,6 +153,8 @@ pub async fn capture(
     let mut snap = Snapshot {
         schema: snapshot::SCHEMA.into(),
         account_id: String::new(),
+        caller_arn: None,
+        caller_user_id: None,
         region: session.region().unwrap_or_default(),
         captured_at: time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
@@ -162,8 +164,12 @@ pub async fn capture(
         rds: None,
         errors: Vec::new(),
     };
-    match account_id {
-        Ok(a) => snap.account_id = a,
+    match identity {
+        Ok(i) => {
+            snap.account_id = i.account;
+            snap.caller_arn = i.arn;
+            snap.caller_user_id = i.user_id;
+        }
         Err(e) => snap.errors.push(capture_error("sts", e, None)),
     }
     let kms = async {

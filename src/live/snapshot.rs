@@ -16,6 +16,11 @@ pub const SCHEMA: &str = "drift.snapshot/v1";
 pub struct Snapshot {
     pub schema: String,
     pub account_id: String,
+    /// The caller's ARN and user id (`GetCallerIdentity`), for `data "aws_caller_identity"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller_user_id: Option<String>,
     pub region: String,
     pub captured_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -21,6 +21,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+/// The caller, as STS reports it.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub account: String,
+    pub arn: Option<String>,
+    pub user_id: Option<String>,
+}
+
 /// Shared AWS configuration plus a request counter (for the note and benchmarks).
 #[derive(Clone)]
 pub struct Session {
@@ -107,8 +115,9 @@ impl Session {
         }
     }
 
-    /// The account id, from STS `GetCallerIdentity`.
-    pub async fn account_id(&self) -> Result<String, Error> {
+    /// Who drift runs as, from STS `GetCallerIdentity`: the account id, the caller's ARN and
+    /// user id (what `data "aws_caller_identity"` gives the code).
+    pub async fn identity(&self) -> Result<Identity, Error> {
         let sts = aws_sdk_sts::Client::new(&self.sdk);
         self.count();
         let out = sts
@@ -116,10 +125,18 @@ impl Session {
             .send()
             .await
             .map_err(|e| aws_error("sts", "GetCallerIdentity", e))?;
-        out.account().map(str::to_string).ok_or_else(|| Error::Aws {
-            service: "sts",
-            operation: "GetCallerIdentity",
-            message: "the response has no account id".into(),
+        let account = out
+            .account()
+            .map(str::to_string)
+            .ok_or_else(|| Error::Aws {
+                service: "sts",
+                operation: "GetCallerIdentity",
+                message: "the response has no account id".into(),
+            })?;
+        Ok(Identity {
+            account,
+            arn: out.arn().map(str::to_string),
+            user_id: out.user_id().map(str::to_string),
         })
     }
 }

@@ -28,6 +28,9 @@ use std::rc::Rc;
 #[derive(Debug, Clone, Default)]
 pub struct Env {
     pub account_id: Option<String>,
+    /// The caller's ARN and user id, as STS reports them (`data "aws_caller_identity"`).
+    pub caller_arn: Option<String>,
+    pub caller_user_id: Option<String>,
     pub region: Option<String>,
     /// Evaluation errors contained to one object (`file:line:col: message`), each once.
     pub errors: RefCell<Vec<String>>,
@@ -566,6 +569,11 @@ impl ModuleInstance {
             "aws_caller_identity" => {
                 let id = known(&self.env.account_id, "account id");
                 attrs.insert("account_id".into(), id.clone());
+                attrs.insert("arn".into(), known(&self.env.caller_arn, "caller ARN"));
+                attrs.insert(
+                    "user_id".into(),
+                    known(&self.env.caller_user_id, "caller user id"),
+                );
                 attrs.insert("id".into(), id);
             }
             "aws_region" => {

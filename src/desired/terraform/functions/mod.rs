@@ -47,7 +47,6 @@ const STRUCTURAL: &[&str] = &[
     "coalescelist",
     "slice",
     "reverse",
-    "jsonencode",
 ];
 
 /// Functions whose arguments may be null.
