@@ -148,10 +148,11 @@ pub fn snapshot(args: &SnapshotArgs) -> Result<i32> {
     let fams = families(&args.only)?;
     let (_, snap, _) = read_both(&cfg, &live::Source::Aws, &fams)?;
     match &args.output {
-        Some(path) => snap.write(path)?,
+        Some(path) => snap.write(path, &files_read(&cfg, None))?,
         None => {
-            let text = serde_json::to_string_pretty(&snap).unwrap_or_default();
-            println!("{text}");
+            let mut text = serde_json::to_string_pretty(&snap).unwrap_or_default();
+            text.push('\n');
+            print_out(&text)?;
         }
     }
     for e in &snap.errors {
@@ -188,13 +189,15 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         Format::Json => report::json::render(&report),
         Format::Markdown => report::markdown::render(&report),
     };
-    let mut out = std::io::stdout().lock();
-    // A closed pipe (e.g. `| head`) is not an error worth a message.
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    print_out(&text)?;
     // After the report, so a patch that cannot be written still leaves the report printed.
     if let Some(path) = &args.patch {
-        write_patch(path, &report, &desired, &snap)?;
+        let snapshot = match &source {
+            live::Source::Snapshot(p) => Some(p.as_path()),
+            live::Source::Aws => None,
+        };
+        let inputs = files_read(&cfg, snapshot);
+        write_patch(path, &report, &desired, &snap, &inputs)?;
     }
     Ok(if !report.errors.is_empty() {
         EXIT_ERROR
@@ -205,12 +208,37 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     })
 }
 
+/// Writes to standard output. A closed pipe (`| head`) is no error worth a message; any other
+/// failure (a full disk behind `>`) is an error, so a report is never silently lost.
+fn print_out(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write {
+            path: "standard output".into(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Every file this run read: the config, the snapshot, the manifest, the Terraform code and
+/// variable files. drift never writes over one of them.
+fn files_read(cfg: &Config, snapshot: Option<&std::path::Path>) -> Vec<std::path::PathBuf> {
+    let mut out = vec![cfg.path.clone()];
+    out.extend(snapshot.map(std::path::Path::to_path_buf));
+    out.extend(cfg.manifest.clone());
+    out.extend(cfg.var_files.iter().cloned());
+    out.extend(desired::terraform::files_read());
+    out
+}
+
 /// Writes the Terraform patch and lists on stderr the findings it does not cover.
 fn write_patch(
     path: &std::path::Path,
     report: &report::Report,
     desired: &model::State,
     snap: &live::snapshot::Snapshot,
+    inputs: &[std::path::PathBuf],
 ) -> Result<()> {
     let zone_ids = snap
         .route53
@@ -225,10 +253,7 @@ fn write_patch(
         .collect();
     let ctx = patch::Context { desired, zone_ids };
     let built = patch::build(report, &ctx);
-    std::fs::write(path, built.unified_diff()).map_err(|e| Error::Write {
-        path: path.display().to_string(),
-        source: e,
-    })?;
+    crate::atomic_file::write(path, built.unified_diff().as_bytes(), inputs)?;
     eprintln!(
         "drift: wrote {} ({} finding(s) in {} file(s))",
         path.display(),

@@ -3,6 +3,7 @@
 //!
 //! `desired` and `live` read into the canonical `model`; `diff` compares; `report` renders.
 
+mod atomic_file;
 pub mod cli;
 mod commands;
 pub mod config;

@@ -194,3 +194,58 @@ fn variable_value_that_does_not_convert() {
         out.stderr
     );
 }
+
+/// A report that cannot be written to standard output (a full disk) is an error, never a
+/// silent exit.
+#[test]
+fn a_full_stdout_is_an_error() {
+    let p = Project::new();
+    p.config("").snapshot("").file("tf/main.tf", "");
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
+    let Ok(full) = full else {
+        println!("no /dev/full here: skipped");
+        return;
+    };
+    let out = crate::support::drift_command(p.path())
+        .arg("check")
+        .stdout(full)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("standard output"), "{stderr}");
+}
+
+/// `--patch` and `snapshot -o` never write over a file drift read in that run, and write
+/// through a temporary file: the target is either the old file or the new one, whole.
+#[test]
+fn outputs_never_replace_an_input() {
+    let p = Project::new();
+    p.config("")
+        .snapshot("")
+        .file("tf/main.tf", "resource \"aws_kms_key\" \"k\" {}\n");
+    for target in ["tf/main.tf", "live.json", "drift.toml"] {
+        let before = std::fs::read(p.path().join(target)).unwrap();
+        let out = p.run(&["check", "--patch", target]);
+        assert_eq!(out.code, 1, "{target}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("refusing to write over it"),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(
+            std::fs::read(p.path().join(target)).unwrap(),
+            before,
+            "{target}"
+        );
+    }
+    let out = p.run(&["check", "--patch", "new.patch"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(p.path().join("new.patch").is_file());
+    let leftovers: Vec<_> = std::fs::read_dir(p.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

@@ -1253,3 +1253,40 @@ resource "aws_kms_alias" "app" {
         assert_eq!(out.json()["summary"][status], 1, "{status}: {}", out.stdout);
     }
 }
+
+/// Control bytes in live names and values (`ESC ] 0 ; … BEL`, a C1 CSI) never reach the
+/// terminal raw: the human and Markdown reports show them escaped; JSON escapes on its own.
+#[test]
+fn control_bytes_from_aws_are_escaped_in_human_and_markdown() {
+    let hostile = r#""route53": {"zones": [{"id": "/hostedzone/ZABC", "name": "example.com.", "private_zone": false, "records": [
+      {"Name": "evil\u001b]0;pwned\u0007.example.com.", "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": "\"a\u009b2Jb\u001b[31m\""}]}
+    ]}]}"#;
+    let p = Project::new();
+    p.config("").snapshot(hostile).file(
+        "tf/main.tf",
+        "resource \"aws_route53_zone\" \"z\" {\n  name = \"example.com\"\n}\n",
+    );
+    for format in ["human", "markdown"] {
+        let out = p.run(&["check", "--format", format, "--color", "never"]);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(
+            !out.stdout.chars().any(|c| c.is_control() && c != '\n'),
+            "{format}: {:?}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains("\\u{1b}]0;pwned"),
+            "{format}: {}",
+            out.stdout
+        );
+        assert!(out.stdout.contains("\\u009b"), "{format}: {}", out.stdout);
+    }
+    let json = p.run(&["check", "--format", "json"]);
+    assert!(!json.stdout.contains('\u{1b}'), "{}", json.stdout);
+    assert!(
+        json.json()["findings"][0]["id"]
+            .as_str()
+            .unwrap()
+            .contains('\u{1b}')
+    );
+}

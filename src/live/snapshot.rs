@@ -270,16 +270,14 @@ impl Snapshot {
             .map_err(|e| Error::input(at(&e), format!("invalid snapshot: {e}")))
     }
 
-    pub fn write(&self, path: &Path) -> Result<()> {
+    /// Writes the snapshot atomically, never over one of `inputs` (the files read this run).
+    pub fn write(&self, path: &Path, inputs: &[std::path::PathBuf]) -> Result<()> {
         let mut text = serde_json::to_string_pretty(self).map_err(|e| Error::Write {
             path: path.display().to_string(),
             source: std::io::Error::other(e),
         })?;
         text.push('\n');
-        std::fs::write(path, text).map_err(|e| Error::Write {
-            path: path.display().to_string(),
-            source: e,
-        })
+        crate::atomic_file::write(path, text.as_bytes(), inputs)
     }
 
     /// The canonical live state of the families asked for.

@@ -47,7 +47,7 @@ impl Painter {
 }
 
 fn pretty(v: &serde_json::Value) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_default()
+    super::safe_json(v)
 }
 
 /// Every line of `v`, each marked with `tag`.
@@ -182,6 +182,7 @@ fn render_finding(p: Painter, out: &mut String, f: &Finding) {
 }
 
 pub fn render(report: &Report, color: bool) -> String {
+    let report = &report.terminal_safe();
     let p = Painter { color };
     let mut out = String::new();
     let live = &report.live;

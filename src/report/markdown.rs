@@ -5,7 +5,7 @@ use super::{Report, Status};
 use crate::model::Op;
 
 fn pretty(v: &serde_json::Value) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_default()
+    super::safe_json(v)
 }
 
 fn prefixed(out: &mut String, tag: char, v: &serde_json::Value) {
@@ -15,6 +15,7 @@ fn prefixed(out: &mut String, tag: char, v: &serde_json::Value) {
 }
 
 pub fn render(report: &Report) -> String {
+    let report = &report.terminal_safe();
     let s = &report.summary;
     let mut out = String::from("# drift report\n\n");
     out.push_str(&format!("Live state: `{}`", report.live.source));

@@ -112,3 +112,76 @@ impl Report {
         self.summary.changed + self.summary.missing + self.summary.unmanaged > 0
     }
 }
+
+/// Text from outside drift (names, values, policy strings, server messages) made safe for a
+/// terminal: control characters other than newline and tab are shown as `\u{1b}`, so a live
+/// name can never move the cursor or retitle the window.
+pub fn safe(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Pretty JSON made safe for a terminal: serde escapes the C0 controls; DEL and the C1
+/// controls (which some terminals obey) are escaped here, as JSON escapes.
+pub fn safe_json(v: &serde_json::Value) -> String {
+    let text = serde_json::to_string_pretty(v).unwrap_or_default();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl Report {
+    /// A copy whose every string from outside is `safe` for a terminal (for the human and
+    /// Markdown reports; JSON escapes on its own).
+    pub fn terminal_safe(&self) -> Report {
+        let mut r = self.clone();
+        let opt = |o: &mut Option<String>| {
+            if let Some(s) = o {
+                *s = safe(s);
+            }
+        };
+        for f in &mut r.findings {
+            f.id = safe(&f.id);
+            opt(&mut f.reason);
+            opt(&mut f.remediation);
+            f.hints = f.hints.iter().map(|h| safe(h)).collect();
+            for c in &mut f.changes {
+                c.path = safe(&c.path);
+            }
+            if let Some(o) = &mut f.origin {
+                o.file = safe(&o.file);
+                opt(&mut o.address);
+            }
+        }
+        for i in &mut r.ignored {
+            i.id = safe(&i.id);
+            opt(&mut i.address);
+            i.attributes = i.attributes.iter().map(|a| safe(a)).collect();
+            for c in &mut i.changes {
+                c.path = safe(&c.path);
+            }
+        }
+        for e in &mut r.errors {
+            e.source = safe(&e.source);
+            e.message = safe(&e.message);
+        }
+        r.live.source = safe(&r.live.source);
+        opt(&mut r.live.account_id);
+        opt(&mut r.live.region);
+        opt(&mut r.live.captured_at);
+        r
+    }
+}

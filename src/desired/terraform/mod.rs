@@ -39,6 +39,21 @@ pub struct Input {
 
 thread_local! {
     static MODULES: RefCell<HashMap<PathBuf, Rc<Module>>> = RefCell::new(HashMap::new());
+    /// Variable files read, besides the modules' own files.
+    static VAR_FILES: RefCell<Vec<PathBuf>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Every file read from Terraform code this run: each loaded module's files and the variable
+/// files (so that nothing drift writes ever replaces one).
+pub fn files_read() -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = MODULES.with(|m| {
+        m.borrow()
+            .values()
+            .flat_map(|module| module.files.iter().map(|f| f.path.clone()))
+            .collect()
+    });
+    VAR_FILES.with(|v| out.extend(v.borrow().iter().cloned()));
+    out
 }
 
 /// Loads a module directory once per process.
@@ -60,6 +75,7 @@ pub(crate) fn eval_error(inst: &ModuleInstance, e: EvalError) -> Error {
 
 /// Evaluates a whole `.tfvars` file (literal values only); `.tfvars.json` is JSON.
 fn read_tfvars(path: &Path, env: &Rc<Env>) -> Result<BTreeMap<String, Value>> {
+    VAR_FILES.with(|v| v.borrow_mut().push(path.to_path_buf()));
     let text = std::fs::read_to_string(path).map_err(|e| Error::read("var file", path, e))?;
     if path.to_string_lossy().ends_with(".json") {
         let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
