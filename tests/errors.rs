@@ -249,3 +249,30 @@ fn outputs_never_replace_an_input() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// A chain of references deeper than drift evaluates is an error at the place it stops, never
+/// a stack overflow; 10,000 links evaluate.
+#[test]
+fn long_reference_chains_evaluate_or_stop_with_an_error() {
+    let chain = |n: usize| {
+        let mut text = String::from("locals {\n");
+        for i in 0..n - 1 {
+            text.push_str(&format!("  a{i:05} = local.a{:05} + 1\n", i + 1));
+        }
+        text.push_str(&format!("  a{:05} = 1\n}}\n", n - 1));
+        text
+    };
+    let p = Project::new();
+    p.config("").snapshot("").file("tf/main.tf", &chain(10_000));
+    let out = p.run(&["check"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    p.file("tf/main.tf", &chain(25_000));
+    let out = p.run(&["check"]);
+    assert_clean_error(&out);
+    assert!(
+        out.stderr.contains("chain of more than 12000 references"),
+        "{}",
+        out.stderr
+    );
+}

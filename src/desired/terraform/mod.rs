@@ -364,9 +364,9 @@ fn walk(inst: &Rc<ModuleInstance>, out: &mut Vec<Rc<ModuleInstance>>) -> Result<
 
 /// The string values this module instance can name: its variables, its locals and the
 /// account id of its `aws_caller_identity` data sources.
-fn references(inst: &ModuleInstance, state: &mut State) {
+fn references(inst: &ModuleInstance, state: &mut State) -> Result<()> {
     let Some(first) = inst.module.files.first() else {
-        return;
+        return Ok(());
     };
     let dir = std::path::Path::new(&first.display)
         .parent()
@@ -383,12 +383,20 @@ fn references(inst: &ModuleInstance, state: &mut State) {
         }
     };
     for name in inst.module.variables.keys() {
-        if let Ok(v) = inst.variable(name, 0, None) {
+        let v = match inst.variable(name, 0, None) {
+            Err(e) if e.fatal => return Err(eval_error(inst, e)),
+            other => other,
+        };
+        if let Ok(v) = v {
             push(v, format!("var.{name}"), 0);
         }
     }
     for name in inst.module.locals.keys() {
-        if let Ok(v) = inst.local(name, 0, None) {
+        let v = match inst.local(name, 0, None) {
+            Err(e) if e.fatal => return Err(eval_error(inst, e)),
+            other => other,
+        };
+        if let Ok(v) = v {
             push(v, format!("local.{name}"), 1);
         }
     }
@@ -403,6 +411,7 @@ fn references(inst: &ModuleInstance, state: &mut State) {
             );
         }
     }
+    Ok(())
 }
 
 /// The value of output `name` of the root module in `dir`, its variables set as in a run
@@ -456,7 +465,7 @@ pub fn load(input: &Input, env: &Env, state: &mut State) -> Result<()> {
         }
         for inst in &all {
             uninstalled_modules(inst, state);
-            references(inst, state);
+            references(inst, state)?;
             kms::collect(inst, state)?;
             route53::collect(inst, &zones, state)?;
             rds::collect(inst, state)?;

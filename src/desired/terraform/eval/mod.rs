@@ -70,6 +70,22 @@ impl Scope {
     }
 }
 
+/// The longest chain of references (a local naming a local naming a local…) evaluated.
+pub const MAX_DEPTH: usize = 12_000;
+
+thread_local! {
+    static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Leaves one level of the reference chain when dropped.
+struct Leave;
+
+impl Drop for Leave {
+    fn drop(&mut self) {
+        DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
 /// The most instances one `count` or `for_each` may make.
 pub const MAX_INSTANCES: usize = 100_000;
 
@@ -190,6 +206,20 @@ impl ModuleInstance {
     ) -> EResult<Value> {
         if let Some(v) = self.cache.borrow().get(key) {
             return Ok(v.clone());
+        }
+        let depth = DEPTH.with(|d| {
+            d.set(d.get() + 1);
+            d.get()
+        });
+        let _leave = Leave;
+        if depth > MAX_DEPTH {
+            return Err(fatal(
+                format!(
+                    "`{key}` is reached through a chain of more than {MAX_DEPTH} references; drift stops there"
+                ),
+                file,
+                span,
+            ));
         }
         if !self.active.borrow_mut().insert(key.to_string()) {
             return Err(fatal(
