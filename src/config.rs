@@ -109,7 +109,7 @@ fn to_json(v: toml::Value) -> serde_json::Value {
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        let text = crate::input_file::read_text(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::Usage(format!(
                 "no config file `{}`: create one (see README.md) or pass `-c FILE`",
                 path.display()

@@ -114,18 +114,38 @@ impl Error {
         {
             let num = location.line.to_string();
             let pad = " ".repeat(num.len());
-            let caret_pad: String = line
+            // A long line is shown around the column only, so no error echoes a whole file.
+            let chars: Vec<char> = line.chars().collect();
+            let col = location.column.saturating_sub(1).min(chars.len());
+            let start = col.saturating_sub(SNIPPET / 2);
+            let end = (start + SNIPPET).min(chars.len());
+            let shown: String = chars[start..end].iter().collect();
+            let (lead, tail) = (
+                if start > 0 { "…" } else { "" },
+                if end < chars.len() { "…" } else { "" },
+            );
+            let caret_pad: String = lead
                 .chars()
-                .take(location.column.saturating_sub(1))
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .map(|_| ' ')
+                .chain(
+                    chars[start..col]
+                        .iter()
+                        .map(|&c| if c == '\t' { '\t' } else { ' ' }),
+                )
                 .collect();
-            out.push_str(&format!("\n{pad} |\n{num} | {line}\n{pad} | {caret_pad}^"));
+            let shown = crate::report::safe(&shown);
+            out.push_str(&format!(
+                "\n{pad} |\n{num} | {lead}{shown}{tail}\n{pad} | {caret_pad}^"
+            ));
         }
         out
     }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The most characters of a source line an error shows.
+const SNIPPET: usize = 160;
 
 #[cfg(test)]
 mod tests {
@@ -140,5 +160,18 @@ mod tests {
         let rendered = Error::input(loc, "bad").render();
         assert!(rendered.starts_with("error: x.tf:2:6: bad"), "{rendered}");
         assert!(rendered.ends_with("|      ^"), "{rendered}");
+    }
+
+    #[test]
+    fn a_long_line_is_shown_around_the_column() {
+        let text = format!("a = {}oops{}\n", "x".repeat(5000), "y".repeat(5000));
+        let loc = Location::at_offset("x.tf", &text, 5004);
+        let rendered = Error::input(loc, "bad").render();
+        assert!(rendered.len() < 600, "{}", rendered.len());
+        let lines: Vec<&str> = rendered.lines().collect();
+        let (code, caret) = (lines[2], lines[3]);
+        let at = caret.chars().position(|c| c == '^').unwrap();
+        let under: String = code.chars().skip(at).take(4).collect();
+        assert_eq!(under, "oops", "{rendered}");
     }
 }

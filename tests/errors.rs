@@ -276,3 +276,46 @@ fn long_reference_chains_evaluate_or_stop_with_an_error() {
         out.stderr
     );
 }
+
+/// Inputs drift cannot read are errors naming the path, never skipped (a skipped `.tf` would
+/// turn its records into "unmanaged") and never a hang (a FIFO).
+#[cfg(unix)]
+#[test]
+fn unreadable_inputs_are_errors_naming_the_path() {
+    use std::os::unix::fs::symlink;
+    let p = Project::new();
+    p.config("").snapshot("").file("tf/main.tf", "");
+    symlink(
+        p.path().join("tf/nowhere.tf"),
+        p.path().join("tf/dangling.tf"),
+    )
+    .unwrap();
+    let out = p.run(&["check"]);
+    assert_clean_error(&out);
+    assert!(out.stderr.contains("dangling.tf"), "{}", out.stderr);
+
+    std::fs::remove_file(p.path().join("tf/dangling.tf")).unwrap();
+    symlink(p.path().join("tf/loop.tf"), p.path().join("tf/loop.tf")).unwrap();
+    let out = p.run(&["check"]);
+    assert_clean_error(&out);
+    assert!(out.stderr.contains("loop.tf"), "{}", out.stderr);
+
+    std::fs::remove_file(p.path().join("tf/loop.tf")).unwrap();
+    let fifo = p.path().join("tf/x.auto.tfvars");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let out = p.run(&["check"]);
+        assert_clean_error(&out);
+        assert!(
+            out.stderr.contains("x.auto.tfvars") && out.stderr.contains("not a regular file"),
+            "{}",
+            out.stderr
+        );
+        std::fs::remove_file(&fifo).unwrap();
+    }
+
+    // A byte-order mark is accepted, as terraform accepts it.
+    p.file("tf/main.tf", "\u{feff}locals {\n  a = 1\n}\n");
+    let out = p.run(&["check"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}

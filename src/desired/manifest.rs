@@ -62,8 +62,7 @@ pub fn parse(text: &str, display: &str) -> Result<Manifest> {
 }
 
 pub fn load(path: &Path, display: &str, state: &mut State) -> Result<()> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| Error::read("services manifest", path, e))?;
+    let text = crate::input_file::read("services manifest", path)?;
     let manifest = parse(&text, display)?;
     let instance = manifest.rds_instance.clone();
     state

@@ -235,7 +235,7 @@ pub fn key_is_gone(state: &str) -> bool {
 
 impl Snapshot {
     pub fn read(path: &Path) -> Result<Snapshot> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::read("snapshot", path, e))?;
+        let text = crate::input_file::read("snapshot", path)?;
         let display = path.display().to_string();
         let at = |e: &serde_json::Error| {
             let mut loc = Location::new(&display, e.line().max(1), e.column().max(1));

@@ -76,7 +76,7 @@ pub(crate) fn eval_error(inst: &ModuleInstance, e: EvalError) -> Error {
 /// Evaluates a whole `.tfvars` file (literal values only); `.tfvars.json` is JSON.
 fn read_tfvars(path: &Path, env: &Rc<Env>) -> Result<BTreeMap<String, Value>> {
     VAR_FILES.with(|v| v.borrow_mut().push(path.to_path_buf()));
-    let text = std::fs::read_to_string(path).map_err(|e| Error::read("var file", path, e))?;
+    let text = crate::input_file::read("var file", path)?;
     if path.to_string_lossy().ends_with(".json") {
         let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
             Error::input(
@@ -144,7 +144,8 @@ fn root_inputs(module: &Module, input: &Input, env: &Rc<Env>) -> Result<Inputs> 
     let mut files: Vec<PathBuf> = Vec::new();
     for name in ["terraform.tfvars", "terraform.tfvars.json"] {
         let auto = module.dir.join(name);
-        if auto.is_file() {
+        // Anything there but a directory is read (a FIFO or a dangling link is an error).
+        if auto.symlink_metadata().is_ok() && !auto.is_dir() {
             files.push(auto);
         }
     }
@@ -193,8 +194,7 @@ fn installed_modules(dir: &Path, data_dir: Option<&str>) -> Result<BTreeMap<Stri
     if !path.is_file() {
         return Ok(BTreeMap::new());
     }
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| Error::read("module manifest", &path, e))?;
+    let text = crate::input_file::read("module manifest", &path)?;
     let at =
         |line: usize, column: usize| crate::error::Location::new(display_path(&path), line, column);
     let json: serde_json::Value = serde_json::from_str(&text)

@@ -138,7 +138,8 @@ impl Module {
             std::fs::read_dir(dir).map_err(|e| Error::read("module directory", dir, e))?;
         let mut paths: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "tf") && p.is_file())
+            // Links included: a dangling or looping one is an error when read, as in terraform.
+            .filter(|p| p.extension().is_some_and(|x| x == "tf") && !p.is_dir())
             .collect();
         paths.sort();
         if paths.is_empty() {
@@ -152,8 +153,7 @@ impl Module {
             ..Module::default()
         };
         for path in paths {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| Error::read("Terraform file", &path, e))?;
+            let text = crate::input_file::read("Terraform file", &path)?;
             let display = display_path(&path);
             let body = parse_hcl(&text, &display)?;
             let file = module.files.len();

@@ -49,5 +49,5 @@ pub fn call(name: &str, a: &mut [Value], ctx: &Ctx<'_>) -> FResult {
 }
 
 fn read(path: &std::path::Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+    crate::input_file::read_text(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
 }
