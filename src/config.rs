@@ -75,6 +75,9 @@ pub struct PostgresConfig {
     pub ca_file: Option<PathBuf>,
     /// Connect timeout in seconds (default 10).
     pub connect_timeout_secs: Option<u64>,
+    /// Query timeout in seconds (default 30): the client gives up, and the server's
+    /// `statement_timeout` is set to it.
+    pub query_timeout_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone)]

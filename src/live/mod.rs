@@ -130,6 +130,7 @@ fn postgres_target(
         tls,
         ca_file: pg.ca_file.clone(),
         connect_timeout: std::time::Duration::from_secs(pg.connect_timeout_secs.unwrap_or(10)),
+        query_timeout: std::time::Duration::from_secs(pg.query_timeout_secs.unwrap_or(30).max(1)),
     })
 }
 

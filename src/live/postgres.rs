@@ -22,6 +22,7 @@ pub struct Target {
     pub tls: bool,
     pub ca_file: Option<PathBuf>,
     pub connect_timeout: Duration,
+    pub query_timeout: Duration,
 }
 
 impl std::fmt::Debug for Target {
@@ -101,7 +102,12 @@ pub async fn list(t: &Target) -> Result<Vec<PgDatabase>, String> {
         .user(&t.user)
         .dbname(&t.database)
         .connect_timeout(t.connect_timeout)
-        .application_name("drift");
+        .application_name("drift")
+        // drift only reads: the session refuses writes, and no query runs unbounded.
+        .options(format!(
+            "-c default_transaction_read_only=on -c statement_timeout={}",
+            t.query_timeout.as_millis()
+        ));
     if let Some(p) = &t.password {
         cfg.password(p.as_str());
     }
@@ -138,18 +144,26 @@ pub async fn list(t: &Target) -> Result<Vec<PgDatabase>, String> {
             ));
         }
     };
-    let rows = client
-        .query(
-            "SELECT datname, datistemplate FROM pg_database ORDER BY datname",
-            &[],
-        )
-        .await
-        .map_err(|e| {
+    let query = client.query(
+        "SELECT datname, datistemplate FROM pg_database ORDER BY datname",
+        &[],
+    );
+    let rows = match tokio::time::timeout(t.query_timeout, query).await {
+        Ok(r) => r.map_err(|e| {
             scrub(
                 format!("listing databases failed: {}", describe(&e)),
                 &t.password,
             )
-        })?;
+        })?,
+        Err(_) => {
+            return Err(format!(
+                "listing databases on {}:{} timed out after {}s",
+                t.host,
+                t.port,
+                t.query_timeout.as_secs()
+            ));
+        }
+    };
     Ok(rows
         .iter()
         .map(|r| PgDatabase {

@@ -62,12 +62,24 @@ async fn read_region(
         s.count();
         let page = page.map_err(|e| aws_error("kms", "ListAliases", e))?;
         for a in page.aliases() {
-            let (Some(name), Some(key)) = (a.alias_name(), a.target_key_id()) else {
-                continue;
+            let Some(name) = a.alias_name() else {
+                return Err(Error::Aws {
+                    service: "kms",
+                    operation: "ListAliases",
+                    message: "an alias in the answer has no name".into(),
+                });
             };
             if name.starts_with("alias/aws/") {
                 continue;
             }
+            let Some(key) = a.target_key_id() else {
+                // A customer alias always names its key: an answer without it is broken.
+                return Err(Error::Aws {
+                    service: "kms",
+                    operation: "ListAliases",
+                    message: format!("alias {name} has no target key in the answer"),
+                });
+            };
             by_key
                 .entry(key.to_string())
                 .or_default()
@@ -98,16 +110,21 @@ async fn read_region(
                     .send()
                     .await
                     .map_err(|e| aws_error("kms", "GetKeyPolicy", e))?;
+                // AWS always has a key policy: an empty or null one is a broken answer.
                 let text = policy.policy().unwrap_or("");
-                let parsed = if text.trim().is_empty() {
-                    serde_json::json!({})
-                } else {
+                let parsed: serde_json::Value =
                     serde_json::from_str(text).map_err(|e| Error::Aws {
                         service: "kms",
                         operation: "GetKeyPolicy",
-                        message: format!("the policy of {key_id} is not JSON: {e}"),
-                    })?
-                };
+                        message: format!("the policy of {key_id} is not a JSON document: {e}"),
+                    })?;
+                if parsed.as_object().is_none_or(|o| o.is_empty()) {
+                    return Err(Error::Aws {
+                        service: "kms",
+                        operation: "GetKeyPolicy",
+                        message: format!("the policy of {key_id} is empty or not an object"),
+                    });
+                }
                 let mut names = names;
                 names.sort();
                 Ok(KmsKey {

@@ -20,12 +20,23 @@ pub struct ZoneError {
     pub error: Error,
 }
 
+/// Every record of a zone. What AWS guarantees is checked, so a broken answer is an error,
+/// never drift: a truncated page names where the next starts, paging moves forward, and the
+/// records read are as many as `ListHostedZones` counted (`expected`).
 async fn records(
     s: &Session,
     r53: &aws_sdk_route53::Client,
     zone_id: &str,
+    expected: Option<i64>,
 ) -> Result<Vec<RecordSet>, Error> {
+    let broken = |message: String| Error::Aws {
+        service: "route53",
+        operation: "ListResourceRecordSets",
+        message,
+    };
     let mut out = Vec::new();
+    let mut pages = 0i64;
+    let mut last_marker: Option<(String, String, Option<String>)> = None;
     let mut next: Option<(String, aws_sdk_route53::types::RrType, Option<String>)> = None;
     loop {
         let mut req = r53.list_resource_record_sets().hosted_zone_id(zone_id);
@@ -36,6 +47,14 @@ async fn records(
             }
         }
         s.count();
+        pages += 1;
+        if let Some(n) = expected
+            && pages > n + 1
+        {
+            return Err(broken(format!(
+                "zone {zone_id}: {pages} pages for {n} records; the answers are not moving forward"
+            )));
+        }
         let page = req
             .send()
             .await
@@ -66,18 +85,30 @@ async fn records(
         match (page.next_record_name(), page.next_record_type()) {
             (Some(n), Some(t)) => {
                 let id = page.next_record_identifier().map(str::to_string);
-                // Guard against a server that repeats the same page forever.
-                if out.len() > 1_000_000 {
-                    return Err(Error::Aws {
-                        service: "route53",
-                        operation: "ListResourceRecordSets",
-                        message: format!("zone {zone_id} did not stop paginating"),
-                    });
+                let marker = (n.to_string(), t.as_str().to_string(), id.clone());
+                if last_marker.as_ref() == Some(&marker) {
+                    return Err(broken(format!(
+                        "zone {zone_id}: the next page starts where the last one did ({n} {}); paging makes no progress",
+                        t.as_str()
+                    )));
                 }
+                last_marker = Some(marker);
                 next = Some((n.to_string(), t.clone(), id));
             }
-            _ => break,
+            _ => {
+                return Err(broken(format!(
+                    "zone {zone_id}: a page says it is truncated but not where the next one starts"
+                )));
+            }
         }
+    }
+    if let Some(n) = expected
+        && n != out.len() as i64
+    {
+        return Err(broken(format!(
+            "zone {zone_id}: {} records read, but ListHostedZones counts {n}; the answer is incomplete",
+            out.len()
+        )));
     }
     Ok(out)
 }
@@ -98,15 +129,20 @@ pub async fn read(
             let private = z.config().is_some_and(|c| c.private_zone());
             let name = canonical_name(z.name());
             if zones.contains(&(name, private)) {
-                found.push((z.id().to_string(), z.name().to_string(), private));
+                found.push((
+                    z.id().to_string(),
+                    z.name().to_string(),
+                    private,
+                    z.resource_record_set_count(),
+                ));
             }
         }
     }
     let results: Vec<ZoneRead> = futures::stream::iter(found)
-        .map(|(id, name, private)| {
+        .map(|(id, name, private, count)| {
             let r53 = r53.clone();
             async move {
-                let recs = records(s, &r53, &id).await;
+                let recs = records(s, &r53, &id, count).await;
                 (id, name, private, recs)
             }
         })
