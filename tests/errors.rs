@@ -319,3 +319,36 @@ fn unreadable_inputs_are_errors_naming_the_path() {
     let out = p.run(&["check"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+/// Empty or null service names, and database names PostgreSQL would not take, are errors
+/// with `services.yaml:line:col`, never databases named `null_db` or `""`.
+#[test]
+fn manifest_names_are_checked() {
+    for (yaml, expect) in [
+        (
+            "rds_instance: db\nservices:\n  - name: ok\n  - name: null\n",
+            "services.yaml:4:1: service 2: `name` is empty or null",
+        ),
+        (
+            "rds_instance: db\nservices:\n  - name:\n",
+            "services.yaml:3:1: service 1: `name` is empty or null",
+        ),
+        (
+            "rds_instance: db\nservices:\n  - name: web\n    database: my-db\n",
+            "services.yaml:3:1: service 1: `web` needs database \"my-db\"",
+        ),
+        (
+            "rds_instance: \"\"\nservices: []\n",
+            "services.yaml:1:1: invalid `rds_instance`",
+        ),
+    ] {
+        let p = Project::new();
+        p.config("[manifest]\npath = \"services.yaml\"\n")
+            .snapshot("")
+            .file("tf/main.tf", "")
+            .file("services.yaml", yaml);
+        let out = p.run(&["check"]);
+        assert_clean_error(&out);
+        assert!(out.stderr.contains(expect), "{yaml}\n{}", out.stderr);
+    }
+}

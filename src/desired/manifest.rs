@@ -17,24 +17,62 @@ pub struct Manifest {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
-    pub name: String,
+    /// `None` when written empty or `null`: an error at load.
+    pub name: Option<String>,
     pub database: Option<String>,
 }
 
 impl Service {
     /// The database the service needs: as written, else `{name without -service}_db`.
     pub fn database(&self) -> String {
+        let name = self.name.as_deref().unwrap_or_default();
         match &self.database {
             Some(d) => d.clone(),
             None => format!(
                 "{}_db",
-                self.name
-                    .strip_suffix("-service")
-                    .unwrap_or(&self.name)
+                name.strip_suffix("-service")
+                    .unwrap_or(name)
                     .replace('-', "_")
             ),
         }
     }
+}
+
+/// Why `name` is not a database name PostgreSQL takes unquoted (letters, digits, `_` and
+/// `$`, not starting with a digit or `$`, at most 63 bytes), or `None` when it is. A name
+/// written in double quotes (`"\"My-DB\""`) is a quoted identifier and taken as it is.
+fn invalid_identifier(name: &str) -> Option<String> {
+    if name.len() >= 2 && name.starts_with('"') && name.ends_with('"') {
+        let inner = &name[1..name.len() - 1];
+        return (inner.is_empty() || inner.len() > 63 || inner.contains('\0'))
+            .then(|| "a quoted database name must be 1 to 63 bytes".to_string());
+    }
+    let mut chars = name.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    if name.is_empty() {
+        Some("the database name is empty".into())
+    } else if name.len() > 63 {
+        Some(format!("`{name}` is longer than PostgreSQL's 63 bytes"))
+    } else if !first_ok || !rest_ok {
+        Some(format!(
+            "`{name}` is not a PostgreSQL identifier (letters, digits, `_` and `$`, not starting with a digit); quote it to use it as it is"
+        ))
+    } else {
+        None
+    }
+}
+
+/// The 1-based line of the `index`-th entry of `services:`.
+fn line_of_entry(text: &str, index: usize) -> usize {
+    text.lines()
+        .enumerate()
+        .skip_while(|(_, l)| !l.trim_start().starts_with("services:"))
+        .filter(|(_, l)| l.trim_start().starts_with("- "))
+        .nth(index)
+        .map_or(1, |(i, _)| i + 1)
 }
 
 /// The 1-based line where `- name: NAME` (or `name: NAME`) appears.
@@ -68,10 +106,33 @@ pub fn load(path: &Path, display: &str, state: &mut State) -> Result<()> {
     state
         .scopes
         .insert((Kind::PostgresDatabase, instance.clone()));
-    for svc in &manifest.services {
+    if let Some(why) = invalid_identifier(&instance) {
+        let line = text
+            .lines()
+            .position(|l| l.trim_start().starts_with("rds_instance:"))
+            .map_or(1, |i| i + 1);
+        return Err(Error::input(
+            Location::new(display, line, 1),
+            format!("invalid `rds_instance`: {why}"),
+        ));
+    }
+    for (i, svc) in manifest.services.iter().enumerate() {
+        let at = |why: String| {
+            let line = line_of_entry(&text, i);
+            let mut loc = Location::new(display, line, 1);
+            loc.source_line = text.lines().nth(line - 1).map(str::to_string);
+            Error::input(loc, format!("service {}: {why}", i + 1))
+        };
+        let Some(name) = svc.name.as_deref().filter(|n| !n.trim().is_empty()) else {
+            return Err(at("`name` is empty or null".into()));
+        };
+        let database = svc.database();
+        if let Some(why) = invalid_identifier(&database) {
+            return Err(at(format!("`{name}` needs database {database:?}: {why}")));
+        }
         let db = Database {
             instance: instance.clone(),
-            name: svc.database(),
+            name: database.trim_matches('"').to_string(),
             is_template: false,
         };
         state.push(Item {
@@ -80,7 +141,7 @@ pub fn load(path: &Path, display: &str, state: &mut State) -> Result<()> {
             scope: instance.clone(),
             origin: Some(Origin {
                 file: display.to_string(),
-                line: line_of(&text, &svc.name),
+                line: line_of(&text, name),
                 address: None,
             }),
             body: Body::Known(Spec::Database(db)),
@@ -95,21 +156,24 @@ mod tests {
 
     #[test]
     fn default_database_names() {
-        let s = Service {
-            name: "board-service".into(),
-            database: None,
+        let s = |name: &str, database: Option<&str>| Service {
+            name: Some(name.into()),
+            database: database.map(str::to_string),
         };
-        assert_eq!(s.database(), "board_db");
-        let s = Service {
-            name: "ops-service".into(),
-            database: Some("ops".into()),
-        };
-        assert_eq!(s.database(), "ops");
-        let s = Service {
-            name: "worker".into(),
-            database: None,
-        };
-        assert_eq!(s.database(), "worker_db");
+        assert_eq!(s("board-service", None).database(), "board_db");
+        assert_eq!(s("ops-service", Some("ops")).database(), "ops");
+        assert_eq!(s("worker", None).database(), "worker_db");
+    }
+
+    #[test]
+    fn database_names_follow_postgresql_identifier_rules() {
+        for ok in ["board_db", "_x", "a$1", "\"My-DB\""] {
+            assert_eq!(invalid_identifier(ok), None, "{ok}");
+        }
+        for bad in ["", "1db", "my-db", "a b", "\"\""] {
+            assert!(invalid_identifier(bad).is_some(), "{bad}");
+        }
+        assert!(invalid_identifier(&"a".repeat(64)).is_some());
     }
 
     #[test]
