@@ -65,6 +65,18 @@ fn invalid_identifier(name: &str) -> Option<String> {
     }
 }
 
+/// Why `id` is not an RDS instance or cluster identifier (1 to 63 letters, digits or hyphens,
+/// starting with a letter), or `None` when it is.
+fn invalid_rds_identifier(id: &str) -> Option<String> {
+    let ok = !id.is_empty()
+        && id.len() <= 63
+        && id.starts_with(|c: char| c.is_ascii_alphabetic())
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    (!ok).then(|| {
+        format!("`{id}` is not an RDS identifier (1 to 63 letters, digits or hyphens, starting with a letter)")
+    })
+}
+
 /// The 1-based line of the `index`-th entry of `services:`.
 fn line_of_entry(text: &str, index: usize) -> usize {
     text.lines()
@@ -106,7 +118,7 @@ pub fn load(path: &Path, display: &str, state: &mut State) -> Result<()> {
     state
         .scopes
         .insert((Kind::PostgresDatabase, instance.clone()));
-    if let Some(why) = invalid_identifier(&instance) {
+    if let Some(why) = invalid_rds_identifier(&instance) {
         let line = text
             .lines()
             .position(|l| l.trim_start().starts_with("rds_instance:"))
@@ -174,6 +186,8 @@ mod tests {
             assert!(invalid_identifier(bad).is_some(), "{bad}");
         }
         assert!(invalid_identifier(&"a".repeat(64)).is_some());
+        assert_eq!(invalid_rds_identifier("wealist-prod"), None);
+        assert!(invalid_rds_identifier("").is_some() && invalid_rds_identifier("1x").is_some());
     }
 
     #[test]
