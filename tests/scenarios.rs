@@ -1290,3 +1290,68 @@ fn control_bytes_from_aws_are_escaped_in_human_and_markdown() {
             .contains('\u{1b}')
     );
 }
+
+/// One record declared twice with different values is a conflict named with both places, and
+/// a snapshot that gives one record two values disagrees with itself: neither silently
+/// resolves to one of them.
+#[test]
+fn two_values_for_one_object_are_errors() {
+    let p = Project::new();
+    p.config("").snapshot(ZONE).file(
+        "tf/main.tf",
+        r#"
+resource "aws_route53_zone" "z" {
+  name = "example.com"
+}
+resource "aws_route53_record" "a" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "www"
+  type    = "A"
+  ttl     = 60
+  records = ["192.0.2.1", "192.0.2.2"]
+}
+resource "aws_route53_record" "b" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "www"
+  type    = "A"
+  ttl     = 300
+  records = ["192.0.2.1", "192.0.2.2"]
+}
+"#,
+    );
+    let out = p.run(&["check", "--format", "json", "--only", "route53"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let j = out.json();
+    assert!(
+        j["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("declared twice with different values: at tf/main.tf:5 and at tf/main.tf:12"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.finding_lines()
+            .contains(&"not_checked route53_record www.example.com/A".to_string())
+    );
+
+    let doubled = ZONE.replace(
+        r#"{"Name": "old.example.com.""#,
+        r#"{"Name": "www.example.com.", "Type": "A", "TTL": 300, "ResourceRecords": [{"Value": "192.0.2.9"}]},
+  {"Name": "old.example.com.""#,
+    );
+    let p = Project::new();
+    p.config("").snapshot(&doubled).file(
+        "tf/main.tf",
+        "resource \"aws_route53_zone\" \"z\" {\n  name = \"example.com\"\n}\nresource \"aws_route53_record\" \"a\" {\n  zone_id = aws_route53_zone.z.zone_id\n  name    = \"www\"\n  type    = \"A\"\n  ttl     = 60\n  records = [\"192.0.2.1\", \"192.0.2.2\"]\n}\n",
+    );
+    let out = p.run(&["check", "--format", "json", "--only", "route53"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stdout.contains(
+            "the live state has two different values for route53_record `www.example.com/A`"
+        ),
+        "{}",
+        out.stdout
+    );
+}

@@ -286,6 +286,8 @@ pub struct State {
     pub unchecked_scopes: std::collections::BTreeMap<(Kind, String), String>,
     /// Desired side: the role to assume to read each other account the code places objects in.
     pub roles: std::collections::BTreeMap<String, String>,
+    /// Where each (kind, id) is in `items`.
+    index: std::collections::HashMap<(Kind, String), usize>,
 }
 
 /// The attributes of one desired item that `ignore_changes` names, and the change paths they
@@ -346,14 +348,49 @@ pub struct CodeRef {
 }
 
 impl State {
+    /// Adds an item. The same object twice with one value is kept once; with two different
+    /// values it is a conflict: the object is not checked, and the conflict is an error that
+    /// names both places (code) or says the snapshot disagrees with itself.
     pub fn push(&mut self, item: Item) {
-        if !self
-            .items
-            .iter()
-            .any(|i| i.kind == item.kind && i.id == item.id)
-        {
+        let key = (item.kind, item.id.clone());
+        let Some(&at) = self.index.get(&key) else {
+            self.index.insert(key, self.items.len());
             self.items.push(item);
+            return;
+        };
+        let first = &mut self.items[at];
+        if first.body == item.body || matches!(first.body, Body::Unknown(_)) {
+            return;
         }
+        let place = |o: &Option<Origin>| {
+            o.as_ref()
+                .map(|o| format!("{}:{}", o.file, o.line))
+                .unwrap_or_default()
+        };
+        let (source, message) = match (&first.origin, &item.origin) {
+            (Some(_), Some(_)) => (
+                "terraform",
+                format!(
+                    "{} `{}` is declared twice with different values: at {} and at {}",
+                    item.kind,
+                    item.id,
+                    place(&first.origin),
+                    place(&item.origin)
+                ),
+            ),
+            _ => (
+                "snapshot",
+                format!(
+                    "the live state has two different values for {} `{}`",
+                    item.kind, item.id
+                ),
+            ),
+        };
+        first.body = Body::Unknown(message.clone());
+        self.errors.push(SourceError {
+            source: source.into(),
+            message,
+        });
     }
 }
 
