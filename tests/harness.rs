@@ -34,14 +34,21 @@ fn wait_for_port(port: u16, child: &mut Child) -> bool {
 pub struct Moto {
     child: Child,
     pub endpoint: String,
+    /// moto's own record of every request it served (its recorder), one JSON line each.
+    recording: PathBuf,
+    _dir: tempfile::TempDir,
 }
 
 impl Moto {
     pub fn start() -> Moto {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let recording = dir.path().join("requests.jsonl");
         for _ in 0..3 {
             let port = free_port();
             let mut child = Command::new("moto_server")
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .env("MOTO_ENABLE_RECORDING", "True")
+                .env("MOTO_RECORDER_FILEPATH", &recording)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -52,12 +59,61 @@ impl Moto {
                 return Moto {
                     child,
                     endpoint: format!("http://127.0.0.1:{port}"),
+                    recording,
+                    _dir: dir,
                 };
             }
             let _ = child.kill();
             let _ = child.wait();
         }
         panic!("moto_server did not start");
+    }
+
+    /// How many requests moto has recorded so far.
+    pub fn requests_so_far(&self) -> usize {
+        self.requests().len()
+    }
+
+    /// Every request moto recorded, as `SERVICE Operation`: the operation from the JSON
+    /// protocols' `X-Amz-Target`, the query protocols' `Action`, or (Route 53's REST API)
+    /// the method and path.
+    pub fn requests(&self) -> Vec<String> {
+        let text = std::fs::read_to_string(&self.recording).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .map(|r| {
+                let headers = &r["headers"];
+                let auth = headers["Authorization"].as_str().unwrap_or_default();
+                let service = auth
+                    .split("Credential=")
+                    .nth(1)
+                    .and_then(|c| c.split('/').nth(3))
+                    .unwrap_or("?")
+                    .to_string();
+                if let Some(target) = headers["X-Amz-Target"].as_str() {
+                    let op = target.rsplit('.').next().unwrap_or(target);
+                    return format!("{service} {op}");
+                }
+                let body = match (r["body"].as_str(), r["body_encoded"].as_bool()) {
+                    (Some(b), Some(true)) => decode_base64(b),
+                    (Some(b), _) => b.to_string(),
+                    _ => String::new(),
+                };
+                let url = r["url"].as_str().unwrap_or_default();
+                let action = body
+                    .split('&')
+                    .chain(url.split(['?', '&']))
+                    .find_map(|kv| kv.strip_prefix("Action="));
+                match action {
+                    Some(a) => format!("{service} {a}"),
+                    None => format!(
+                        "{service} {} {}",
+                        r["method"].as_str().unwrap_or("?"),
+                        url.split("/2013-04-01").nth(1).unwrap_or(url)
+                    ),
+                }
+            })
+            .collect()
     }
 
     /// The environment that points the SDK (and drift) at this server.
@@ -330,4 +386,24 @@ impl Drop for Postgres {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Standard base64, for moto's recorded bodies.
+fn decode_base64(s: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bits = 0u32;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in s.bytes() {
+        let Some(v) = ALPHABET.iter().position(|&a| a == c) else {
+            continue;
+        };
+        bits = (bits << 6) | v as u32;
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -963,3 +963,49 @@ resource "aws_rds_cluster_instance" "one" {
     assert_eq!(j["findings"].as_array().unwrap().len(), 0, "{stdout}");
     assert_eq!(j["summary"]["in_sync"], 4, "{stdout}");
 }
+
+/// drift is read-only against AWS, proven by moto's own record of the requests it served:
+/// every operation `check --live aws` and `snapshot` send is a `Get*`, `List*` or
+/// `Describe*` (Route 53's REST API: a `GET`).
+#[test]
+fn every_aws_request_is_read_only() {
+    let (moto, pg, p, _) = seed_live();
+    let before = moto.requests_so_far();
+    for args in [
+        &["check", "--format", "json"][..],
+        &["snapshot", "-o", "s.json"][..],
+    ] {
+        let out = run(&p, &moto, &pg, &[], args);
+        assert!(out.code == 2 || out.code == 0, "{args:?}: {}", out.stderr);
+    }
+    let all = moto.requests();
+    // The harness's own provisioning shows the record tells writes apart.
+    assert!(
+        all[..before].iter().any(|s| s == "kms CreateKey"),
+        "{:?}",
+        &all[..before]
+    );
+    let sent: Vec<String> = all[before..].to_vec();
+    for expected in [
+        "sts GetCallerIdentity",
+        "kms ListAliases",
+        "kms GetKeyPolicy",
+        "rds DescribeDBInstances",
+    ] {
+        assert!(
+            sent.iter().any(|s| s == expected),
+            "{expected} not in {sent:?}"
+        );
+    }
+    let writes: Vec<&String> = sent
+        .iter()
+        .filter(|s| {
+            let op = s.split(' ').nth(1).unwrap_or_default();
+            !(op.starts_with("Get")
+                || op.starts_with("List")
+                || op.starts_with("Describe")
+                || op == "GET")
+        })
+        .collect();
+    assert!(writes.is_empty(), "not read-only: {writes:?}");
+}
