@@ -352,3 +352,31 @@ fn manifest_names_are_checked() {
         assert!(out.stderr.contains(expect), "{yaml}\n{}", out.stderr);
     }
 }
+
+/// Huge `count`/`for_each` results are an error at the place, never an allocation abort or a
+/// panic.
+#[test]
+fn huge_counts_are_errors() {
+    for count in ["1e9", "1e19", "-1", "1.5"] {
+        let p = Project::new();
+        p.config("").snapshot("").file(
+            "tf/main.tf",
+            &format!("resource \"aws_route53_record\" \"r\" {{\n  count = {count}\n}}\n"),
+        );
+        let out = p.run(&["check", "--format", "json"]);
+        assert_eq!(out.code, 1, "{count}: {}\n{}", out.stdout, out.stderr);
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+        assert!(
+            out.stdout.contains("`count`") || out.stderr.contains("`count`"),
+            "{count}: {}{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+    let p = Project::new();
+    p.config("").snapshot("").file(
+        "tf/main.tf",
+        "resource \"aws_route53_record\" \"r\" {\n  for_each = toset([for i in range(1000) : tostring(i)])\n}\n",
+    );
+    assert_eq!(p.run(&["check"]).code, 0);
+}
