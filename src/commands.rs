@@ -128,6 +128,7 @@ fn read_both(
                 &scope,
                 fams,
                 &cfg.postgres,
+                &cfg.mysql,
             ));
             if let Some(b) = bar {
                 b.finish_and_clear();

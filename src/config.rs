@@ -18,6 +18,9 @@ struct Raw {
     aws: AwsConfig,
     #[serde(default)]
     postgres: BTreeMap<String, PostgresConfig>,
+    /// `[mysql.<instance>]`: the same settings, for MySQL and MariaDB instances.
+    #[serde(default)]
+    mysql: BTreeMap<String, PostgresConfig>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -93,6 +96,8 @@ pub struct Config {
     pub manifest: Option<PathBuf>,
     pub aws: AwsConfig,
     pub postgres: BTreeMap<String, PostgresConfig>,
+    /// `[mysql.<instance>]`, same settings as `[postgres.…]` (port default 3306).
+    pub mysql: BTreeMap<String, PostgresConfig>,
 }
 
 fn to_json(v: toml::Value) -> serde_json::Value {
@@ -144,7 +149,8 @@ impl Config {
             });
         }
         let mut postgres = raw.postgres;
-        for pg in postgres.values_mut() {
+        let mut mysql = raw.mysql;
+        for pg in postgres.values_mut().chain(mysql.values_mut()) {
             if let Some(ca) = &pg.ca_file {
                 pg.ca_file = Some(rel(&ca.to_string_lossy()));
             }
@@ -170,6 +176,7 @@ impl Config {
             manifest: raw.manifest.map(|m| rel(&m.path)),
             aws: raw.aws,
             postgres,
+            mysql,
             dir,
         })
     }

@@ -245,6 +245,147 @@ fn pg_command(program: &Path) -> Command {
     }
 }
 
+/// A fresh CA (`ca.pem`) and a server certificate for `cert_host` signed by it
+/// (`server.crt`, `server.key`) in `root`; returns the CA file.
+fn test_certs(root: &Path, cert_host: &str) -> PathBuf {
+    let ca_key = rcgen::KeyPair::generate().expect("key");
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "drift test CA");
+    let ca = ca_params.self_signed(&ca_key).expect("ca");
+    let key = rcgen::KeyPair::generate().expect("key");
+    let params = rcgen::CertificateParams::new(vec![cert_host.to_string()]).expect("params");
+    let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
+    let cert = params.signed_by(&key, &issuer).expect("cert");
+    let ca_file = root.join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).expect("write");
+    std::fs::write(root.join("server.crt"), cert.pem()).expect("write");
+    std::fs::write(root.join("server.key"), key.serialize_pem()).expect("write");
+    ca_file
+}
+
+/// A MariaDB server on a free loopback port, with TLS from a fresh CA and a user `drift`
+/// that may only read; started as `mysql` when we are root. Stops when dropped.
+pub struct Mariadb {
+    child: Child,
+    pub port: u16,
+    pub password: String,
+    pub ca_file: PathBuf,
+    socket: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Mariadb {
+    pub fn start(cert_host: &str) -> Mariadb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().to_path_buf();
+        let _ = Command::new("chmod").arg("755").arg(&root).status();
+        let ca_file = test_certs(&root, cert_host);
+        if is_root() {
+            let _ = Command::new("chown")
+                .args(["-R", "mysql:mysql"])
+                .arg(&root)
+                .status();
+        }
+        let data = root.join("data");
+        let user = if is_root() { "mysql" } else { "" };
+        let mut install = Command::new("mariadb-install-db");
+        install
+            .args([
+                "--no-defaults",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+            ])
+            .arg(format!("--datadir={}", data.display()));
+        if !user.is_empty() {
+            install.arg(format!("--user={user}"));
+        }
+        let ok = install
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect(
+                "MariaDB is not installed: run scripts/test, or apt-get install mariadb-server",
+            );
+        assert!(ok.success(), "mariadb-install-db failed");
+        let socket = root.join("sock");
+        for _ in 0..3 {
+            let port = free_port();
+            let mut cmd = Command::new("mariadbd");
+            cmd.arg("--no-defaults")
+                .arg(format!("--datadir={}", data.display()))
+                .arg(format!("--port={port}"))
+                .arg("--bind-address=127.0.0.1")
+                .arg(format!("--socket={}", socket.display()))
+                .arg("--skip-log-bin")
+                .arg(format!("--ssl-ca={}", ca_file.display()))
+                .arg(format!("--ssl-cert={}", root.join("server.crt").display()))
+                .arg(format!("--ssl-key={}", root.join("server.key").display()))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            if !user.is_empty() {
+                cmd.arg(format!("--user={user}"));
+            }
+            let mut child = cmd.spawn().expect("mariadbd");
+            if wait_for_port(port, &mut child) {
+                let m = Mariadb {
+                    child,
+                    port,
+                    password: "my-s3cret-Pw-for-tests".into(),
+                    ca_file,
+                    socket,
+                    _dir: dir,
+                };
+                m.sql(&format!(
+                    "CREATE USER 'drift'@'%' IDENTIFIED BY '{}'; GRANT SELECT, SHOW DATABASES ON *.* TO 'drift'@'%';",
+                    m.password
+                ));
+                return m;
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("mariadbd did not start");
+    }
+
+    /// Runs SQL as root over the socket (this is the harness, not drift).
+    fn sql(&self, statements: &str) {
+        let mut last = String::new();
+        for _ in 0..50 {
+            let out = Command::new("mariadb")
+                .args(["--no-defaults", "-uroot"])
+                .arg(format!("--socket={}", self.socket.display()))
+                .arg("-e")
+                .arg(statements)
+                .output()
+                .expect("mariadb client");
+            if out.status.success() {
+                return;
+            }
+            last = String::from_utf8_lossy(&out.stderr).into_owned();
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("mariadb: {last}");
+    }
+
+    pub fn create(&self, names: &[&str]) {
+        let sql: String = names
+            .iter()
+            .map(|n| format!("CREATE DATABASE `{n}`;"))
+            .collect();
+        self.sql(&sql);
+    }
+}
+
+impl Drop for Mariadb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Postgres {
     /// A server whose TLS certificate is for `cert_host`, signed by a fresh CA.
     pub fn start(cert_host: &str) -> Postgres {
@@ -254,21 +395,7 @@ impl Postgres {
         // The postgres user must be able to enter the temp dir.
         let _ = Command::new("chmod").arg("755").arg(root).status();
 
-        let ca_key = rcgen::KeyPair::generate().expect("key");
-        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "drift test CA");
-        let ca = ca_params.self_signed(&ca_key).expect("ca");
-        let key = rcgen::KeyPair::generate().expect("key");
-        let params = rcgen::CertificateParams::new(vec![cert_host.to_string()]).expect("params");
-        let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
-        let cert = params.signed_by(&key, &issuer).expect("cert");
-        let ca_file = root.join("ca.pem");
-        std::fs::write(&ca_file, ca.pem()).expect("write");
-        std::fs::write(root.join("server.crt"), cert.pem()).expect("write");
-        std::fs::write(root.join("server.key"), key.serialize_pem()).expect("write");
+        let ca_file = test_certs(root, cert_host);
         let password = "s3cret-Pw-for-tests".to_string();
         std::fs::write(root.join("pw"), &password).expect("write");
         let _ = Command::new("chmod")

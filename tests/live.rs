@@ -1,6 +1,6 @@
 //! `--live aws` and `drift snapshot` against moto_server and a real PostgreSQL over TLS.
 
-use crate::harness::{Moto, Postgres, create_records, record};
+use crate::harness::{Mariadb, Moto, Postgres, create_records, record};
 use crate::support::{Output, Project, drift_command, finding_lines, repo};
 use aws_sdk_route53::types::{AliasTarget, ResourceRecord, ResourceRecordSet, RrType};
 use std::process::Command;
@@ -1008,4 +1008,73 @@ fn every_aws_request_is_read_only() {
         })
         .collect();
     assert!(writes.is_empty(), "not read-only: {writes:?}");
+}
+
+/// A MySQL instance whose databases the manifest and `db_name` declare: they are listed from a
+/// real MariaDB over TLS (`[mysql.ID]`), system schemas aside, as `mysql_database` objects.
+#[test]
+fn mysql_databases_are_listed_from_a_real_server() {
+    let moto = Moto::start();
+    let db = Mariadb::start("localhost");
+    let rt = rt();
+    rt.block_on(async {
+        aws_sdk_rds::Client::new(&moto.sdk().await)
+            .create_db_instance()
+            .db_instance_identifier("shop")
+            .engine("mysql")
+            .engine_version("8.0.35")
+            .db_instance_class("db.t4g.micro")
+            .master_username("admin")
+            .master_user_password("not-a-real-one")
+            .allocated_storage(20)
+            .send()
+            .await
+            .expect("rds");
+    });
+    db.create(&["shop_main", "orders_db", "legacy_db"]);
+    let p = Project::new();
+    p.file(
+        "drift.toml",
+        &format!(
+            "live = \"aws\"\n[terraform]\nroots = [\"tf\"]\n[manifest]\npath = \"services.yaml\"\n[aws]\nregion = \"ap-northeast-2\"\n\
+             [mysql.shop]\nhost = \"localhost\"\nport = {}\nuser = \"drift\"\npassword_env = \"TEST_DB_PASSWORD\"\nsslmode = \"require\"\nca_file = \"{}\"\n",
+            db.port,
+            db.ca_file.display()
+        ),
+    )
+    .file(
+        "tf/main.tf",
+        "resource \"aws_db_instance\" \"shop\" {\n  identifier     = \"shop\"\n  engine         = \"mysql\"\n  instance_class = \"db.t4g.micro\"\n  db_name        = \"shop_main\"\n}\n",
+    )
+    .file(
+        "services.yaml",
+        "rds_instance: shop\nservices:\n  - name: orders-service\n  - name: billing-service\n",
+    );
+    let mut cmd = drift_command(p.path());
+    for (k, v) in moto.env() {
+        cmd.env(k, v);
+    }
+    cmd.env("TEST_DB_PASSWORD", &db.password);
+    let out = cmd.args(["check", "--format", "json"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        finding_lines(&j),
+        vec![
+            "missing mysql_database shop/billing_db",
+            "unmanaged mysql_database shop/legacy_db",
+        ],
+        "{stdout}"
+    );
+    assert_eq!(j["summary"]["in_sync"], 3, "{stdout}");
+    let missing = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["status"] == "missing")
+        .unwrap();
+    assert_eq!(missing["remediation"], "CREATE DATABASE `billing_db`;");
+    assert!(!stdout.contains(&db.password) && !stderr.contains(&db.password));
 }

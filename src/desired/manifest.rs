@@ -115,9 +115,17 @@ pub fn load(path: &Path, display: &str, state: &mut State) -> Result<()> {
     let text = crate::input_file::read("services manifest", path)?;
     let manifest = parse(&text, display)?;
     let instance = manifest.rds_instance.clone();
-    state
-        .scopes
-        .insert((Kind::PostgresDatabase, instance.clone()));
+    // The instance's engine (when the code declares it) says which databases it holds.
+    let engine = state.items.iter().find_map(|i| match (&i.kind, &i.body) {
+        (Kind::RdsInstance | Kind::RdsCluster, Body::Known(Spec::Instance(inst)))
+            if i.id == instance =>
+        {
+            inst.engine.clone()
+        }
+        _ => None,
+    });
+    let db_kind = crate::model::database_kind(engine.as_deref());
+    state.scopes.insert((db_kind, instance.clone()));
     if let Some(why) = invalid_rds_identifier(&instance) {
         let line = text
             .lines()
@@ -143,12 +151,13 @@ pub fn load(path: &Path, display: &str, state: &mut State) -> Result<()> {
             return Err(at(format!("`{name}` needs database {database:?}: {why}")));
         }
         let db = Database {
+            mysql: db_kind == Kind::MysqlDatabase,
             instance: instance.clone(),
             name: database.trim_matches('"').to_string(),
             is_template: false,
         };
         state.push(Item {
-            kind: Kind::PostgresDatabase,
+            kind: db_kind,
             id: db.id(),
             scope: instance.clone(),
             origin: Some(Origin {

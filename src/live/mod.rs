@@ -4,6 +4,7 @@
 //! construction. Knows nothing about Terraform.
 
 pub mod aws;
+pub mod mysql;
 pub mod postgres;
 pub mod snapshot;
 
@@ -31,7 +32,9 @@ pub struct Scope {
     /// Aurora clusters.
     pub clusters: BTreeSet<String>,
     /// Instances whose databases the code declares: only those are connected to.
-    pub database_instances: BTreeSet<String>,
+    /// Instances whose databases the code declares, with the kind it declares them as: only
+    /// those are connected to (with the client the live engine speaks).
+    pub database_instances: std::collections::BTreeMap<String, Kind>,
     /// The role to assume for each other account the code places objects in.
     pub roles: std::collections::BTreeMap<String, String>,
 }
@@ -47,7 +50,7 @@ impl Scope {
                 Kind::Route53Record => {
                     s.zones.insert(parse_zone_scope(scope));
                 }
-                Kind::RdsInstance | Kind::PostgresDatabase => {
+                Kind::RdsInstance | Kind::PostgresDatabase | Kind::MysqlDatabase => {
                     s.instances.insert(scope.clone());
                 }
                 Kind::RdsCluster => {
@@ -59,8 +62,8 @@ impl Scope {
         }
         s.roles = desired.roles.clone();
         for item in &desired.items {
-            if item.kind == Kind::PostgresDatabase {
-                s.database_instances.insert(item.scope.clone());
+            if matches!(item.kind, Kind::PostgresDatabase | Kind::MysqlDatabase) {
+                s.database_instances.insert(item.scope.clone(), item.kind);
             }
         }
         s
@@ -150,6 +153,7 @@ pub async fn capture(
     scope: &Scope,
     families: &[Family],
     pg: &PostgresSettings,
+    mysql: &PostgresSettings,
 ) -> Snapshot {
     let mut snap = Snapshot {
         schema: snapshot::SCHEMA.into(),
@@ -206,20 +210,27 @@ pub async fn capture(
         }
         let lists = futures::future::join_all(instances.iter().map(|inst| async move {
             let natural = inst.natural_id();
-            if !scope.database_instances.contains(&natural) {
+            if !scope.database_instances.contains_key(&natural) {
                 return Ok(Listing::NotNeeded);
             }
-            if !inst.engine.to_lowercase().contains("postgres") {
+            let engine = inst.engine.to_lowercase();
+            let kind = crate::model::database_kind(Some(&engine));
+            if kind == Kind::PostgresDatabase && !engine.contains("postgres") {
                 return Ok(Listing::NotRead(format!(
-                    "its engine is `{}`: drift lists only PostgreSQL databases",
+                    "its engine is `{}`: drift lists only PostgreSQL, MySQL and MariaDB databases",
                     inst.engine
                 )));
             }
-            let Some(settings) = pg.get(&natural) else {
+            let (settings, section) = if kind == Kind::MysqlDatabase {
+                (mysql, "mysql")
+            } else {
+                (pg, "postgres")
+            };
+            let Some(settings) = settings.get(&natural) else {
                 let section = if natural.contains('@') {
-                    format!("[postgres.\"{natural}\"]")
+                    format!("[{section}.\"{natural}\"]")
                 } else {
-                    format!("[postgres.{natural}]")
+                    format!("[{section}.{natural}]")
                 };
                 return Ok(Listing::NotRead(format!(
                     "no connection settings for {natural}: add a `{section}` section to the config"
@@ -236,7 +247,11 @@ pub async fn capture(
                 target.password =
                     Some(aws::rds::iam_token(session, &host, port, &target.user).await?);
             }
-            postgres::list(&target).await.map(Listing::Read)
+            if kind == Kind::MysqlDatabase {
+                mysql::list(&target).await.map(Listing::Read)
+            } else {
+                postgres::list(&target).await.map(Listing::Read)
+            }
         }))
         .await;
         let mut errors = Vec::new();
@@ -245,13 +260,27 @@ pub async fn capture(
                 Ok(Listing::Read(dbs)) => inst.databases = Some(dbs),
                 Ok(Listing::NotRead(why)) => inst.databases_not_read = Some(why),
                 Ok(Listing::NotNeeded) => {}
-                Err(m) => errors.push(snapshot::CaptureError {
-                    source: format!("postgres:{}", inst.natural_id()),
-                    message: m,
-                    family: None,
-                    kind: Some(Kind::PostgresDatabase),
-                    scope: Some(inst.natural_id()),
-                }),
+                Err(m) => {
+                    let client = crate::model::database_kind(Some(&inst.engine));
+                    let system = if client == Kind::MysqlDatabase {
+                        "mysql"
+                    } else {
+                        "postgres"
+                    };
+                    // The scope is the kind the code declares there.
+                    let kind = scope
+                        .database_instances
+                        .get(&inst.natural_id())
+                        .copied()
+                        .unwrap_or(client);
+                    errors.push(snapshot::CaptureError {
+                        source: format!("{system}:{}", inst.natural_id()),
+                        message: m,
+                        family: None,
+                        kind: Some(kind),
+                        scope: Some(inst.natural_id()),
+                    })
+                }
             }
         }
         Some(Ok((instances, errors)))

@@ -52,7 +52,7 @@ fn describe(e: &tokio_postgres::Error) -> String {
     out
 }
 
-fn scrub(message: String, password: &Option<String>) -> String {
+pub(crate) fn scrub(message: String, password: &Option<String>) -> String {
     match password {
         Some(p) if !p.is_empty() => message.replace(p.as_str(), "[hidden]"),
         _ => message,

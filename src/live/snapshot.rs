@@ -385,6 +385,13 @@ impl Snapshot {
                 Some(rds) => {
                     for inst in &rds.instances {
                         let natural = inst.natural_id();
+                        // The databases' kind is what the code declares them as; the live
+                        // engine only chose the client that listed them.
+                        let db_kind = scope
+                            .database_instances
+                            .get(&natural)
+                            .copied()
+                            .unwrap_or_else(|| crate::model::database_kind(Some(&inst.engine)));
                         state.push(Item {
                             kind: if inst.cluster {
                                 Kind::RdsCluster
@@ -404,12 +411,13 @@ impl Snapshot {
                             Some(dbs) => {
                                 for d in dbs {
                                     let db = Database {
+                                        mysql: db_kind == Kind::MysqlDatabase,
                                         instance: natural.clone(),
                                         name: d.datname.clone(),
                                         is_template: d.datistemplate,
                                     };
                                     state.push(Item {
-                                        kind: Kind::PostgresDatabase,
+                                        kind: db_kind,
                                         id: db.id(),
                                         scope: natural.clone(),
                                         origin: None,
@@ -418,10 +426,10 @@ impl Snapshot {
                                 }
                             }
                             None => {
-                                let key = (Kind::PostgresDatabase, natural.clone());
+                                let key = (db_kind, natural.clone());
                                 if let Some(why) = &inst.databases_not_read {
                                     state.unchecked_scopes.insert(key, why.clone());
-                                } else if !scope.database_instances.contains(&natural) {
+                                } else if !scope.database_instances.contains_key(&natural) {
                                     // The code declares no database there.
                                 } else if !state.failed_scopes.contains(&key) {
                                     state.errors.push(SourceError {

@@ -13,6 +13,8 @@ pub struct Database {
     pub name: String,
     /// `pg_database.datistemplate` on the live side.
     pub is_template: bool,
+    /// A MySQL or MariaDB database (its SQL quotes names with backticks).
+    pub mysql: bool,
 }
 
 impl Database {
@@ -25,6 +27,8 @@ impl Database {
             || matches!(
                 self.name.as_str(),
                 "template0" | "template1" | "postgres" | "rdsadmin"
+                // MySQL's and MariaDB's system schemas (RDS adds `innodb` and `tmp`).
+                | "information_schema" | "mysql" | "performance_schema" | "sys" | "innodb" | "tmp"
             )
     }
 
@@ -34,7 +38,11 @@ impl Database {
 
     /// The SQL that creates the database; drift shows it and never runs it.
     pub fn create_sql(&self) -> String {
-        format!("CREATE DATABASE \"{}\";", self.name.replace('"', "\"\""))
+        if self.mysql {
+            format!("CREATE DATABASE `{}`;", self.name.replace('`', "``"))
+        } else {
+            format!("CREATE DATABASE \"{}\";", self.name.replace('"', "\"\""))
+        }
     }
 }
 
@@ -88,6 +96,7 @@ mod tests {
 
     fn db(name: &str, is_template: bool) -> Database {
         Database {
+            mysql: false,
             instance: "i".into(),
             name: name.into(),
             is_template,
@@ -113,6 +122,9 @@ mod tests {
             db("we\"ird", false).create_sql(),
             "CREATE DATABASE \"we\"\"ird\";"
         );
+        let mut m = db("we`ird", false);
+        m.mysql = true;
+        assert_eq!(m.create_sql(), "CREATE DATABASE `we``ird`;");
     }
 
     fn inst(engine: Option<&str>, version: Option<&str>) -> Instance {

@@ -57,6 +57,8 @@ pub enum Kind {
     /// An Aurora cluster.
     RdsCluster,
     PostgresDatabase,
+    /// A database in a MySQL or MariaDB instance (or Aurora MySQL cluster).
+    MysqlDatabase,
     /// A module call whose code drift could not read: what it declares is not checked.
     TerraformModule,
 }
@@ -69,6 +71,7 @@ impl Kind {
             Kind::RdsInstance => "rds_instance",
             Kind::RdsCluster => "rds_cluster",
             Kind::PostgresDatabase => "postgres_database",
+            Kind::MysqlDatabase => "mysql_database",
             Kind::TerraformModule => "terraform_module",
         }
     }
@@ -78,7 +81,9 @@ impl Kind {
         match self {
             Kind::KmsKeyPolicy => Some(Family::Kms),
             Kind::Route53Record => Some(Family::Route53),
-            Kind::RdsInstance | Kind::RdsCluster | Kind::PostgresDatabase => Some(Family::Rds),
+            Kind::RdsInstance | Kind::RdsCluster | Kind::PostgresDatabase | Kind::MysqlDatabase => {
+                Some(Family::Rds)
+            }
             Kind::TerraformModule => None,
         }
     }
@@ -197,6 +202,15 @@ impl Item {
             origin: Some(origin),
             body: Body::Unknown(reason.into()),
         }
+    }
+}
+
+/// The kind of the databases an instance of `engine` holds: MySQL's for MySQL, MariaDB and
+/// Aurora MySQL, else PostgreSQL's (drift's first and default family).
+pub fn database_kind(engine: Option<&str>) -> Kind {
+    match engine.map(str::to_lowercase) {
+        Some(e) if e.contains("mysql") || e.contains("mariadb") => Kind::MysqlDatabase,
+        _ => Kind::PostgresDatabase,
     }
 }
 

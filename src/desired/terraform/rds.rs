@@ -6,7 +6,9 @@ use super::eval::ModuleInstance;
 use super::value::Value;
 use super::{Instances, instances_of, origin};
 use crate::error::Result;
-use crate::model::{Body, Database, Instance, Item, Kind, Place, Spec, State, placed_id};
+use crate::model::{
+    Body, Database, Instance, Item, Kind, Place, Spec, State, database_kind, placed_id,
+};
 use hcl_edit::Span;
 
 /// The RDS resource types: the kind each makes, the attribute naming it, and the attributes
@@ -111,9 +113,8 @@ fn collect_type(
                 }
             };
             state.scopes.insert((kind, identifier.clone()));
-            state
-                .scopes
-                .insert((Kind::PostgresDatabase, identifier.clone()));
+            let db_kind = database_kind(r.attrs.get("engine").and_then(Value::as_str));
+            state.scopes.insert((db_kind, identifier.clone()));
             let engine = r.attrs.get("engine");
             let version = r.attrs.get("engine_version");
             let body = match (engine, version) {
@@ -133,27 +134,30 @@ fn collect_type(
                 origin: Some(org.clone()),
                 body,
             });
-            let is_postgres = engine
-                .and_then(Value::as_str)
-                .is_none_or(|e| e.to_lowercase().contains("postgres"));
+            // MySQL, MariaDB and PostgreSQL databases are listed; other engines' are not.
+            let lists_databases = engine.and_then(Value::as_str).is_none_or(|e| {
+                let e = e.to_lowercase();
+                e.contains("postgres") || e.contains("mysql") || e.contains("mariadb")
+            });
             let db_name = db_attrs.iter().find_map(|a| r.attrs.get(*a));
             match db_name {
-                Some(Value::String(name)) if is_postgres => {
+                Some(Value::String(name)) if lists_databases => {
                     let db = Database {
+                        mysql: db_kind == Kind::MysqlDatabase,
                         instance: identifier.clone(),
                         name: name.clone(),
                         is_template: false,
                     };
                     state.push(Item {
-                        kind: Kind::PostgresDatabase,
+                        kind: db_kind,
                         id: db.id(),
                         scope: identifier.clone(),
                         origin: Some(org),
                         body: Body::Known(Spec::Database(db)),
                     });
                 }
-                Some(Value::Unknown(u)) if is_postgres => state.push(Item {
-                    kind: Kind::PostgresDatabase,
+                Some(Value::Unknown(u)) if lists_databases => state.push(Item {
+                    kind: db_kind,
                     id: format!("{identifier}/(db_name)"),
                     scope: identifier.clone(),
                     origin: Some(org),
