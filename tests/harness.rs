@@ -313,7 +313,12 @@ impl Mariadb {
         let socket = root.join("sock");
         for _ in 0..3 {
             let port = free_port();
-            let mut cmd = Command::new("mariadbd");
+            let server = if Path::new("/usr/sbin/mariadbd").exists() {
+                "/usr/sbin/mariadbd"
+            } else {
+                "mariadbd"
+            };
+            let mut cmd = Command::new(server);
             cmd.arg("--no-defaults")
                 .arg(format!("--datadir={}", data.display()))
                 .arg(format!("--port={port}"))
