@@ -96,8 +96,20 @@ fn read_both(
     match source {
         live::Source::Snapshot(path) => {
             let snap = live::snapshot::Snapshot::read(path)?;
+            let zones_by_id = snap
+                .route53
+                .iter()
+                .flat_map(|r| &r.zones)
+                .map(|z| {
+                    (
+                        model::dns::canonical_zone_id(&z.id),
+                        (z.name.clone(), z.private_zone),
+                    )
+                })
+                .collect();
             let env = desired::Env {
                 account_id: Some(snap.account_id.clone()),
+                zones_by_id,
                 caller_arn: snap.caller_arn.clone(),
                 caller_user_id: snap.caller_user_id.clone(),
                 region: Some(snap.region.clone()),
@@ -120,7 +132,20 @@ fn read_both(
                 region: session.region(),
                 ..Default::default()
             };
-            let desired = desired::load(&desired_input(cfg), &env)?;
+            let mut env = env;
+            let mut desired = desired::load(&desired_input(cfg), &env)?;
+            // Zone ids the code names without declaring the zone: AWS says which zones they
+            // are, and the code is read again knowing it.
+            if !desired.zone_ids_wanted.is_empty() && fams.contains(&Family::Route53) {
+                for id in desired.zone_ids_wanted.clone() {
+                    if let Ok(Some(zone)) =
+                        rt.block_on(live::aws::route53::zone_by_id(&session, &id))
+                    {
+                        env.zones_by_id.insert(id, zone);
+                    }
+                }
+                desired = desired::load(&desired_input(cfg), &env)?;
+            }
             let scope = live::Scope::from_desired(&desired);
             let snap = rt.block_on(live::capture(
                 &session,

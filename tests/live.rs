@@ -1078,3 +1078,108 @@ fn mysql_databases_are_listed_from_a_real_server() {
     assert_eq!(missing["remediation"], "CREATE DATABASE `billing_db`;");
     assert!(!stdout.contains(&db.password) && !stderr.contains(&db.password));
 }
+
+/// Zones named only by id: a record whose `zone_id` is a literal, one whose `zone_id` is a
+/// variable, and `data "aws_route53_zone"` by `zone_id` are placed with `GetHostedZone`, so
+/// they are compared (and the zone's other records are in scope), live and from a snapshot.
+#[test]
+fn zones_named_only_by_id_are_read_by_id() {
+    let moto = Moto::start();
+    let rt = rt();
+    let zone_id = rt.block_on(async {
+        let r53 = aws_sdk_route53::Client::new(&moto.sdk().await);
+        let zone = r53
+            .create_hosted_zone()
+            .name("byid.example")
+            .caller_reference("byid")
+            .send()
+            .await
+            .expect("zone");
+        let id = zone
+            .hosted_zone()
+            .unwrap()
+            .id()
+            .trim_start_matches("/hostedzone/")
+            .to_string();
+        let sets = vec![
+            record("www.byid.example", RrType::A, 60, &["192.0.2.1"]),
+            record("api.byid.example", RrType::A, 60, &["192.0.2.2"]),
+            record("db.byid.example", RrType::A, 60, &["192.0.2.3"]),
+            record("extra.byid.example", RrType::A, 60, &["192.0.2.4"]),
+        ];
+        create_records(&r53, &format!("/hostedzone/{id}"), sets).await;
+        id
+    });
+    let p = Project::new();
+    p.aws_config("ap-northeast-2").file(
+        "tf/main.tf",
+        &format!(
+            r#"
+variable "zone" {{
+  default = "{zone_id}"
+}}
+data "aws_route53_zone" "z" {{
+  zone_id = "{zone_id}"
+}}
+resource "aws_route53_record" "www" {{
+  zone_id = "{zone_id}"
+  name    = "www"
+  type    = "A"
+  ttl     = 60
+  records = ["192.0.2.1"]
+}}
+resource "aws_route53_record" "api" {{
+  zone_id = var.zone
+  name    = "api"
+  type    = "A"
+  ttl     = 60
+  records = ["192.0.2.2"]
+}}
+resource "aws_route53_record" "db" {{
+  zone_id = data.aws_route53_zone.z.zone_id
+  name    = "db.${{data.aws_route53_zone.z.name}}"
+  type    = "A"
+  ttl     = 60
+  records = ["192.0.2.3"]
+}}
+"#
+        ),
+    );
+    let run = |args: &[&str]| {
+        let mut cmd = drift_command(p.path());
+        for (k, v) in moto.env() {
+            cmd.env(k, v);
+        }
+        cmd.args(args).output().unwrap()
+    };
+    let out = run(&["check", "--format", "json"]);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        finding_lines(&j),
+        vec!["unmanaged route53_record extra.byid.example/A"],
+        "{stdout}"
+    );
+    assert_eq!(j["summary"]["in_sync"], 3, "{stdout}");
+    let snap = run(&["snapshot", "-o", "snap.json"]);
+    assert_eq!(
+        snap.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&snap.stderr)
+    );
+    let offline = run(&["check", "--format", "json", "--live", "snap.json"]);
+    let o: serde_json::Value = serde_json::from_slice(&offline.stdout).unwrap();
+    assert_eq!(
+        o["summary"],
+        j["summary"],
+        "{}",
+        String::from_utf8_lossy(&offline.stdout)
+    );
+}

@@ -300,6 +300,9 @@ pub struct State {
     pub unchecked_scopes: std::collections::BTreeMap<(Kind, String), String>,
     /// Desired side: the role to assume to read each other account the code places objects in.
     pub roles: std::collections::BTreeMap<String, String>,
+    /// Desired side: hosted zone ids the code names without declaring the zone; with their
+    /// names (`GetHostedZone`) the code is read again.
+    pub zone_ids_wanted: Vec<String>,
     /// Where each (kind, id) is in `items`.
     index: std::collections::HashMap<(Kind, String), usize>,
 }

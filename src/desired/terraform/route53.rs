@@ -21,12 +21,40 @@ pub struct Zone {
     literal_id: Option<String>,
 }
 
-fn zone_of(r: &ResourceValue, is_data: bool) -> Option<Zone> {
-    let name = r
+/// A zone's name and privacy as AWS reports them, by zone id (what `GetHostedZone` says).
+pub type ZonesById = BTreeMap<String, (String, bool)>;
+
+fn zone_of(
+    r: &ResourceValue,
+    is_data: bool,
+    by_id: &ZonesById,
+    wanted: &mut Vec<String>,
+) -> Option<Zone> {
+    let literal_id = r
+        .attrs
+        .get("zone_id")
+        .and_then(Value::as_str)
+        .map(canonical_zone_id);
+    let Some(name) = r
         .attrs
         .get("name")
         .and_then(Value::as_str)
-        .map(canonical_name)?;
+        .map(canonical_name)
+    else {
+        // `data "aws_route53_zone"` by `zone_id` alone: AWS knows its name.
+        let id = literal_id?;
+        return match by_id.get(&id) {
+            Some((name, private)) => Some(Zone {
+                name: canonical_name(name),
+                private: *private,
+                literal_id: Some(id),
+            }),
+            None => {
+                wanted.push(id);
+                None
+            }
+        };
+    };
     let private = if is_data {
         r.attrs
             .get("private_zone")
@@ -38,11 +66,6 @@ fn zone_of(r: &ResourceValue, is_data: bool) -> Option<Zone> {
             .and_then(Value::as_seq)
             .is_some_and(|l| !l.is_empty())
     };
-    let literal_id = r
-        .attrs
-        .get("zone_id")
-        .and_then(Value::as_str)
-        .map(canonical_zone_id);
     Some(Zone {
         name,
         private,
@@ -147,7 +170,9 @@ pub fn zones(inst: &ModuleInstance, zones: &mut Zones, state: &mut State) -> Res
         for (decl, found) in instances_of(inst, kind, rtype)? {
             if let Instances::Known(list) = found {
                 for r in list {
-                    if let Some(z) = zone_of(&r, kind == "data") {
+                    let by_id = &inst.env.zones_by_id;
+                    if let Some(z) = zone_of(&r, kind == "data", by_id, &mut state.zone_ids_wanted)
+                    {
                         let scope = zone_scope(&z.name, z.private);
                         state.scopes.insert((Kind::Route53Record, scope.clone()));
                         state.zones.entry(scope).or_insert_with(|| {
@@ -191,10 +216,28 @@ pub fn collect(inst: &ModuleInstance, zones: &Zones, state: &mut State) -> Resul
             let zone = match zone_id {
                 Some(Value::String(id)) => {
                     let id = canonical_zone_id(id);
-                    zones
+                    let declared = zones
                         .values()
                         .find(|z| z.literal_id.as_deref() == Some(id.as_str()))
-                        .cloned()
+                        .cloned();
+                    // A zone id written out (or passed in a variable): AWS knows its name.
+                    declared.or_else(|| match inst.env.zones_by_id.get(&id) {
+                        Some((name, private)) => {
+                            let z = Zone {
+                                name: canonical_name(name),
+                                private: *private,
+                                literal_id: Some(id.clone()),
+                            };
+                            let scope = zone_scope(&z.name, z.private);
+                            state.scopes.insert((Kind::Route53Record, scope.clone()));
+                            state.zones.entry(scope).or_insert_with(|| org.clone());
+                            Some(z)
+                        }
+                        None => {
+                            state.zone_ids_wanted.push(id.clone());
+                            None
+                        }
+                    })
                 }
                 Some(v) => referenced_address(v).and_then(|a| zones.get(&a).cloned()),
                 None => None,

@@ -8,6 +8,7 @@ use crate::live::snapshot::{
     AliasTargetJson, HostedZone, RecordSet, ResourceRecord, Route53Section,
 };
 use crate::model::dns::{canonical_name, zone_scope};
+use aws_sdk_route53::error::ProvideErrorMetadata;
 use futures::StreamExt;
 use std::collections::BTreeSet;
 
@@ -111,6 +112,24 @@ async fn records(
         )));
     }
     Ok(out)
+}
+
+/// A hosted zone's name and privacy by id (`GetHostedZone`); `None` when there is none.
+pub async fn zone_by_id(s: &Session, id: &str) -> Result<Option<(String, bool)>, Error> {
+    let r53 = aws_sdk_route53::Client::new(&s.sdk);
+    s.count();
+    match r53.get_hosted_zone().id(id).send().await {
+        Ok(out) => Ok(out.hosted_zone().map(|z| {
+            (
+                z.name().to_string(),
+                z.config().is_some_and(|c| c.private_zone()),
+            )
+        })),
+        Err(e) if e.as_service_error().and_then(|se| se.code()) == Some("NoSuchHostedZone") => {
+            Ok(None)
+        }
+        Err(e) => Err(aws_error("route53", "GetHostedZone", e)),
+    }
 }
 
 /// Reads the zones in scope. A failure to list zones fails the family; a failure to read one

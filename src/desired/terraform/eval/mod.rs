@@ -28,6 +28,9 @@ use std::rc::Rc;
 #[derive(Debug, Clone, Default)]
 pub struct Env {
     pub account_id: Option<String>,
+    /// Hosted zones by id: (name, private), as AWS reports them, for zone ids the code names
+    /// without declaring the zone.
+    pub zones_by_id: BTreeMap<String, (String, bool)>,
     /// The caller's ARN and user id, as STS reports them (`data "aws_caller_identity"`).
     pub caller_arn: Option<String>,
     pub caller_user_id: Option<String>,
@@ -611,6 +614,19 @@ impl ModuleInstance {
                 attrs.insert("name".into(), r.clone());
                 attrs.insert("id".into(), r.clone());
                 attrs.insert("region".into(), r);
+            }
+            "aws_route53_zone" => {
+                // Found by id: AWS says its name.
+                let id = attrs
+                    .get("zone_id")
+                    .and_then(Value::as_str)
+                    .map(crate::model::dns::canonical_zone_id);
+                if !attrs.contains_key("name")
+                    && let Some((name, private)) = id.and_then(|i| self.env.zones_by_id.get(&i))
+                {
+                    attrs.insert("name".into(), Value::string(name.clone()));
+                    attrs.insert("private_zone".into(), Value::Bool(*private));
+                }
             }
             "aws_partition" => {
                 attrs.insert("partition".into(), Value::String("aws".into()));
