@@ -1355,3 +1355,46 @@ resource "aws_route53_record" "b" {
         out.stdout
     );
 }
+
+/// `data "aws_region"` follows its provider configuration.
+#[test]
+fn region_data_source_follows_its_provider() {
+    let p = Project::new();
+    p.config("").snapshot(ZONE).file(
+        "tf/main.tf",
+        r#"
+provider "aws" {
+  alias  = "west"
+  region = "us-west-2"
+}
+data "aws_region" "home" {}
+data "aws_region" "west" {
+  provider = aws.west
+}
+resource "aws_route53_zone" "z" {
+  name = "example.com"
+}
+resource "aws_route53_record" "old" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "old"
+  type    = "CNAME"
+  ttl     = 300
+  records = ["${data.aws_region.home.name}-${data.aws_region.west.name}.example.com"]
+}
+"#,
+    );
+    let out = p.run(&["check", "--format", "json", "--only", "route53"]);
+    let j = out.json();
+    let old = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "old.example.com/CNAME")
+        .unwrap();
+    assert_eq!(
+        old["changes"][0]["desired"],
+        serde_json::json!(["eu-west-1-us-west-2.example.com"]),
+        "{}",
+        out.stdout
+    );
+}

@@ -610,7 +610,12 @@ impl ModuleInstance {
                 attrs.insert("id".into(), id);
             }
             "aws_region" => {
-                let r = known(&self.env.region, "region");
+                // The region of its provider configuration, else drift's.
+                let placed = match self.resource_region(&decl.item.block, &attrs) {
+                    Ok(p) => p.region.or_else(|| self.env.region.clone()),
+                    Err(_) => None,
+                };
+                let r = known(&placed, "region");
                 attrs.insert("name".into(), r.clone());
                 attrs.insert("id".into(), r.clone());
                 attrs.insert("region".into(), r);
