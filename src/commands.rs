@@ -137,14 +137,22 @@ fn read_both(
             // Zone ids the code names without declaring the zone: AWS says which zones they
             // are, and the code is read again knowing it.
             if !desired.zone_ids_wanted.is_empty() && fams.contains(&Family::Route53) {
+                let mut failed = Vec::new();
                 for id in desired.zone_ids_wanted.clone() {
-                    if let Ok(Some(zone)) =
-                        rt.block_on(live::aws::route53::zone_by_id(&session, &id))
-                    {
-                        env.zones_by_id.insert(id, zone);
+                    match rt.block_on(live::aws::route53::zone_by_id(&session, &id)) {
+                        Ok(Some(zone)) => {
+                            env.zones_by_id.insert(id, zone);
+                        }
+                        // No such zone: the records naming it stay not checked, with why.
+                        Ok(None) => {}
+                        Err(e) => failed.push(model::SourceError {
+                            source: "route53".into(),
+                            message: format!("cannot read hosted zone {id}: {e}"),
+                        }),
                     }
                 }
                 desired = desired::load(&desired_input(cfg), &env)?;
+                desired.errors.extend(failed);
             }
             let scope = live::Scope::from_desired(&desired);
             let snap = rt.block_on(live::capture(

@@ -601,3 +601,42 @@ fn module_patch_writes_nothing_the_module_makes() {
     assert!(patch.contains("AllowLogs"), "{patch}");
     assert!(after.is_empty(), "{after:?}\n{patch}");
 }
+
+/// A root that resolves outside the working directory (`sub/../../ext/tf`) makes `--patch`
+/// refuse with a clear error: a patch never names a file elsewhere.
+#[test]
+fn patch_refuses_paths_outside_the_working_directory() {
+    let p = Project::new();
+    let ext = tempfile::tempdir().unwrap();
+    let ext_name = ext
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    std::fs::create_dir_all(ext.path().join("tf")).unwrap();
+    std::fs::write(
+        ext.path().join("tf/main.tf"),
+        "resource \"aws_kms_key\" \"k\" {\n  policy = jsonencode({\n    Version   = \"2012-10-17\"\n    Statement = [{ Sid = \"A\", Effect = \"Allow\", Principal = { AWS = \"111122223333\" }, Action = \"kms:*\", Resource = \"*\" }]\n  })\n}\nresource \"aws_kms_alias\" \"k\" {\n  name          = \"alias/k\"\n  target_key_id = aws_kms_key.k.key_id\n}\n",
+    )
+    .unwrap();
+    p.file(
+        "drift.toml",
+        &format!("live = \"live.json\"\n[terraform]\nroots = [\"sub/../../{ext_name}/tf\"]\n"),
+    )
+    .file("sub/.keep", "")
+    .snapshot(
+        r#""kms": {"keys": [{"key_id": "k-1", "arn": "arn:aws:kms:eu-west-1:111122223333:key/k-1", "key_state": "Enabled",
+            "aliases": ["alias/k"], "policy": {"Version": "2012-10-17", "Statement": [
+              {"Sid": "A", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"},
+              {"Sid": "B", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:Decrypt", "Resource": "*"}]}}]}"#,
+    );
+    let out = p.run(&["check", "--patch", "drift.patch"]);
+    let patch = std::fs::read_to_string(p.path().join("drift.patch")).unwrap_or_default();
+    assert!(!patch.contains(&ext_name), "{patch}");
+    assert!(
+        out.stderr.contains("outside the working directory"),
+        "{}\n{patch}",
+        out.stderr
+    );
+}

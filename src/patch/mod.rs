@@ -43,6 +43,25 @@ pub struct Patch {
     pub covered: Vec<(Kind, String)>,
 }
 
+/// `path` with `.` and `..` resolved lexically, relative; `None` when it is absolute or climbs
+/// above its start.
+fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    if std::path::Path::new(path).is_absolute() {
+        return None;
+    }
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 /// The files being edited, each read and parsed once.
 #[derive(Default)]
 pub(crate) struct Files {
@@ -52,11 +71,23 @@ pub(crate) struct Files {
 impl Files {
     /// The file at `display` (a path relative to the working directory, or absolute).
     pub fn get(&mut self, display: &str) -> Result<&mut (FileEdits, Body), String> {
-        if std::path::Path::new(display).is_absolute() || display.starts_with("../") {
-            return Err(format!(
+        let outside = || {
+            format!(
                 "`{display}` is outside the working directory: run drift from the repository root so the patch's paths apply there"
-            ));
+            )
+        };
+        // `..` resolved, then the real path (links followed) must lie under the working
+        // directory: a patch never names a file elsewhere.
+        let normal = normalize(display).ok_or_else(outside)?;
+        let real =
+            std::fs::canonicalize(&normal).map_err(|e| format!("cannot read `{display}`: {e}"))?;
+        let cwd = std::env::current_dir()
+            .and_then(std::fs::canonicalize)
+            .map_err(|e| format!("cannot resolve the working directory: {e}"))?;
+        if !real.starts_with(&cwd) {
+            return Err(outside());
         }
+        let display = normal.as_str();
         if !self.files.contains_key(display) {
             let text = std::fs::read_to_string(display)
                 .map_err(|e| format!("cannot read `{display}`: {e}"))?;
