@@ -157,6 +157,18 @@ connect_timeout_secs = 5
     p
 }
 
+/// Runs the real binary in `p` against `moto`, with `env` added.
+fn drift_on(p: &Project, moto: &Moto, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    let mut cmd = drift_command(p.path());
+    for (k, v) in moto.env() {
+        cmd.env(k, v);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.args(args).output().expect("run drift")
+}
+
 fn run(
     p: &Project,
     moto: &Moto,
@@ -164,15 +176,9 @@ fn run(
     extra_env: &[(&str, &str)],
     args: &[&str],
 ) -> Output {
-    let mut cmd = drift_command(p.path());
-    for (k, v) in moto.env() {
-        cmd.env(k, v);
-    }
-    cmd.env("TEST_DB_PASSWORD", &pg.password);
-    for (k, v) in extra_env {
-        cmd.env(k, v);
-    }
-    let out = cmd.args(args).output().expect("run drift");
+    let mut env = vec![("TEST_DB_PASSWORD", pg.password.as_str())];
+    env.extend_from_slice(extra_env);
+    let out = drift_on(p, moto, &env, args);
     Output {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -633,11 +639,7 @@ resource "aws_db_instance" "app" {
         "services.yaml",
         "rds_instance: app\nservices:\n  - name: orders\n",
     );
-    let mut cmd = drift_command(p.path());
-    for (k, v) in moto.env() {
-        cmd.env(k, v);
-    }
-    let out = cmd.args(["check", "--format", "json"]).output().unwrap();
+    let out = drift_on(&p, &moto, &[], &["check", "--format", "json"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -739,13 +741,7 @@ fn provider_aliases_read_each_object_in_its_region() {
                 key("k", "")
             ),
         );
-    let run = |args: &[&str]| {
-        let mut cmd = drift_command(p.path());
-        for (k, v) in moto.env() {
-            cmd.env(k, v);
-        }
-        cmd.args(args).output().unwrap()
-    };
+    let run = |args: &[&str]| drift_on(&p, &moto, &[], args);
     let out = run(&["check", "--format", "json"]);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert_eq!(
@@ -858,13 +854,7 @@ resource "aws_kms_alias" "shared" {{
 "#
         ),
     );
-    let run = |args: &[&str]| {
-        let mut cmd = drift_command(p.path());
-        for (k, v) in moto.env() {
-            cmd.env(k, v);
-        }
-        cmd.args(args).output().unwrap()
-    };
+    let run = |args: &[&str]| drift_on(&p, &moto, &[], args);
     let out = run(&["check", "--format", "json"]);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert_eq!(
@@ -946,12 +936,12 @@ resource "aws_rds_cluster_instance" "one" {
 "#,
     )
     .file("services.yaml", "rds_instance: aurora\nservices:\n  - name: orders\n");
-    let mut cmd = drift_command(p.path());
-    for (k, v) in moto.env() {
-        cmd.env(k, v);
-    }
-    cmd.env("TEST_DB_PASSWORD", &pg.password);
-    let out = cmd.args(["check", "--format", "json"]).output().unwrap();
+    let out = drift_on(
+        &p,
+        &moto,
+        &[("TEST_DB_PASSWORD", &pg.password)],
+        &["check", "--format", "json"],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -1050,12 +1040,12 @@ fn mysql_databases_are_listed_from_a_real_server() {
         "services.yaml",
         "rds_instance: shop\nservices:\n  - name: orders-service\n  - name: billing-service\n",
     );
-    let mut cmd = drift_command(p.path());
-    for (k, v) in moto.env() {
-        cmd.env(k, v);
-    }
-    cmd.env("TEST_DB_PASSWORD", &db.password);
-    let out = cmd.args(["check", "--format", "json"]).output().unwrap();
+    let out = drift_on(
+        &p,
+        &moto,
+        &[("TEST_DB_PASSWORD", &db.password)],
+        &["check", "--format", "json"],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
@@ -1145,13 +1135,7 @@ resource "aws_route53_record" "db" {{
 "#
         ),
     );
-    let run = |args: &[&str]| {
-        let mut cmd = drift_command(p.path());
-        for (k, v) in moto.env() {
-            cmd.env(k, v);
-        }
-        cmd.args(args).output().unwrap()
-    };
+    let run = |args: &[&str]| drift_on(&p, &moto, &[], args);
     let out = run(&["check", "--format", "json"]);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert_eq!(

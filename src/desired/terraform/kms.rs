@@ -71,12 +71,7 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
     }
     // Calls of the community KMS module.
     for (name, decl) in &inst.module.module_calls {
-        let Some(source) = decl
-            .item
-            .body
-            .get_attribute("source")
-            .and_then(|a| a.value.as_str())
-        else {
+        let Some(source) = super::module::call_source(&decl.item) else {
             continue;
         };
         // Installed, its real code is read like any module's; the emulation is for when not.

@@ -226,12 +226,7 @@ fn installed_modules(dir: &Path, data_dir: Option<&str>) -> Result<BTreeMap<Stri
 /// One not-checked finding per module call whose code is not there to read.
 fn uninstalled_modules(inst: &ModuleInstance, state: &mut State) {
     for (name, decl) in &inst.module.module_calls {
-        let Some(source) = decl
-            .item
-            .body
-            .get_attribute("source")
-            .and_then(|a| a.value.as_str())
-        else {
+        let Some(source) = module::call_source(&decl.item) else {
             continue;
         };
         if inst.module_dir_of(name, source).is_some() || kms_module::is_kms_module(source) {

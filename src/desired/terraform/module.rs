@@ -57,6 +57,13 @@ pub struct Module {
     pub outputs: BTreeMap<String, Decl<Expression>>,
 }
 
+/// The `source` of a module call, as written (terraform requires a literal string).
+pub fn call_source(call: &Block) -> Option<&str> {
+    call.body
+        .get_attribute("source")
+        .and_then(|a| a.value.as_str())
+}
+
 /// Shows `path` relative to the working directory when it is inside it.
 pub fn display_path(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();

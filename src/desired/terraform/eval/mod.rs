@@ -731,9 +731,8 @@ impl ModuleInstance {
         let Some(decl) = self.module.module_calls.get(name) else {
             return Ok(None);
         };
-        let source = match decl.item.body.get_attribute("source").map(|a| &a.value) {
-            Some(Expression::String(s)) => s.as_str().to_string(),
-            _ => return Ok(None),
+        let Some(source) = super::module::call_source(&decl.item).map(str::to_string) else {
+            return Ok(None);
         };
         let Some(dir) = self.module_dir_of(name, &source) else {
             return Ok(None);
@@ -959,13 +958,8 @@ impl ModuleInstance {
         };
         let instances = match self.children(name)? {
             None => {
-                let source = decl
-                    .item
-                    .body
-                    .get_attribute("source")
-                    .and_then(|a| a.value.as_str().map(str::to_string))
-                    .unwrap_or_default();
-                if !super::kms_module::is_kms_module(&source) {
+                let source = super::module::call_source(&decl.item).unwrap_or_default();
+                if !super::kms_module::is_kms_module(source) {
                     return Ok(Value::unknown(format!(
                         "module `{}module.{name}` ({source}) is not installed; run `terraform init`",
                         self.prefix
@@ -973,7 +967,7 @@ impl ModuleInstance {
                 }
                 return Ok(Value::Resource(Box::new(ResourceValue {
                     address: format!("{}module.{name}", self.prefix),
-                    attrs: BTreeMap::from([("source".to_string(), Value::String(source))]),
+                    attrs: BTreeMap::from([("source".to_string(), Value::string(source))]),
                 })));
             }
             Some(Err(u)) => return Ok(Value::Unknown(u)),
