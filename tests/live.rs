@@ -1167,3 +1167,120 @@ resource "aws_route53_record" "db" {{
         String::from_utf8_lossy(&offline.stdout)
     );
 }
+
+/// The fault matrix: a proxy between drift and moto breaks one operation. A transient fault
+/// (fewer than the retry budget) gives exactly the fault-free report; a persistent one gives
+/// exit 1 within the configured timeouts, the service and operation named, no finding for that
+/// family's objects, and the other families still checked.
+#[test]
+fn faults_never_look_like_drift() {
+    use crate::fault_proxy::{Fault, FaultProxy, Rule};
+    let (moto, pg, p, _) = seed_live();
+    let config = std::fs::read_to_string(p.path().join("drift.toml")).unwrap();
+    p.file(
+        "drift.toml",
+        &config.replace(
+            "max_attempts = 2\n",
+            "max_attempts = 3\nattempt_timeout_secs = 2\noperation_timeout_secs = 6\n",
+        ),
+    );
+    let clean = vec![
+        "changed kms_key_policy alias/wealist-prod-files".to_string(),
+        "missing postgres_database wealist-prod/ops_db".to_string(),
+        "unmanaged route53_record cdn.wealist.co.kr/A".to_string(),
+    ];
+    let check = |rules: Vec<Rule>| {
+        let proxy = FaultProxy::start(&moto.endpoint, rules);
+        let start = std::time::Instant::now();
+        let out = run(
+            &p,
+            &moto,
+            &pg,
+            &[("AWS_ENDPOINT_URL", proxy.endpoint.as_str())],
+            &["check", "--format", "json"],
+        );
+        (out, start.elapsed(), proxy.fired())
+    };
+    let transient = [
+        ("kms GetKeyPolicy", Fault::Status500),
+        ("kms ListAliases", Fault::Reset),
+        ("route53 GET /2013-04-01/hostedzone/", Fault::Throttle),
+        ("rds DescribeDBInstances", Fault::Status503),
+        ("sts GetCallerIdentity", Fault::Throttle),
+    ];
+    for (op, fault) in transient {
+        let (out, _, fired) = check(vec![Rule {
+            op,
+            fault,
+            times: 1,
+        }]);
+        assert_eq!(fired, 1, "{op} {fault:?}: the fault was not injected");
+        assert_eq!(
+            out.code, 2,
+            "{op} {fault:?}: {}\n{}",
+            out.stdout, out.stderr
+        );
+        assert_eq!(out.finding_lines(), clean, "{op} {fault:?}");
+    }
+    let persistent = [
+        (
+            "kms GetKeyPolicy",
+            Fault::Status500,
+            "kms",
+            "GetKeyPolicy",
+            "kms_key_policy",
+        ),
+        (
+            "kms ListAliases",
+            Fault::Throttle,
+            "kms",
+            "ListAliases",
+            "kms_key_policy",
+        ),
+        (
+            "route53 GET /2013-04-01/hostedzone/",
+            Fault::CutShort,
+            "route53",
+            "ListResourceRecordSets",
+            "route53_record",
+        ),
+        (
+            "rds DescribeDBInstances",
+            Fault::Hang,
+            "rds",
+            "DescribeDBInstances",
+            "rds_instance",
+        ),
+    ];
+    for (op, fault, service, operation, kind) in persistent {
+        let (out, took, fired) = check(vec![Rule {
+            op,
+            fault,
+            times: usize::MAX,
+        }]);
+        let what = format!("{op} {fault:?}: {}\n{}", out.stdout, out.stderr);
+        assert!(fired >= 1, "{what}");
+        assert_eq!(out.code, 1, "{what}");
+        let j = out.json();
+        let errors = j["errors"].to_string();
+        assert!(
+            errors.contains(service) && errors.contains(operation),
+            "{what}"
+        );
+        let lines = out.finding_lines();
+        assert!(!lines.iter().any(|l| l.contains(kind)), "{what}");
+        // The other families are still compared.
+        let others: Vec<&String> = clean.iter().filter(|l| !l.contains(kind)).collect();
+        for l in others {
+            if kind == "rds_instance" && l.contains("postgres_database") {
+                continue;
+            }
+            assert!(lines.contains(l), "{l} missing: {what}");
+        }
+        assert!(
+            took < std::time::Duration::from_secs(30),
+            "{op} took {took:?}"
+        );
+        println!("fault matrix: {op} {fault:?} persistent -> exit 1 in {took:.1?}");
+    }
+}

@@ -1,5 +1,6 @@
 //! Integration tests: the real `drift` binary run in a temp dir, outputs pinned with insta.
 
+mod fault_proxy;
 mod harness;
 mod support;
 
