@@ -18,6 +18,11 @@ pub enum Fault {
     Reset,
     CutShort,
     Hang,
+    /// Forwards, then replaces the first `from` in the answer's body with `to` (the length
+    /// header follows): a well-formed answer that says something broken.
+    Rewrite(&'static str, &'static str),
+    /// Answers `200 OK` with this JSON body without asking moto.
+    RespondJson(&'static str),
 }
 
 #[derive(Clone, Debug)]
@@ -194,6 +199,12 @@ fn handle(
             let body_len = full.len() - split;
             full[..split + body_len / 2].to_vec()
         }),
+        Some(Fault::RespondJson(body)) => {
+            Some(status("200 OK", "application/x-amz-json-1.1", body))
+        }
+        Some(Fault::Rewrite(from, to)) => {
+            forward(&upstream, &req).map(|full| rewrite(&full, from, to))
+        }
         Some(Fault::Hang) => {
             let start = Instant::now();
             while !stop.load(Ordering::SeqCst) && start.elapsed() < Duration::from_secs(120) {
@@ -206,6 +217,28 @@ fn handle(
         let _ = client.write_all(&bytes);
     }
     let _ = client.shutdown(std::net::Shutdown::Both);
+}
+
+/// `full` (a whole HTTP response) with `from` replaced by `to` in its body and the
+/// `Content-Length` set to the new length.
+fn rewrite(full: &[u8], from: &str, to: &str) -> Vec<u8> {
+    let split = full
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(full.len(), |i| i + 4);
+    let head = String::from_utf8_lossy(&full[..split]);
+    let body = String::from_utf8_lossy(&full[split..]).replacen(from, to, 1);
+    let mut out = String::new();
+    for l in head.trim_end().lines() {
+        if !l.to_ascii_lowercase().starts_with("content-length:") {
+            out.push_str(l);
+            out.push_str("\r\n");
+        }
+    }
+    out.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(body.as_bytes());
+    bytes
 }
 
 impl FaultProxy {

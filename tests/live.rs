@@ -1283,4 +1283,48 @@ fn faults_never_look_like_drift() {
         );
         println!("fault matrix: {op} {fault:?} persistent -> exit 1 in {took:.1?}");
     }
+    // Well-formed answers that say something broken are errors too, never drift.
+    let broken = [
+        (
+            "kms GetKeyPolicy",
+            Fault::RespondJson(r#"{"Policy": null, "PolicyName": "default"}"#),
+            "kms",
+            "GetKeyPolicy",
+            "kms_key_policy",
+        ),
+        (
+            "kms GetKeyPolicy",
+            Fault::RespondJson(r#"{"Policy": "", "PolicyName": "default"}"#),
+            "kms",
+            "GetKeyPolicy",
+            "kms_key_policy",
+        ),
+        (
+            "route53 GET /2013-04-01/hostedzone/",
+            Fault::Rewrite(
+                "<IsTruncated>false</IsTruncated>",
+                "<IsTruncated>true</IsTruncated><NextRecordName>www.wealist.co.kr.</NextRecordName><NextRecordType>A</NextRecordType>",
+            ),
+            "route53",
+            "paging makes no progress",
+            "route53_record",
+        ),
+    ];
+    for (op, fault, service, says, kind) in broken {
+        let (out, took, fired) = check(vec![Rule {
+            op,
+            fault,
+            times: usize::MAX,
+        }]);
+        let what = format!("{op} {fault:?}: {}\n{}", out.stdout, out.stderr);
+        assert!(fired >= 1, "{what}");
+        assert_eq!(out.code, 1, "{what}");
+        let errors = out.json()["errors"].to_string();
+        assert!(errors.contains(service) && errors.contains(says), "{what}");
+        assert!(
+            !out.finding_lines().iter().any(|l| l.contains(kind)),
+            "{what}"
+        );
+        println!("fault matrix: {op} {fault:?} -> exit 1 in {took:.1?}");
+    }
 }
