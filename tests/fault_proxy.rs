@@ -281,3 +281,87 @@ impl FaultProxy {
         self.fired.load(Ordering::SeqCst)
     }
 }
+
+/// A PostgreSQL proxy that forwards the startup and authentication, then swallows the
+/// client's first query (`Parse` or `Query` message) and never answers: a server that
+/// authenticates and then hangs. Plaintext only (it reads the protocol).
+pub struct PgStallProxy {
+    pub port: u16,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for PgStallProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+fn pg_stall(mut client: TcpStream, upstream: u16, stop: Arc<AtomicBool>) {
+    let Ok(mut server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+        return;
+    };
+    let (Ok(mut from_server), Ok(mut to_client)) = (server.try_clone(), client.try_clone()) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut from_server, &mut to_client);
+    });
+    // The startup message has no type byte: a length, then the rest.
+    let mut len = [0u8; 4];
+    if client.read_exact(&mut len).is_err() {
+        return;
+    }
+    let mut rest = vec![0u8; (u32::from_be_bytes(len) as usize).saturating_sub(4)];
+    if client.read_exact(&mut rest).is_err() {
+        return;
+    }
+    let _ = server.write_all(&len).and_then(|_| server.write_all(&rest));
+    loop {
+        let mut head = [0u8; 5];
+        if client.read_exact(&mut head).is_err() {
+            return;
+        }
+        if head[0] == b'P' || head[0] == b'Q' {
+            while !stop.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            return;
+        }
+        let n =
+            (u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize).saturating_sub(4);
+        let mut body = vec![0u8; n];
+        if client.read_exact(&mut body).is_err() {
+            return;
+        }
+        if server
+            .write_all(&head)
+            .and_then(|_| server.write_all(&body))
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+impl PgStallProxy {
+    pub fn start(upstream: u16) -> PgStallProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        listener.set_nonblocking(true).expect("nonblocking");
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        std::thread::spawn(move || {
+            while !stop2.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((s, _)) => {
+                        let _ = s.set_nonblocking(false);
+                        let st = stop2.clone();
+                        std::thread::spawn(move || pg_stall(s, upstream, st));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        PgStallProxy { port, stop }
+    }
+}

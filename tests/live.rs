@@ -1328,3 +1328,48 @@ fn faults_never_look_like_drift() {
         println!("fault matrix: {op} {fault:?} -> exit 1 in {took:.1?}");
     }
 }
+
+/// A PostgreSQL server that authenticates and then never answers the query: drift gives up
+/// after `query_timeout_secs` with an error for that instance's databases; the other families
+/// are still reported.
+#[test]
+fn a_database_that_never_answers_times_out() {
+    let (moto, pg, p, _) = seed_live();
+    let proxy = crate::fault_proxy::PgStallProxy::start(pg.port);
+    let config = std::fs::read_to_string(p.path().join("drift.toml")).unwrap();
+    let config = config
+        .replace(
+            &format!("port = {}", pg.port),
+            &format!("port = {}", proxy.port),
+        )
+        .replace("host = \"localhost\"", "host = \"127.0.0.1\"")
+        .replace(
+            "sslmode = \"require\"",
+            "sslmode = \"disable\"\nquery_timeout_secs = 2",
+        );
+    p.file("drift.toml", &config);
+    let start = std::time::Instant::now();
+    let out = run(&p, &moto, &pg, &[], &["check", "--format", "json"]);
+    let took = start.elapsed();
+    let what = format!("{}\n{}", out.stdout, out.stderr);
+    assert_eq!(out.code, 1, "{what}");
+    assert!(
+        out.json()["errors"]
+            .to_string()
+            .contains("timed out after 2s"),
+        "{what}"
+    );
+    assert!(
+        !out.finding_lines()
+            .iter()
+            .any(|l| l.contains("postgres_database")),
+        "{what}"
+    );
+    assert!(
+        out.finding_lines()
+            .contains(&"changed kms_key_policy alias/wealist-prod-files".to_string()),
+        "{what}"
+    );
+    assert!(took < std::time::Duration::from_secs(15), "took {took:?}");
+    println!("a stalled database: exit 1 in {took:.1?}");
+}
