@@ -10,6 +10,7 @@ pub mod config;
 pub mod desired;
 pub mod diff;
 pub mod error;
+pub mod fuzzing;
 pub mod input_file;
 pub mod live;
 pub mod model;

@@ -7,6 +7,7 @@ mod support;
 mod conformance;
 mod errors;
 mod example;
+mod fuzz_replay;
 mod live;
 mod patch;
 mod scenarios;

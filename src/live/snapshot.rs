@@ -236,7 +236,12 @@ pub fn key_is_gone(state: &str) -> bool {
 impl Snapshot {
     pub fn read(path: &Path) -> Result<Snapshot> {
         let text = crate::input_file::read("snapshot", path)?;
-        let display = path.display().to_string();
+        Snapshot::parse(&text, &path.display().to_string())
+    }
+
+    /// A snapshot from its text; `display` names it in errors.
+    pub fn parse(text: &str, display: &str) -> Result<Snapshot> {
+        let display = display.to_string();
         let at = |e: &serde_json::Error| {
             let mut loc = Location::new(&display, e.line().max(1), e.column().max(1));
             loc.source_line = text
@@ -245,7 +250,7 @@ impl Snapshot {
                 .map(str::to_string);
             loc
         };
-        let raw: serde_json::Value = serde_json::from_str(&text)
+        let raw: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| Error::input(at(&e), format!("the snapshot is not valid JSON: {e}")))?;
         match raw.get("schema").and_then(|s| s.as_str()) {
             Some(SCHEMA) => {}
@@ -266,7 +271,7 @@ impl Snapshot {
                 });
             }
         }
-        serde_json::from_str(&text)
+        serde_json::from_str(text)
             .map_err(|e| Error::input(at(&e), format!("invalid snapshot: {e}")))
     }
 

@@ -175,6 +175,26 @@ impl Module {
         Ok(module)
     }
 
+    /// A module of one file given as text (fuzzing and tests): parsed and indexed as `load`
+    /// would, with `dir` as its directory.
+    pub fn from_text(dir: &Path, name: &str, text: &str) -> Result<Module> {
+        let path = dir.join(name);
+        let display = display_path(&path);
+        let body = parse_hcl(text, &display)?;
+        let mut module = Module {
+            dir: dir.to_path_buf(),
+            ..Module::default()
+        };
+        module.files.push(SourceFile {
+            path,
+            display,
+            text: text.to_string(),
+            body,
+        });
+        module.index(0)?;
+        Ok(module)
+    }
+
     fn index(&mut self, file: usize) -> Result<()> {
         let blocks: Vec<Block> = self.files[file].body.blocks().cloned().collect();
         for block in blocks {
