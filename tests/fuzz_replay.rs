@@ -26,9 +26,12 @@ fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// A fuzz target's name and entry point.
+type Target = (&'static str, fn(&[u8]));
+
 #[test]
 fn fuzz_inputs_never_panic() {
-    let targets: [(&str, fn(&[u8])); 3] = [
+    let targets: [Target; 3] = [
         ("terraform", drift::fuzzing::terraform),
         ("policy", drift::fuzzing::policy),
         ("snapshot", drift::fuzzing::snapshot),
