@@ -18,9 +18,9 @@ pub enum Fault {
     Reset,
     CutShort,
     Hang,
-    /// Forwards, then replaces the first `from` in the answer's body with `to` (the length
-    /// header follows): a well-formed answer that says something broken.
-    Rewrite(&'static str, &'static str),
+    /// Forwards, then replaces the first `from` in the answer's body with `to`, for each pair
+    /// (the length header follows): a well-formed answer that says something broken.
+    Rewrite(&'static [(&'static str, &'static str)]),
     /// Answers `200 OK` with this JSON body without asking moto.
     RespondJson(&'static str),
 }
@@ -202,9 +202,7 @@ fn handle(
         Some(Fault::RespondJson(body)) => {
             Some(status("200 OK", "application/x-amz-json-1.1", body))
         }
-        Some(Fault::Rewrite(from, to)) => {
-            forward(&upstream, &req).map(|full| rewrite(&full, from, to))
-        }
+        Some(Fault::Rewrite(pairs)) => forward(&upstream, &req).map(|full| rewrite(&full, pairs)),
         Some(Fault::Hang) => {
             let start = Instant::now();
             while !stop.load(Ordering::SeqCst) && start.elapsed() < Duration::from_secs(120) {
@@ -221,13 +219,16 @@ fn handle(
 
 /// `full` (a whole HTTP response) with `from` replaced by `to` in its body and the
 /// `Content-Length` set to the new length.
-fn rewrite(full: &[u8], from: &str, to: &str) -> Vec<u8> {
+fn rewrite(full: &[u8], pairs: &[(&str, &str)]) -> Vec<u8> {
     let split = full
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .map_or(full.len(), |i| i + 4);
     let head = String::from_utf8_lossy(&full[..split]);
-    let body = String::from_utf8_lossy(&full[split..]).replacen(from, to, 1);
+    let mut body = String::from_utf8_lossy(&full[split..]).into_owned();
+    for (from, to) in pairs {
+        body = body.replacen(from, to, 1);
+    }
     let mut out = String::new();
     for l in head.trim_end().lines() {
         if !l.to_ascii_lowercase().starts_with("content-length:") {

@@ -1301,12 +1301,23 @@ fn faults_never_look_like_drift() {
         ),
         (
             "route53 GET /2013-04-01/hostedzone/",
-            Fault::Rewrite(
+            Fault::Rewrite(&[(
                 "<IsTruncated>false</IsTruncated>",
                 "<IsTruncated>true</IsTruncated><NextRecordName>www.wealist.co.kr.</NextRecordName><NextRecordType>A</NextRecordType>",
-            ),
+            )]),
             "route53",
             "paging makes no progress",
+            "route53_record",
+        ),
+        (
+            // One record set renamed away: a valid page, one record short of the zone's count.
+            "route53 GET /2013-04-01/hostedzone/",
+            Fault::Rewrite(&[
+                ("<ResourceRecordSet>", "<Dropped>"),
+                ("</ResourceRecordSet>", "</Dropped>"),
+            ]),
+            "route53",
+            "the answer is incomplete",
             "route53_record",
         ),
     ];
