@@ -157,6 +157,18 @@ connect_timeout_secs = 5
     p
 }
 
+/// The snapshot just written (`snap.json`) gives the same summary offline as `live` did.
+fn same_offline(run: &dyn Fn(&[&str]) -> std::process::Output, live: &serde_json::Value) {
+    let offline = run(&["check", "--format", "json", "--live", "snap.json"]);
+    let o: serde_json::Value = serde_json::from_slice(&offline.stdout).unwrap();
+    assert_eq!(
+        o["summary"],
+        live["summary"],
+        "{}",
+        String::from_utf8_lossy(&offline.stdout)
+    );
+}
+
 /// Runs the real binary in `p` against `moto`, with `env` added.
 fn drift_on(p: &Project, moto: &Moto, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
     let mut cmd = drift_command(p.path());
@@ -763,14 +775,7 @@ fn provider_aliases_read_each_object_in_its_region() {
     );
     let text = std::fs::read_to_string(p.path().join("snap.json")).unwrap();
     assert!(text.contains("\"region\": \"us-west-2\""), "{text}");
-    let offline = run(&["check", "--format", "json", "--live", "snap.json"]);
-    let o: serde_json::Value = serde_json::from_slice(&offline.stdout).unwrap();
-    assert_eq!(
-        o["summary"],
-        j["summary"],
-        "{}",
-        String::from_utf8_lossy(&offline.stdout)
-    );
+    same_offline(&run, &j);
 }
 
 /// A provider configuration with `assume_role`: the key it declares is read in the role's
@@ -1158,14 +1163,7 @@ resource "aws_route53_record" "db" {{
         "{}",
         String::from_utf8_lossy(&snap.stderr)
     );
-    let offline = run(&["check", "--format", "json", "--live", "snap.json"]);
-    let o: serde_json::Value = serde_json::from_slice(&offline.stdout).unwrap();
-    assert_eq!(
-        o["summary"],
-        j["summary"],
-        "{}",
-        String::from_utf8_lossy(&offline.stdout)
-    );
+    same_offline(&run, &j);
 }
 
 /// The fault matrix: a proxy between drift and moto breaks one operation. A transient fault
