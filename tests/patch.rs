@@ -2,7 +2,7 @@
 //! findings are gone and no new ones appear (convergence). Where `terraform` exists, every
 //! patched file passes `terraform fmt -check`.
 
-use crate::support::{Project, repo};
+use crate::support::{Project, drift_command, repo};
 use std::path::Path;
 use std::process::Command;
 
@@ -639,4 +639,87 @@ fn patch_refuses_paths_outside_the_working_directory() {
         "{}\n{patch}",
         out.stderr
     );
+}
+
+/// A write that fails half way (here the file-size limit, as a full disk would) leaves the old
+/// file whole, names the path, exits 1 and leaves no temporary file behind.
+#[test]
+fn a_failed_write_leaves_the_old_file_intact() {
+    use std::os::unix::process::CommandExt;
+    let p = seed_copy();
+    std::fs::write(p.path().join("drift.patch"), "yesterday's patch\n").unwrap();
+    let mut cmd = drift_command(p.path());
+    cmd.args(["check", "--patch", "drift.patch"]);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            // EFBIG instead of SIGXFSZ, and no file may grow past 64 bytes.
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: 64,
+                rlim_max: 64,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("drift.patch"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("drift.patch")).unwrap(),
+        "yesterday's patch\n"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(p.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// Several drift runs writing one patch while a reader reads it: the reader only ever sees the
+/// whole patch (or the file not there yet), never a part.
+#[test]
+fn concurrent_writers_never_show_a_partial_file() {
+    let p = seed_copy();
+    p.run(&["check", "--patch", "whole.patch"]);
+    let whole = std::fs::read_to_string(p.path().join("whole.patch")).unwrap();
+    assert!(whole.len() > 500, "{whole}");
+    let target = p.path().join("drift.patch");
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (done, target, whole) = (done.clone(), target.clone(), whole.clone());
+        std::thread::spawn(move || {
+            let mut reads = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                if let Ok(text) = std::fs::read_to_string(&target) {
+                    assert_eq!(text, whole, "a reader saw a partial patch");
+                    reads += 1;
+                }
+            }
+            reads
+        })
+    };
+    for _ in 0..3 {
+        let writers: Vec<_> = (0..4)
+            .map(|_| {
+                drift_command(p.path())
+                    .args(["check", "--patch", "drift.patch"])
+                    .stdout(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut w in writers {
+            assert_eq!(w.wait().unwrap().code(), Some(2));
+        }
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let reads = reader.join().expect("reader saw only whole patches");
+    assert!(reads > 0);
 }

@@ -8,6 +8,7 @@ mod conformance;
 mod errors;
 mod example;
 mod fuzz_replay;
+mod iam_policy;
 mod live;
 mod patch;
 mod scenarios;

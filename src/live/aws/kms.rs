@@ -61,6 +61,15 @@ async fn read_region(
     while let Some(page) = pages.next().await {
         s.count();
         let page = page.map_err(|e| aws_error("kms", "ListAliases", e))?;
+        // KMS always sends the `Aliases` list, empty or not. An answer without it (an empty
+        // body reads the same) is broken: taken as "no aliases", every key would be missing.
+        if page.aliases.is_none() {
+            return Err(Error::Aws {
+                service: "kms",
+                operation: "ListAliases",
+                message: "the answer has no Aliases list".into(),
+            });
+        }
         for a in page.aliases() {
             let Some(name) = a.alias_name() else {
                 return Err(Error::Aws {

@@ -1,0 +1,82 @@
+//! `docs/iam-policy.json`, the least-privilege policy for drift, is exactly the AWS operations
+//! the code calls: every SDK call in `src/live/aws/` is allowed, nothing else is.
+
+use crate::support::repo;
+use std::collections::BTreeSet;
+
+/// `Client::list_aliases()` in `kms.rs` → `kms:ListAliases`.
+fn operations_in_source() -> BTreeSet<String> {
+    let dir = repo().join("src/live/aws");
+    let mut ops = BTreeSet::new();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (i, _) in text.match_indices("()") {
+            let head = &text[..i];
+            let start = head
+                .rfind(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+                .map_or(0, |p| p + 1);
+            let method = &head[start..];
+            if start == 0 || &head[start - 1..start] != "." {
+                continue;
+            }
+            if !["get_", "list_", "describe_"]
+                .iter()
+                .any(|v| method.starts_with(v))
+            {
+                continue;
+            }
+            // Accessors on answers (`.get_key_policy()` is a call; `page.aliases()` is not) are
+            // told apart by the client type each file uses.
+            let service = match method {
+                "get_caller_identity" => "sts",
+                _ => path.file_stem().unwrap().to_str().unwrap(),
+            };
+            if !["kms", "route53", "rds", "sts"].contains(&service) {
+                continue;
+            }
+            let pascal: String = method
+                .split('_')
+                .map(|w| match w {
+                    "db" => "DB".to_string(),
+                    _ => {
+                        let mut c = w.chars();
+                        c.next()
+                            .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                            .unwrap_or_default()
+                    }
+                })
+                .collect();
+            ops.insert(format!("{service}:{pascal}"));
+        }
+    }
+    ops
+}
+
+pub fn policy_actions() -> BTreeSet<String> {
+    let text = std::fs::read_to_string(repo().join("docs/iam-policy.json")).unwrap();
+    let j: serde_json::Value = serde_json::from_str(&text).unwrap();
+    j["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["Sid"] == "DriftReadOnly")
+        .flat_map(|s| s["Action"].as_array().unwrap().clone())
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_iam_policy_allows_exactly_the_operations_drift_calls() {
+    let source = operations_in_source();
+    assert!(source.contains("kms:GetKeyPolicy"), "{source:?}");
+    assert!(source.contains("rds:DescribeDBClusters"), "{source:?}");
+    assert_eq!(policy_actions(), source);
+    for a in &source {
+        let op = a.split(':').nth(1).unwrap();
+        assert!(
+            op.starts_with("Get") || op.starts_with("List") || op.starts_with("Describe"),
+            "{a} is not a read"
+        );
+    }
+}
