@@ -30,10 +30,23 @@ impl Location {
 
     /// A location at byte `offset` of `text`, with the line it falls on.
     pub fn at_offset(path: impl Into<String>, text: &str, offset: usize) -> Location {
-        let offset = offset.min(text.len());
-        let before = &text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        Location::at_offset_in(path, text, &line_starts(text), offset)
+    }
+
+    /// As `at_offset`, with the text's `line_starts` already known (a file asked for many
+    /// locations finds each in O(log lines), not by counting from its start).
+    pub fn at_offset_in(
+        path: impl Into<String>,
+        text: &str,
+        starts: &[usize],
+        offset: usize,
+    ) -> Location {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = starts.partition_point(|&s| s <= offset).max(1);
+        let line_start = starts.get(line - 1).copied().unwrap_or(0);
         let column = text[line_start..offset].chars().count() + 1;
         let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
         Location {
@@ -47,6 +60,13 @@ impl Location {
             ),
         }
     }
+}
+
+/// The byte offset where each line of `text` starts (the first is 0).
+pub fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
 }
 
 impl fmt::Display for Location {

@@ -87,16 +87,18 @@ fn line_of_entry(text: &str, index: usize) -> usize {
         .map_or(1, |(i, _)| i + 1)
 }
 
-/// The 1-based line where `- name: NAME` (or `name: NAME`) appears.
-fn line_of(text: &str, name: &str) -> usize {
-    text.lines()
-        .position(|l| {
-            let t = l.trim_start().trim_start_matches("- ").trim();
-            t.strip_prefix("name:")
-                .map(|v| v.trim().trim_matches(|c| c == '"' || c == '\'') == name)
-                .unwrap_or(false)
-        })
-        .map_or(1, |i| i + 1)
+/// The 1-based line where each `- name: NAME` (or `name: NAME`) first appears, in one pass.
+fn name_lines(text: &str) -> std::collections::HashMap<&str, usize> {
+    let mut lines = std::collections::HashMap::new();
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim_start().trim_start_matches("- ").trim();
+        if let Some(v) = t.strip_prefix("name:") {
+            lines
+                .entry(v.trim().trim_matches(|c| c == '"' || c == '\''))
+                .or_insert(i + 1);
+        }
+    }
+    lines
 }
 
 pub fn parse(text: &str, display: &str) -> Result<Manifest> {
@@ -136,6 +138,7 @@ pub fn load(path: &Path, display: &str, state: &mut State) -> Result<()> {
             format!("invalid `rds_instance`: {why}"),
         ));
     }
+    let lines = name_lines(&text);
     for (i, svc) in manifest.services.iter().enumerate() {
         let at = |why: String| {
             let line = line_of_entry(&text, i);
@@ -162,7 +165,7 @@ pub fn load(path: &Path, display: &str, state: &mut State) -> Result<()> {
             scope: instance.clone(),
             origin: Some(Origin {
                 file: display.to_string(),
-                line: line_of(&text, name),
+                line: lines.get(name).copied().unwrap_or(1),
                 address: None,
             }),
             body: Body::Known(Spec::Database(db)),
@@ -214,6 +217,6 @@ mod tests {
     #[test]
     fn lines_of_services() {
         let text = "rds_instance: x\nservices:\n  - name: a\n  - name: \"b\"\n";
-        assert_eq!(line_of(text, "b"), 4);
+        assert_eq!(name_lines(text).get("b"), Some(&4));
     }
 }

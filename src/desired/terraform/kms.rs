@@ -42,7 +42,8 @@ pub fn default_policy(account: &str, partition: &str) -> String {
 
 pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
     let mut keys: Vec<Key> = Vec::new();
-    for (decl, found) in instances_of(inst, "resource", "aws_kms_key")? {
+    for found in instances_of(inst, "resource", "aws_kms_key") {
+        let (decl, found) = found?;
         let base = format!("{}aws_kms_key.{}", inst.prefix, decl.item.name);
         match found {
             Instances::Known(list) => {
@@ -145,7 +146,8 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
     }
 
     // A separate aws_kms_key_policy replaces the key's own policy (a module's key's too).
-    for (decl, found) in instances_of(inst, "resource", "aws_kms_key_policy")? {
+    for found in instances_of(inst, "resource", "aws_kms_key_policy") {
+        let (decl, found) = found?;
         if let Instances::Known(list) = found {
             for r in list {
                 let target = r.attrs.get("key_id").and_then(referenced_address);
@@ -159,7 +161,8 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
             }
         }
     }
-    for (_, found) in instances_of(inst, "resource", "aws_kms_alias")? {
+    for found in instances_of(inst, "resource", "aws_kms_alias") {
+        let (_, found) = found?;
         if let Instances::Known(list) = found {
             for r in list {
                 let target = r.attrs.get("target_key_id").and_then(referenced_address);

@@ -39,6 +39,9 @@ pub struct Input {
 
 thread_local! {
     static MODULES: RefCell<HashMap<PathBuf, Rc<Module>>> = RefCell::new(HashMap::new());
+    /// The files of every module loaded this run (the modules themselves are let go once the
+    /// desired state is built).
+    static MODULE_FILES: RefCell<Vec<PathBuf>> = const { RefCell::new(Vec::new()) };
     /// Variable files read, besides the modules' own files.
     static VAR_FILES: RefCell<Vec<PathBuf>> = const { RefCell::new(Vec::new()) };
 }
@@ -46,12 +49,7 @@ thread_local! {
 /// Every file read from Terraform code this run: each loaded module's files and the variable
 /// files (so that nothing drift writes ever replaces one).
 pub fn files_read() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = MODULES.with(|m| {
-        m.borrow()
-            .values()
-            .flat_map(|module| module.files.iter().map(|f| f.path.clone()))
-            .collect()
-    });
+    let mut out: Vec<PathBuf> = MODULE_FILES.with(|m| m.borrow().clone());
     VAR_FILES.with(|v| out.extend(v.borrow().iter().cloned()));
     out
 }
@@ -63,6 +61,10 @@ pub fn load_module_cached(dir: &Path) -> Result<Rc<Module>> {
         return Ok(m);
     }
     let m = Rc::new(Module::load(dir)?);
+    MODULE_FILES.with(|f| {
+        f.borrow_mut()
+            .extend(m.files.iter().map(|file| file.path.clone()))
+    });
     MODULES.with(|c| c.borrow_mut().insert(key, m.clone()));
     Ok(m)
 }
@@ -103,7 +105,7 @@ fn read_tfvars(path: &Path, env: &Rc<Env>) -> Result<BTreeMap<String, Value>> {
             path: path.to_path_buf(),
             display,
             text,
-            body: body.clone(),
+            line_starts: Default::default(),
         }],
         ..Module::default()
     };
@@ -280,31 +282,30 @@ pub(crate) enum Instances {
 
 pub(crate) fn instances_of<'m>(
     inst: &'m ModuleInstance,
-    kind: &str,
-    rtype: &str,
-) -> Result<Vec<(&'m Decl<ResourceDecl>, Instances)>> {
+    kind: &'m str,
+    rtype: &'m str,
+) -> impl Iterator<Item = Result<(&'m Decl<ResourceDecl>, Instances)>> + 'm {
+    // Evaluated one declaration at a time, as the caller takes them: a large estate's
+    // instances are never all in memory at once.
     let map = if kind == "data" {
         &inst.module.data
     } else {
         &inst.module.resources
     };
-    let mut out = Vec::new();
-    for ((t, _), decl) in map {
-        if t != rtype {
-            continue;
-        }
-        let got = inst
-            .resource_instances(decl, kind)
-            .map_err(|e| eval_error(inst, e))?;
-        out.push((
-            decl,
-            match got {
-                Ok(list) => Instances::Known(list.into_iter().map(|(_, r)| r).collect()),
-                Err(u) => Instances::Unknown(u),
-            },
-        ));
-    }
-    Ok(out)
+    map.iter()
+        .filter(move |((t, _), _)| t == rtype)
+        .map(move |(_, decl)| {
+            let got = inst
+                .resource_instances(decl, kind)
+                .map_err(|e| eval_error(inst, e))?;
+            Ok((
+                decl,
+                match got {
+                    Ok(list) => Instances::Known(list.into_iter().map(|(_, r)| r).collect()),
+                    Err(u) => Instances::Unknown(u),
+                },
+            ))
+        })
 }
 
 /// The attribute names a resource block's `lifecycle { ignore_changes = [...] }` lists (`all`
@@ -466,6 +467,8 @@ pub fn load(input: &Input, env: &Env, state: &mut State) -> Result<()> {
             rds::collect(inst, state)?;
         }
     }
+    // The syntax trees are not needed past this point: a large estate's are most of its memory.
+    MODULES.with(|m| m.borrow_mut().clear());
     // Errors contained to one object: that object is "not checked"; the run exits 1.
     for message in env.errors.borrow().iter() {
         state.errors.push(crate::model::SourceError {

@@ -16,12 +16,16 @@ pub struct SourceFile {
     /// The path as shown to users (relative to the working directory when possible).
     pub display: String,
     pub text: String,
-    pub body: Body,
+    /// Where each line of `text` starts, computed on the first location asked for.
+    pub line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
     pub fn location(&self, offset: usize) -> Location {
-        Location::at_offset(&self.display, &self.text, offset)
+        let starts = self
+            .line_starts
+            .get_or_init(|| crate::error::line_starts(&self.text));
+        Location::at_offset_in(&self.display, &self.text, starts, offset)
     }
 
     pub fn line_of(&self, span: Option<std::ops::Range<usize>>) -> usize {
@@ -168,9 +172,9 @@ impl Module {
                 path: path.clone(),
                 display,
                 text,
-                body,
+                line_starts: Default::default(),
             });
-            module.index(file)?;
+            module.index(file, body)?;
         }
         Ok(module)
     }
@@ -189,14 +193,16 @@ impl Module {
             path,
             display,
             text: text.to_string(),
-            body,
+            line_starts: Default::default(),
         });
-        module.index(0)?;
+        module.index(0, body)?;
         Ok(module)
     }
 
-    fn index(&mut self, file: usize) -> Result<()> {
-        let blocks: Vec<Block> = self.files[file].body.blocks().cloned().collect();
+    /// Files `body`'s declarations under `file`. The blocks move into the declarations: the
+    /// syntax tree is kept once, not once per file and again per declaration.
+    fn index(&mut self, file: usize, body: Body) -> Result<()> {
+        let blocks = body.into_iter().filter_map(|s| s.into_block().ok());
         for block in blocks {
             let ident = block.ident.as_str().to_string();
             let need = |n: usize| -> Result<Vec<String>> {

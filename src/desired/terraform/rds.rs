@@ -49,7 +49,8 @@ fn collect_type(
     id_attr: &str,
     db_attrs: &[&str],
 ) -> Result<()> {
-    for (decl, found) in instances_of(inst, "resource", rtype)? {
+    for found in instances_of(inst, "resource", rtype) {
+        let (decl, found) = found?;
         let base = format!("{}{rtype}.{}", inst.prefix, decl.item.name);
         let list = match found {
             Instances::Known(list) => list,

@@ -167,7 +167,8 @@ pub fn zones(inst: &ModuleInstance, zones: &mut Zones, state: &mut State) -> Res
         ("resource", "aws_route53_zone"),
         ("data", "aws_route53_zone"),
     ] {
-        for (decl, found) in instances_of(inst, kind, rtype)? {
+        for found in instances_of(inst, kind, rtype) {
+            let (decl, found) = found?;
             if let Instances::Known(list) = found {
                 for r in list {
                     let by_id = &inst.env.zones_by_id;
@@ -189,7 +190,8 @@ pub fn zones(inst: &ModuleInstance, zones: &mut Zones, state: &mut State) -> Res
 
 /// Second pass: the records of a module instance.
 pub fn collect(inst: &ModuleInstance, zones: &Zones, state: &mut State) -> Result<()> {
-    for (decl, found) in instances_of(inst, "resource", "aws_route53_record")? {
+    for found in instances_of(inst, "resource", "aws_route53_record") {
+        let (decl, found) = found?;
         let base = format!("{}aws_route53_record.{}", inst.prefix, decl.item.name);
         let list = match found {
             Instances::Known(list) => list,

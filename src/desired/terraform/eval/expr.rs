@@ -312,6 +312,49 @@ impl ModuleInstance {
     }
 
     /// Applies traversal operators (attributes, indexes, splats) to a value.
+    /// Follows the attribute and index steps of `ops[start..]` inside `base` in place, as far
+    /// as each step selects an element that is there, and copies only what it reached; returns
+    /// that and the index of the first step not taken. Whatever it does not take (splats,
+    /// conversions, unknowns, errors) is left to `apply_ops`, so the result is the same.
+    pub(super) fn walk_shared(
+        &self,
+        base: &Value,
+        ops: &[&TraversalOperator],
+        start: usize,
+        scope: &Scope,
+        file: usize,
+    ) -> EResult<(Value, usize)> {
+        let mut cur = base;
+        let mut i = start;
+        while i < ops.len() {
+            let next = match ops[i] {
+                TraversalOperator::GetAttr(id) => match cur {
+                    Value::Object(m) | Value::Map(_, m) => m.get(id.as_str()),
+                    Value::Resource(r) => r.attrs.get(id.as_str()),
+                    _ => None,
+                },
+                TraversalOperator::Index(ix) => match cur {
+                    Value::List(..)
+                    | Value::Tuple(_)
+                    | Value::Map(..)
+                    | Value::Object(_)
+                    | Value::Resource(_) => element(cur, &self.eval(ix, scope, file)?),
+                    _ => None,
+                },
+                TraversalOperator::LegacyIndex(n) => element(cur, &Value::int(**n as i64)),
+                _ => None,
+            };
+            match next {
+                Some(n) => {
+                    cur = n;
+                    i += 1;
+                }
+                None => break,
+            }
+        }
+        Ok((cur.clone(), i))
+    }
+
     pub(super) fn apply_ops(
         &self,
         mut v: Value,
@@ -406,6 +449,20 @@ pub(super) fn iteration_pairs(coll: Value, what: &str) -> Result<Vec<(Value, Val
             "{what} cannot iterate over a {}",
             other.type_name()
         )),
+    }
+}
+
+/// The element `k` selects in a collection when it is there as it stands (a whole-number index
+/// in range, a string key present); `None` for anything `index` must convert or reject.
+fn element<'a>(v: &'a Value, k: &Value) -> Option<&'a Value> {
+    match (v, k) {
+        (Value::List(_, items) | Value::Tuple(items), Value::Number(n)) => {
+            let i = n.to_i64().filter(|_| n.is_int())?;
+            items.get(usize::try_from(i).ok()?)
+        }
+        (Value::Map(_, m) | Value::Object(m), Value::String(key)) => m.get(key),
+        (Value::Resource(r), Value::String(key)) => r.attrs.get(key),
+        _ => None,
     }
 }
 

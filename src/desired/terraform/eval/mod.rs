@@ -136,7 +136,9 @@ pub struct ModuleInstance {
     /// Where each AWS provider configuration this instance can use (`aws`, `aws.west`) puts
     /// objects: region and assumed role; `Err` when it cannot be known.
     pub provider_regions: Rc<BTreeMap<String, ProviderRegion>>,
-    cache: RefCell<HashMap<String, Value>>,
+    /// Values evaluated once per module instance, shared by every reference to them (a
+    /// reference to one element of a large local or `for_each` resource must not copy it all).
+    cache: RefCell<HashMap<String, Rc<Value>>>,
     active: RefCell<HashSet<String>>,
     /// Child module instances by call name and instance key.
     children: RefCell<BTreeMap<String, Rc<ModuleInstance>>>,
@@ -207,6 +209,17 @@ impl ModuleInstance {
         span: Option<Range<usize>>,
         f: impl FnOnce() -> EResult<Value>,
     ) -> EResult<Value> {
+        self.memo_shared(key, file, span, f).map(|v| (*v).clone())
+    }
+
+    /// As `memo`, without copying the value.
+    fn memo_shared(
+        &self,
+        key: &str,
+        file: usize,
+        span: Option<Range<usize>>,
+        f: impl FnOnce() -> EResult<Value>,
+    ) -> EResult<Rc<Value>> {
         if let Some(v) = self.cache.borrow().get(key) {
             return Ok(v.clone());
         }
@@ -233,7 +246,7 @@ impl ModuleInstance {
         }
         let result = f();
         self.active.borrow_mut().remove(key);
-        let v = result?;
+        let v = Rc::new(result?);
         self.cache.borrow_mut().insert(key.to_string(), v.clone());
         Ok(v)
     }
@@ -243,15 +256,24 @@ impl ModuleInstance {
     /// attributes and their defaults included); `nullable = false` makes a null given value
     /// take the default.
     pub fn variable(&self, name: &str, file: usize, span: Option<Range<usize>>) -> EResult<Value> {
-        let Some(decl) = self.module.variables.get(name) else {
+        self.variable_shared(name, file, span).map(|v| (*v).clone())
+    }
+
+    fn variable_shared(
+        &self,
+        name: &str,
+        file: usize,
+        span: Option<Range<usize>>,
+    ) -> EResult<Rc<Value>> {
+        let module = self.module.clone();
+        let Some(decl) = module.variables.get(name) else {
             return Err(fatal(
                 format!("reference to undeclared input variable `var.{name}`"),
                 file,
                 span,
             ));
         };
-        let decl = decl.clone();
-        self.memo(&format!("var.{name}"), file, span, || {
+        self.memo_shared(&format!("var.{name}"), file, span, || {
             let body = &decl.item.body;
             let at = |a: &str| body.get_attribute(a);
             let here = |m: String, s: Option<Range<usize>>| fatal(m, decl.file, s);
@@ -307,15 +329,24 @@ impl ModuleInstance {
     }
 
     pub fn local(&self, name: &str, file: usize, span: Option<Range<usize>>) -> EResult<Value> {
-        let Some(decl) = self.module.locals.get(name) else {
+        self.local_shared(name, file, span).map(|v| (*v).clone())
+    }
+
+    fn local_shared(
+        &self,
+        name: &str,
+        file: usize,
+        span: Option<Range<usize>>,
+    ) -> EResult<Rc<Value>> {
+        let module = self.module.clone();
+        let Some(decl) = module.locals.get(name) else {
             return Err(fatal(
                 format!("reference to undeclared local value `local.{name}`"),
                 file,
                 span,
             ));
         };
-        let decl = decl.clone();
-        self.memo(&format!("local.{name}"), file, span, || {
+        self.memo_shared(&format!("local.{name}"), file, span, || {
             self.eval(&decl.item, &Scope::default(), decl.file)
         })
     }
@@ -687,11 +718,12 @@ impl ModuleInstance {
         name: &str,
         file: usize,
         span: Option<Range<usize>>,
-    ) -> EResult<Value> {
+    ) -> EResult<Rc<Value>> {
+        let module = self.module.clone();
         let map = if kind == "data" {
-            &self.module.data
+            &module.data
         } else {
-            &self.module.resources
+            &module.resources
         };
         let Some(decl) = map.get(&(rtype.to_string(), name.to_string())) else {
             let what = if kind == "data" {
@@ -712,8 +744,7 @@ impl ModuleInstance {
                 span,
             ));
         };
-        let decl = decl.clone();
-        self.memo(&format!("{kind}.{rtype}.{name}"), file, span, || {
+        self.memo_shared(&format!("{kind}.{rtype}.{name}"), file, span, || {
             let body = &decl.item.block.body;
             let instances = self.resource_instances(&decl, kind)?;
             Ok(self.collect(
@@ -1026,24 +1057,39 @@ impl ModuleInstance {
         if let Some(v) = scope.get(root) {
             return self.apply_ops(v.clone(), &ops, scope, file, span);
         }
+        let shared = match root {
+            "var" => Some((
+                self.variable_shared(&need(0, "a variable name")?, file, span.clone())?,
+                1,
+            )),
+            "local" => Some((
+                self.local_shared(&need(0, "a local name")?, file, span.clone())?,
+                1,
+            )),
+            "data" => {
+                let t = need(0, "a data source type")?;
+                let n = need(1, "a data source name")?;
+                Some((self.resource_ref("data", &t, &n, file, span.clone())?, 2))
+            }
+            "module" | "path" | "terraform" | "count" | "each" | "self" => None,
+            rtype => {
+                let n = need(0, "a resource name")?;
+                Some((
+                    self.resource_ref("resource", rtype, &n, file, span.clone())?,
+                    1,
+                ))
+            }
+        };
+        if let Some((base, used)) = shared {
+            // Walk into the shared value in place; copy only what the reference selects.
+            let (v, used) = self.walk_shared(&base, &ops, used, scope, file)?;
+            return self.apply_ops(v, &ops[used..], scope, file, span);
+        }
         let (base, used) = match root {
-            "var" => (
-                self.variable(&need(0, "a variable name")?, file, span.clone())?,
-                1,
-            ),
-            "local" => (
-                self.local(&need(0, "a local name")?, file, span.clone())?,
-                1,
-            ),
             "module" => (
                 self.module_ref(&need(0, "a module name")?, file, span.clone())?,
                 1,
             ),
-            "data" => {
-                let t = need(0, "a data source type")?;
-                let n = need(1, "a data source name")?;
-                (self.resource_ref("data", &t, &n, file, span.clone())?, 2)
-            }
             "path" => {
                 let which = need(0, "`module`, `root` or `cwd`")?;
                 // As terraform defines them when run in the root module's directory.
@@ -1065,15 +1111,8 @@ impl ModuleInstance {
                     ),
                 }
             }
-            "count" | "each" | "self" => {
+            _ => {
                 return Err(fatal(format!("`{root}` is not available here"), file, span));
-            }
-            rtype => {
-                let n = need(0, "a resource name")?;
-                (
-                    self.resource_ref("resource", rtype, &n, file, span.clone())?,
-                    1,
-                )
             }
         };
         self.apply_ops(base, &ops[used..], scope, file, span)
