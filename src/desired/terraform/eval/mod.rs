@@ -746,7 +746,7 @@ impl ModuleInstance {
         };
         self.memo_shared(&format!("{kind}.{rtype}.{name}"), file, span, || {
             let body = &decl.item.block.body;
-            let instances = self.resource_instances(&decl, kind)?;
+            let instances = self.resource_instances(decl, kind)?;
             Ok(self.collect(
                 instances,
                 body.has_attribute("count"),
