@@ -12,7 +12,9 @@ SIZE is small, medium, large, huge, or KEYS,RECORDS,INSTANCES,DATABASES. OUT_DIR
   services.yaml   the manifest: the services' databases on the first PostgreSQL instance
   drift.toml      checks tf/ + services.yaml against snapshot.json
   snapshot.json   the live side as drift.snapshot/v1, with the injected drift
+  clean.json      the live side before the drift (what the code says), same format
   expected.json   every injected drift as "status kind id", and the counts
+  imports.json    each resource's terraform address and import id (bench/terraform_config.py)
 
 A FRACTION (default 0.05) of each family's objects is drifted, spread over the statuses the
 family can have: a changed or missing key policy, a changed, missing or unmanaged record, a
@@ -55,6 +57,9 @@ class Estate:
         self.account, self.region = account, region
         self.expected = []
         self.files = {}
+        # terraform address -> import id; "{zone:NAME}" and "{key:ALIAS}" stand for the ids AWS
+        # gives when the estate is provisioned.
+        self.imports = {}
 
     def pick(self, n, statuses):
         """Which of n objects drift, and how: {index: status}."""
@@ -193,10 +198,24 @@ resource "aws_kms_alias" "h{i:05d}" {{
 ''')
         self.files["tf/kms_heredoc.tf"] = "".join(out)
 
-        keys = []
+        keys, clean = [], []
         for i in range(self.n_keys):
             alias = f"alias/bench-{i:05d}"
+            form = names[i % 3]
+            addr = {"jsonencode": f"k{i:05d}", "document": f'team["{i:05d}"]',
+                    "heredoc": f"h{i:05d}"}[form]
+            self.imports[f"aws_kms_key.{addr}"] = f"{{key:{alias}}}"
+            self.imports[f"aws_kms_alias.{addr}"] = alias
             status = drift.get(i)
+            key_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+            key = {
+                "key_id": key_id,
+                "arn": f"arn:aws:kms:{self.region}:{self.account}:key/{key_id}",
+                "key_state": "Enabled",
+                "aliases": [alias],
+            }
+            clean.append(dict(key, policy={"Version": "2012-10-17", "Id": "key-default-1",
+                                           "Statement": self.statements(i)}))
             if status == "missing":
                 self.expected.append(f"missing kms_key_policy {alias}")
                 continue
@@ -209,25 +228,20 @@ resource "aws_kms_alias" "h{i:05d}" {{
                     "Principal": {"Service": "cloudfront.amazonaws.com"},
                     "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"})
                 self.expected.append(f"changed kms_key_policy {alias}")
-            key_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
-            keys.append({
-                "key_id": key_id,
-                "arn": f"arn:aws:kms:{self.region}:{self.account}:key/{key_id}",
-                "key_state": "Enabled",
-                "aliases": [alias],
-                "policy": {"Version": "2012-10-17", "Id": "key-default-1", "Statement": stmts},
-            })
-        return keys
+            keys.append(dict(key, policy={"Version": "2012-10-17", "Id": "key-default-1",
+                                          "Statement": stmts}))
+        return keys, clean
 
     # --- Route 53 --------------------------------------------------------------------------
     def route53(self):
-        zones = []
+        zones, clean_zones = [], []
         per_zone = [self.n_records // self.n_zones + (1 if z < self.n_records % self.n_zones else 0)
                     for z in range(self.n_zones)]
         zone_tf = []
         counter = 0
         for z in range(self.n_zones):
             zname = f"z{z:02d}.bench.example"
+            self.imports[f"aws_route53_zone.z{z:02d}"] = f"{{zone:{zname}.}}"
             zone_tf.append(f'''
 resource "aws_route53_zone" "z{z:02d}" {{
   name = "{zname}"
@@ -253,13 +267,13 @@ resource "aws_route53_zone" "z{z:02d}" {{
             host_map = []
             for idx in hosts:
                 ip = f"10.{(idx >> 16) & 255}.{(idx >> 8) & 255}.{idx & 255}"
-                host_map.append(f'    "host-{idx:06d}" = "{ip}"')
+                host_map.append(f'    "host-{idx:06d}.{zname}" = "{ip}"')
                 records.append((f"host-{idx:06d}.{zname}/A", {
                     "Name": f"host-{idx:06d}.{zname}.", "Type": "A", "TTL": 300,
                     "ResourceRecords": [{"Value": ip}]}))
             cname_list = []
             for idx in cnames:
-                cname_list.append(f'    "cname-{idx:06d}"')
+                cname_list.append(f'    "cname-{idx:06d}.{zname}"')
                 records.append((f"cname-{idx:06d}.{zname}/CNAME", {
                     "Name": f"cname-{idx:06d}.{zname}.", "Type": "CNAME", "TTL": 300,
                     "ResourceRecords": [{"Value": f"lb-{idx % 7}.{zname}"}]}))
@@ -268,7 +282,7 @@ resource "aws_route53_zone" "z{z:02d}" {{
                 blocks.append(f'''
 resource "aws_route53_record" "txt{idx:06d}" {{
   zone_id = aws_route53_zone.z{z:02d}.zone_id
-  name    = "txt-{idx:06d}"
+  name    = "txt-{idx:06d}.{zname}"
   type    = "TXT"
   ttl     = 3600
   records = ["v=bench1 id={idx}"]
@@ -300,7 +314,7 @@ resource "aws_route53_record" "cdn{idx:06d}" {{
                 blocks.append(f'''
 resource "aws_route53_record" "wild{idx:06d}" {{
   zone_id = aws_route53_zone.z{z:02d}.zone_id
-  name    = "*.w{idx:06d}"
+  name    = "*.w{idx:06d}.{zname}"
   type    = "CNAME"
   ttl     = 60
   records = ["edge.{zname}"]
@@ -309,6 +323,17 @@ resource "aws_route53_record" "wild{idx:06d}" {{
                 records.append((f"*.w{idx:06d}.{zname}/CNAME", {
                     "Name": f"\\052.w{idx:06d}.{zname}.", "Type": "CNAME", "TTL": 60,
                     "ResourceRecords": [{"Value": f"edge.{zname}"}]}))
+            zid = f"{{zone:{zname}.}}"
+            for idx in hosts:
+                self.imports[f'aws_route53_record.hosts_z{z:02d}["host-{idx:06d}.{zname}"]'] = f"{zid}_host-{idx:06d}.{zname}_A"
+            for n_, idx in enumerate(cnames):
+                self.imports[f"aws_route53_record.cnames_z{z:02d}[{n_}]"] = f"{zid}_cname-{idx:06d}.{zname}_CNAME"
+            for idx in txts:
+                self.imports[f"aws_route53_record.txt{idx:06d}"] = f"{zid}_txt-{idx:06d}.{zname}_TXT"
+            for idx in aliases:
+                self.imports[f"aws_route53_record.cdn{idx:06d}"] = f"{zid}_cdn-{idx:06d}.{zname}_A"
+            for idx in wilds:
+                self.imports[f"aws_route53_record.wild{idx:06d}"] = f"{zid}_*.w{idx:06d}.{zname}_CNAME"
             hosts_text = "\n".join(host_map)
             cnames_text = ",\n".join(cname_list)
             self.files[f"tf/records_z{z:02d}.tf"] = f'''locals {{
@@ -340,6 +365,9 @@ resource "aws_route53_record" "cnames_z{z:02d}" {{
   records = ["lb-${{parseint(substr(local.cnames_z{z:02d}[count.index], 6, 6), 10) % 7}}.{zname}"]
 }}
 ''' + "".join(blocks)
+            clean_zones.append({"id": f"/hostedzone/ZBENCH{z:02d}{'X' * 12}", "name": f"{zname}.",
+                                "private_zone": False,
+                                "records": live[:2] + [rec for _, rec in records]})
             for j, (rid, rec) in enumerate(records):
                 status = drift.get(j)
                 if status == "missing":
@@ -360,17 +388,18 @@ resource "aws_route53_record" "cnames_z{z:02d}" {{
             zones.append({"id": f"/hostedzone/ZBENCH{z:02d}{'X' * 12}", "name": f"{zname}.",
                           "private_zone": False, "records": live})
         self.files["tf/zones.tf"] = "".join(zone_tf)
-        return zones
+        return zones, clean_zones
 
     # --- RDS and databases -----------------------------------------------------------------
     def rds(self):
         drift = self.pick(self.n_instances, ["changed", "missing"])
         drift.pop(0, None)  # the manifest's instance stays, so its databases are compared
         out = []
-        instances = []
+        instances, clean = [], []
         for i in range(self.n_instances):
             engine, version = ENGINES[i % len(ENGINES)]
             ident = f"bench-db-{i:04d}"
+            self.imports[f"aws_db_instance.db{i:04d}"] = ident
             db_name = '\n  db_name        = "app"' if i == 0 else ""
             out.append(f'''
 resource "aws_db_instance" "db{i:04d}" {{
@@ -383,6 +412,12 @@ resource "aws_db_instance" "db{i:04d}" {{
 }}
 ''')
             status = drift.get(i)
+            clean.append({
+                "identifier": ident, "engine": engine, "engine_version": version,
+                "status": "available",
+                "endpoint": {"address": f"{ident}.cbench.{self.region}.rds.amazonaws.com",
+                             "port": 5432 if engine == "postgres" else 3306},
+            })
             if status == "missing":
                 self.expected.append(f"missing rds_instance {ident}")
                 continue
@@ -406,9 +441,11 @@ resource "aws_db_instance" "db{i:04d}" {{
         dbs = [{"datname": n, "datistemplate": t} for n, t in
                [("template0", True), ("template1", True), ("rdsadmin", False),
                 ("postgres", False), ("app", False)]]
+        clean_dbs = list(dbs)
         for s in range(services):
             name = f"svc{s:05d}_db"
             lines.append(f"  - name: svc{s:05d}-service")
+            clean_dbs.append({"datname": name, "datistemplate": False})
             status = ddrift.get(s)
             if status == "missing":
                 self.expected.append(f"missing postgres_database bench-db-0000/{name}")
@@ -421,12 +458,14 @@ resource "aws_db_instance" "db{i:04d}" {{
         self.files["services.yaml"] = "\n".join(lines) + "\n"
         if instances and instances[0]["identifier"] == "bench-db-0000":
             instances[0]["databases"] = dbs
-        return instances
+        if clean:
+            clean[0]["databases"] = clean_dbs
+        return instances, clean
 
     def write(self, out):
-        keys = self.kms()
-        zones = self.route53()
-        instances = self.rds()
+        keys, clean_keys = self.kms()
+        zones, clean_zones = self.route53()
+        instances, clean_instances = self.rds()
         self.files["tf/versions.tf"] = f'''terraform {{
   required_providers {{
     aws = {{
@@ -459,6 +498,9 @@ region = "{self.region}"
             "rds": {"instances": instances},
         }
         self.files["snapshot.json"] = json.dumps(snapshot, indent=1) + "\n"
+        clean = dict(snapshot, kms={"keys": clean_keys}, route53={"zones": clean_zones},
+                     rds={"instances": clean_instances})
+        self.files["clean.json"] = json.dumps(clean, indent=1) + "\n"
         counts = {}
         for e in self.expected:
             status = e.split()[0]
@@ -467,6 +509,7 @@ region = "{self.region}"
             "size": {"keys": self.n_keys, "records": self.n_records, "zones": self.n_zones,
                      "instances": self.n_instances, "databases": self.n_databases},
             "counts": counts, "findings": sorted(self.expected)}, indent=1) + "\n"
+        self.files["imports.json"] = json.dumps(self.imports, indent=1) + "\n"
         for rel, text in self.files.items():
             path = os.path.join(out, rel)
             os.makedirs(os.path.dirname(path), exist_ok=True)

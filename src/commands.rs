@@ -65,6 +65,20 @@ fn live_source(cfg: &Config, flag: Option<&str>) -> Result<live::Source> {
     }
 }
 
+/// Runs `f`; with `DRIFT_REPORT_TIMINGS` set, says on stderr how long it took (for the
+/// benchmarks: each phase's share of a run).
+fn timed<T>(phase: &str, f: impl FnOnce() -> T) -> T {
+    let started = std::time::Instant::now();
+    let out = f();
+    if std::env::var_os("DRIFT_REPORT_TIMINGS").is_some() {
+        eprintln!(
+            "drift: {phase}: {:.1} ms",
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    out
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -95,7 +109,7 @@ fn read_both(
 ) -> Result<(model::State, live::snapshot::Snapshot, live::Scope)> {
     match source {
         live::Source::Snapshot(path) => {
-            let snap = live::snapshot::Snapshot::read(path)?;
+            let snap = timed("read the snapshot", || live::snapshot::Snapshot::read(path))?;
             let zones_by_id = snap
                 .route53
                 .iter()
@@ -115,7 +129,9 @@ fn read_both(
                 region: Some(snap.region.clone()),
                 ..Default::default()
             };
-            let desired = desired::load(&desired_input(cfg), &env)?;
+            let desired = timed("load and evaluate the code", || {
+                desired::load(&desired_input(cfg), &env)
+            })?;
             let scope = live::Scope::from_desired(&desired);
             Ok((desired, snap, scope))
         }
@@ -204,8 +220,10 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     let fams = families(&args.only)?;
     let source = live_source(&cfg, args.live.as_deref())?;
     let (desired, snap, scope) = read_both(&cfg, &source, &fams)?;
-    let live_state = snap.to_state(&fams, &scope);
-    let mut report = diff::compare(&desired, &live_state, &fams);
+    let live_state = timed("canonicalize the live state", || {
+        snap.to_state(&fams, &scope)
+    });
+    let mut report = timed("compare", || diff::compare(&desired, &live_state, &fams));
     report.live = report::LiveInfo {
         source: match &source {
             live::Source::Aws => "aws".into(),
@@ -218,11 +236,11 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             live::Source::Snapshot(_) => Some(snap.captured_at.clone()),
         },
     };
-    let text = match args.format {
+    let text = timed("render", || match args.format {
         Format::Human => report::human::render(&report, use_color(args.color)),
         Format::Json => report::json::render(&report),
         Format::Markdown => report::markdown::render(&report),
-    };
+    });
     print_out(&text)?;
     // After the report, so a patch that cannot be written still leaves the report printed.
     if let Some(path) = &args.patch {

@@ -58,6 +58,9 @@ pub struct AwsConfig {
     pub attempt_timeout_secs: Option<u64>,
     /// Whole-operation timeout in seconds (default 60).
     pub operation_timeout_secs: Option<u64>,
+    /// Route 53 requests per second, for the whole run (default 5, the API's limit per
+    /// account; 0 paces nothing).
+    pub route53_rps: Option<f64>,
 }
 
 /// `[postgres.<instance>]`: how to list the databases of one RDS instance.

@@ -439,6 +439,75 @@ resource "aws_route53_record" "wild" {
     assert_eq!(j["summary"]["in_sync"], 650);
     // ListHostedZones + three ListResourceRecordSets pages (+ STS).
     assert!(stderr.contains("drift: 5 AWS requests"), "{stderr}");
+
+    // Paced at 2 Route 53 requests per second, the four take at least 1.5 s (the first goes
+    // at once) and the report is the same.
+    let cfg = std::fs::read_to_string(p.path().join("drift.toml")).unwrap();
+    p.file("drift.toml", &format!("{cfg}route53_rps = 2\n"));
+    let started = std::time::Instant::now();
+    let paced = drift_on(&p, &moto, &[], &["check", "--format", "json"]);
+    let took = started.elapsed();
+    assert_eq!(paced.stdout, out.stdout);
+    assert!(
+        took >= std::time::Duration::from_millis(1500),
+        "four paced requests took {took:?}"
+    );
+}
+
+/// More than a few declared instances are found with one paginated `DescribeDBInstances`,
+/// not one call each; an instance that is not there is missing, an undeclared one is left
+/// alone (instances are only checked where the code declares them).
+#[test]
+fn many_instances_are_listed_in_one_paginated_call() {
+    let moto = Moto::start();
+    let rt = rt();
+    rt.block_on(async {
+        let rds = aws_sdk_rds::Client::new(&moto.sdk().await);
+        for (id, version) in [
+            ("db-a", "16.3"),
+            ("db-b", "16.3"),
+            ("db-c", "15.7"),
+            ("db-d", "16.3"),
+            ("other", "16.3"),
+        ] {
+            rds.create_db_instance()
+                .db_instance_identifier(id)
+                .engine("postgres")
+                .engine_version(version)
+                .db_instance_class("db.t4g.micro")
+                .master_username("admin")
+                .master_user_password("not-a-real-one")
+                .allocated_storage(20)
+                .send()
+                .await
+                .expect("rds");
+        }
+    });
+    let p = Project::new();
+    let mut tf = String::new();
+    for id in ["db-a", "db-b", "db-c", "db-d", "db-e"] {
+        tf.push_str(&format!(
+            "resource \"aws_db_instance\" \"{id}\" {{\n  identifier     = \"{id}\"\n  engine         = \"postgres\"\n  engine_version = \"16.3\"\n  instance_class = \"db.t4g.micro\"\n}}\n"
+        ));
+    }
+    p.aws_config("ap-northeast-2").file("tf/main.tf", &tf);
+    let before = moto.requests_so_far();
+    let out = drift_on(&p, &moto, &[], &["check", "--format", "json"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        finding_lines(&j),
+        vec!["changed rds_instance db-c", "missing rds_instance db-e"],
+        "{stdout}"
+    );
+    assert_eq!(j["summary"]["in_sync"], 3, "{stdout}");
+    let rds: Vec<String> = moto.requests()[before..]
+        .iter()
+        .filter(|r| r.starts_with("rds "))
+        .cloned()
+        .collect();
+    assert_eq!(rds, vec!["rds DescribeDBInstances"]);
 }
 
 /// With `iam_auth`, drift signs an RDS IAM token with the SDK and uses it as the password;

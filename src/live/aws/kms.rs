@@ -57,7 +57,8 @@ async fn read_region(
     let kms = aws_sdk_kms::Client::new(sdk);
     // alias → key id, for every alias (to list all aliases of a key in scope).
     let mut by_key: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut pages = kms.list_aliases().into_paginator().send();
+    // 100 a page, the most KMS allows (its default is 50).
+    let mut pages = kms.list_aliases().limit(100).into_paginator().send();
     while let Some(page) = pages.next().await {
         s.count();
         let page = page.map_err(|e| aws_error("kms", "ListAliases", e))?;

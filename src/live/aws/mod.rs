@@ -7,6 +7,7 @@
 //! is shared by every service client.
 
 pub mod kms;
+pub mod pacer;
 pub mod rds;
 pub mod route53;
 
@@ -35,6 +36,9 @@ pub struct Session {
     pub sdk: aws_config::SdkConfig,
     pub concurrency: usize,
     pub requests: Arc<AtomicUsize>,
+    /// Paces every Route 53 request (`[aws] route53_rps`, default 5: the API's limit per
+    /// account).
+    pub route53: Arc<pacer::Pacer>,
 }
 
 impl Session {
@@ -68,6 +72,7 @@ impl Session {
             sdk: loader.load().await,
             concurrency: cfg.concurrency.unwrap_or(8).max(1),
             requests: Arc::new(AtomicUsize::new(0)),
+            route53: Arc::new(pacer::Pacer::new(cfg.route53_rps.unwrap_or(5.0))),
         }
     }
 

@@ -1,5 +1,7 @@
-//! RDS: `DescribeDBInstances` for each declared instance (engine, status, endpoint). An
-//! instance that does not exist is simply absent; any other failure is an error.
+//! RDS: the declared instances and Aurora clusters (engine, version, status, endpoint). Up to
+//! `LIST_ABOVE` in one account and region are described by identifier; more are found in one
+//! paginated `DescribeDBInstances` (`DescribeDBClusters`) of that place. An instance that does
+//! not exist is simply absent; any other failure is an error.
 
 use super::{Session, aws_error};
 use crate::error::Error;
@@ -7,6 +9,9 @@ use crate::live::snapshot::{DbInstance, Endpoint};
 use aws_sdk_rds::error::ProvideErrorMetadata;
 use futures::StreamExt;
 use std::collections::BTreeSet;
+
+/// More declared instances than this in one place are listed rather than described one by one.
+const LIST_ABOVE: usize = 3;
 
 /// The instances `ids` name (natural ids: `db`, `db@REGION`, or `db@ACCOUNT/REGION` in another
 /// account, read through the role in `roles`), each read in its place.
@@ -18,7 +23,9 @@ pub async fn read(
 ) -> Result<Vec<DbInstance>, Error> {
     type Place = (Option<String>, Option<String>);
     let mut clients: std::collections::BTreeMap<Place, aws_sdk_rds::Client> = Default::default();
-    let mut wanted = Vec::new();
+    let mut wanted: std::collections::BTreeMap<Place, (aws_sdk_rds::Client, Vec<String>)> =
+        Default::default();
+    let mut wanted_ids: BTreeSet<(Place, String)> = BTreeSet::new();
     for natural in ids {
         let (id, place) = crate::model::split_placed(natural);
         let account = place.account.map(str::to_string);
@@ -40,46 +47,42 @@ pub async fn read(
             clients.insert(key.clone(), aws_sdk_rds::Client::new(&sdk));
         }
         let client = clients[&key].clone();
-        wanted.push((id.to_string(), region, account, client));
+        wanted_ids.insert((key.clone(), id.to_string()));
+        wanted
+            .entry(key)
+            .or_insert_with(|| (client, Vec::new()))
+            .1
+            .push(id.to_string());
     }
-    let results: Vec<Result<Option<DbInstance>, Error>> = futures::stream::iter(wanted)
-        .map(|(id, region, account, rds)| async move {
-            s.count();
-            if clusters {
-                return describe_cluster(&rds, &id, region, account).await;
-            }
-            let out = match rds
-                .describe_db_instances()
-                .db_instance_identifier(&id)
-                .send()
-                .await
-            {
-                Ok(o) => o,
-                Err(e)
-                    if e.as_service_error().and_then(|se| se.code())
-                        == Some("DBInstanceNotFound") =>
-                {
-                    return Ok(None);
-                }
-                Err(e) => return Err(aws_error("rds", "DescribeDBInstances", e)),
+    // A few instances in a place are described one by one; more, with one paginated listing
+    // of the place's instances (or clusters) filtered to the declared ones.
+    let mut calls: Vec<(Place, aws_sdk_rds::Client, Option<String>)> = Vec::new();
+    for (place, (client, ids)) in wanted {
+        if ids.len() > LIST_ABOVE {
+            calls.push((place, client, None));
+        } else {
+            calls.extend(
+                ids.into_iter()
+                    .map(|id| (place.clone(), client.clone(), Some(id))),
+            );
+        }
+    }
+    let results: Vec<Result<Vec<DbInstance>, Error>> = futures::stream::iter(calls)
+        .map(|((account, region), rds, id)| async move {
+            let found = match (clusters, id) {
+                (true, Some(id)) => describe_cluster(s, &rds, &id).await?,
+                (false, Some(id)) => describe_instance(s, &rds, &id).await?,
+                (true, None) => list_clusters(s, &rds).await?,
+                (false, None) => list_instances(s, &rds).await?,
             };
-            Ok(out.db_instances().first().map(|i| DbInstance {
-                cluster: false,
-                identifier: i.db_instance_identifier().unwrap_or(&id).to_string(),
-                region: region.clone(),
-                account: account.clone(),
-                engine: i.engine().unwrap_or_default().to_string(),
-                engine_version: i.engine_version().map(str::to_string),
-                status: i.db_instance_status().unwrap_or_default().to_string(),
-                endpoint: i.endpoint().and_then(|e| {
-                    Some(Endpoint {
-                        address: e.address()?.to_string(),
-                        port: e.port().unwrap_or(5432) as u16,
-                    })
-                }),
-                databases: None,
-                databases_not_read: None,
-            }))
+            Ok(found
+                .into_iter()
+                .map(|mut i| {
+                    i.region = region.clone();
+                    i.account = account.clone();
+                    i
+                })
+                .collect())
         })
         .buffer_unordered(s.concurrency)
         .collect()
@@ -89,37 +92,118 @@ pub async fn read(
         .collect::<Result<Vec<_>, _>>()?
         .into_iter()
         .flatten()
+        .filter(|i| {
+            wanted_ids.contains(&((i.account.clone(), i.region.clone()), i.identifier.clone()))
+        })
         .collect();
     out.sort_by(|a, b| a.identifier.cmp(&b.identifier));
     Ok(out)
 }
 
-/// One Aurora cluster (`DescribeDBClusters`): engine, version, status, the writer endpoint.
-async fn describe_cluster(
+/// One instance (`DescribeDBInstances` by identifier); none when it does not exist.
+async fn describe_instance(
+    s: &Session,
     rds: &aws_sdk_rds::Client,
     id: &str,
-    region: Option<String>,
-    account: Option<String>,
-) -> Result<Option<DbInstance>, Error> {
-    let out = match rds
+) -> Result<Vec<DbInstance>, Error> {
+    s.count();
+    match rds
+        .describe_db_instances()
+        .db_instance_identifier(id)
+        .send()
+        .await
+    {
+        Ok(o) => Ok(o.db_instances().iter().take(1).map(instance).collect()),
+        Err(e) if e.as_service_error().and_then(|se| se.code()) == Some("DBInstanceNotFound") => {
+            Ok(Vec::new())
+        }
+        Err(e) => Err(aws_error("rds", "DescribeDBInstances", e)),
+    }
+}
+
+/// Every instance in the client's place (`DescribeDBInstances`, all pages).
+async fn list_instances(s: &Session, rds: &aws_sdk_rds::Client) -> Result<Vec<DbInstance>, Error> {
+    let mut out = Vec::new();
+    let mut pages = rds
+        .describe_db_instances()
+        .max_records(100)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        s.count();
+        let page = page.map_err(|e| aws_error("rds", "DescribeDBInstances", e))?;
+        out.extend(page.db_instances().iter().map(instance));
+    }
+    Ok(out)
+}
+
+/// One Aurora cluster (`DescribeDBClusters` by identifier); none when it does not exist.
+async fn describe_cluster(
+    s: &Session,
+    rds: &aws_sdk_rds::Client,
+    id: &str,
+) -> Result<Vec<DbInstance>, Error> {
+    s.count();
+    match rds
         .describe_db_clusters()
         .db_cluster_identifier(id)
         .send()
         .await
     {
-        Ok(o) => o,
+        Ok(o) => Ok(o.db_clusters().iter().take(1).map(cluster).collect()),
         Err(e)
             if e.as_service_error().and_then(|se| se.code()) == Some("DBClusterNotFoundFault") =>
         {
-            return Ok(None);
+            Ok(Vec::new())
         }
-        Err(e) => return Err(aws_error("rds", "DescribeDBClusters", e)),
-    };
-    Ok(out.db_clusters().first().map(|c| DbInstance {
+        Err(e) => Err(aws_error("rds", "DescribeDBClusters", e)),
+    }
+}
+
+/// Every Aurora cluster in the client's place (`DescribeDBClusters`, all pages).
+async fn list_clusters(s: &Session, rds: &aws_sdk_rds::Client) -> Result<Vec<DbInstance>, Error> {
+    let mut out = Vec::new();
+    let mut pages = rds
+        .describe_db_clusters()
+        .max_records(100)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        s.count();
+        let page = page.map_err(|e| aws_error("rds", "DescribeDBClusters", e))?;
+        out.extend(page.db_clusters().iter().map(cluster));
+    }
+    Ok(out)
+}
+
+/// An instance as the snapshot records it (engine, version, status, endpoint).
+fn instance(i: &aws_sdk_rds::types::DbInstance) -> DbInstance {
+    DbInstance {
+        cluster: false,
+        identifier: i.db_instance_identifier().unwrap_or_default().to_string(),
+        region: None,
+        account: None,
+        engine: i.engine().unwrap_or_default().to_string(),
+        engine_version: i.engine_version().map(str::to_string),
+        status: i.db_instance_status().unwrap_or_default().to_string(),
+        endpoint: i.endpoint().and_then(|e| {
+            Some(Endpoint {
+                address: e.address()?.to_string(),
+                port: e.port().unwrap_or(5432) as u16,
+            })
+        }),
+        databases: None,
+        databases_not_read: None,
+    }
+}
+
+/// An Aurora cluster as the snapshot records it (its writer endpoint).
+fn cluster(c: &aws_sdk_rds::types::DbCluster) -> DbInstance {
+    DbInstance {
         cluster: true,
-        identifier: c.db_cluster_identifier().unwrap_or(id).to_string(),
-        region,
-        account,
+        identifier: c.db_cluster_identifier().unwrap_or_default().to_string(),
+        region: None,
+        account: None,
         engine: c.engine().unwrap_or_default().to_string(),
         engine_version: c.engine_version().map(str::to_string),
         status: c.status().unwrap_or_default().to_string(),
@@ -129,7 +213,7 @@ async fn describe_cluster(
         }),
         databases: None,
         databases_not_read: None,
-    }))
+    }
 }
 
 /// An RDS IAM authentication token for `user` on the instance's endpoint (valid 15 minutes;

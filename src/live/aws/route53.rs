@@ -47,6 +47,7 @@ async fn records(
                 req = req.start_record_identifier(id);
             }
         }
+        s.route53.wait().await;
         s.count();
         pages += 1;
         if let Some(n) = expected
@@ -117,6 +118,7 @@ async fn records(
 /// A hosted zone's name and privacy by id (`GetHostedZone`); `None` when there is none.
 pub async fn zone_by_id(s: &Session, id: &str) -> Result<Option<(String, bool)>, Error> {
     let r53 = aws_sdk_route53::Client::new(&s.sdk);
+    s.route53.wait().await;
     s.count();
     match r53.get_hosted_zone().id(id).send().await {
         Ok(out) => Ok(out.hosted_zone().map(|z| {
@@ -141,7 +143,12 @@ pub async fn read(
     let r53 = aws_sdk_route53::Client::new(&s.sdk);
     let mut found = Vec::new();
     let mut pages = r53.list_hosted_zones().into_paginator().send();
-    while let Some(page) = pages.next().await {
+    loop {
+        // The paginator sends each request when asked for the page.
+        s.route53.wait().await;
+        let Some(page) = pages.next().await else {
+            break;
+        };
         s.count();
         let page = page.map_err(|e| aws_error("route53", "ListHostedZones", e))?;
         for z in page.hosted_zones() {

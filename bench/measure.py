@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Measuring helpers for bench/run.
+
+    measure.py proxy PORT UPSTREAM LOG   a loopback HTTP proxy in front of moto that appends
+                                         "service operation" for each request to LOG
+    measure.py run LOG -- CMD ...        runs CMD; appends its wall time, exit status and the
+                                         peak resident memory of its whole process tree
+                                         (summed over every process, sampled each 20 ms) to
+                                         LOG as one JSON line
+    measure.py count LOG                 prints the requests in LOG per service and operation
+"""
+
+import http.client
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def operation(method, path, headers, body):
+    auth = headers.get("Authorization", "")
+    m = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/", auth)
+    service = m.group(1) if m else "?"
+    target = headers.get("X-Amz-Target")
+    if target:
+        return service, target.split(".")[-1]
+    if body:
+        form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+        if "Action" in form:
+            return service, form["Action"][0]
+    if service == "route53":
+        p = urllib.parse.urlparse(path).path
+        if re.search(r"/hostedzone/[^/]+/rrset/?$", p):
+            return service, f"{method} ListResourceRecordSets" if method == "GET" else f"{method} ChangeResourceRecordSets"
+        if re.search(r"/hostedzone/?$", p):
+            return service, "ListHostedZones" if method == "GET" else "CreateHostedZone"
+        if re.search(r"/hostedzone/[^/]+$", p):
+            return service, "GetHostedZone" if method == "GET" else f"{method} hostedzone"
+        return service, f"{method} {p}"
+    return service, f"{method} {urllib.parse.urlparse(path).path}"
+
+
+def proxy(port, upstream, log):
+    host, _, uport = upstream.replace("http://", "").partition(":")
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def handle_one(self):
+            n = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(n) if n else b""
+            svc, op = operation(self.command, self.path, self.headers, body)
+            with lock, open(log, "a") as f:
+                f.write(f"{svc} {op}\n")
+            conn = http.client.HTTPConnection(host, int(uport), timeout=120)
+            headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
+            conn.request(self.command, self.path, body=body, headers=headers)
+            r = conn.getresponse()
+            data = r.read()
+            self.send_response(r.status)
+            for k, v in r.getheaders():
+                if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            conn.close()
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_one
+
+    ThreadingHTTPServer.daemon_threads = True
+    ThreadingHTTPServer(("127.0.0.1", int(port)), Handler).serve_forever()
+
+
+def tree_rss_kb(root):
+    children = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(pid))
+        except (OSError, ValueError, IndexError):
+            pass
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def run(log, cmd):
+    start = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    err = []
+    t = threading.Thread(target=lambda: err.append(p.stderr.read()))
+    t.start()
+    while p.poll() is None:
+        peak = max(peak, tree_rss_kb(p.pid))
+        time.sleep(0.02)
+    wall = time.monotonic() - start
+    t.join()
+    # A short run may end between samples: the largest single process's peak, from the kernel.
+    import resource
+    peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    with open(log, "a") as f:
+        f.write(json.dumps({"cmd": cmd[0], "wall_s": round(wall, 3), "peak_kb": peak,
+                            "exit": p.returncode}) + "\n")
+    if p.returncode not in (0, 2):
+        sys.stderr.write(err[0].decode("utf-8", "replace")[-3000:])
+
+
+def count(log):
+    out = {}
+    with open(log) as f:
+        for line in f:
+            out[line.strip()] = out.get(line.strip(), 0) + 1
+    print(json.dumps(dict(sorted(out.items())), indent=1))
+
+
+def main():
+    a = sys.argv[1:]
+    if a[:1] == ["proxy"] and len(a) == 4:
+        proxy(a[1], a[2], a[3])
+    elif a[:1] == ["run"] and len(a) > 3 and a[2] == "--":
+        run(a[1], a[3:])
+    elif a[:1] == ["count"] and len(a) == 2:
+        count(a[1])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
