@@ -2,7 +2,7 @@
 //! families: it matches items by (kind, natural id) and asks the model how two values differ.
 //! Depends only on `model` and the report types.
 
-use crate::model::{Body, Family, Item, Kind, State};
+use crate::model::{Body, Claim, Family, Item, Kind, State};
 use crate::report::{Finding, Ignored, Report, Status, Summary};
 use std::collections::HashMap;
 
@@ -34,6 +34,20 @@ pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
         .map(|i| ((i.kind, i.id.as_str()), i))
         .collect();
     let mut matched: std::collections::HashSet<(Kind, &str)> = Default::default();
+    // Indexes, so that the run stays linear in the number of objects.
+    let ignores: HashMap<(Kind, &str), &crate::model::Ignore> = desired
+        .ignores
+        .iter()
+        .rev()
+        .map(|i| ((i.kind, i.id.as_str()), i))
+        .collect();
+    let mut claims: HashMap<(Kind, Option<&str>), Vec<(usize, &Claim)>> = HashMap::new();
+    for (i, c) in desired.claims.iter().enumerate() {
+        claims
+            .entry((c.kind, c.scope.as_deref()))
+            .or_default()
+            .push((i, c));
+    }
 
     for d in desired.items.iter().filter(|i| wanted(i.kind)) {
         if d.kind.family().is_some_and(|f| live.failed.contains(&f))
@@ -74,11 +88,7 @@ pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
             (Body::Known(ds), Some(l)) => {
                 let Body::Known(ls) = &l.body else { continue };
                 let mut changes = ds.changes(ls);
-                if let Some(ig) = desired
-                    .ignores
-                    .iter()
-                    .find(|i| i.kind == d.kind && i.id == d.id)
-                {
+                if let Some(ig) = ignores.get(&(d.kind, d.id.as_str())) {
                     let (left, kept): (Vec<_>, Vec<_>) =
                         changes.into_iter().partition(|c| ig.covers(&c.path));
                     changes = kept;
@@ -120,7 +130,17 @@ pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
             continue;
         }
         // A declaration that could not be checked may be this object: not unmanaged.
-        if let Some(c) = desired.claims.iter().find(|c| c.covers(l)) {
+        // The first claim (in the code's order) that covers it, scoped or not.
+        let claim = [Some(l.scope.as_str()), None]
+            .into_iter()
+            .filter_map(|scope| {
+                claims
+                    .get(&(l.kind, scope))?
+                    .iter()
+                    .find(|(_, c)| c.covers(l))
+            })
+            .min_by_key(|(i, _)| *i);
+        if let Some((_, c)) = claim {
             claimed.push((l.kind, c.by.clone(), l.id.clone()));
             continue;
         }
@@ -130,12 +150,14 @@ pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
         report.findings.push(f);
     }
 
+    let mut not_checked: HashMap<String, usize> = HashMap::new();
+    for (i, f) in report.findings.iter().enumerate() {
+        if f.status == Status::NotChecked {
+            not_checked.entry(f.id.clone()).or_insert(i);
+        }
+    }
     for (kind, by, live_id) in claimed {
-        if let Some(f) = report
-            .findings
-            .iter_mut()
-            .find(|f| f.id == by && f.status == Status::NotChecked)
-        {
+        if let Some(f) = not_checked.get(&by).map(|&i| &mut report.findings[i]) {
             f.hints.push(format!(
                 "may be the live {} `{live_id}`, which is therefore not reported as unmanaged",
                 kind.as_str()
