@@ -6,6 +6,9 @@ use crate::model::{Body, Claim, Family, Item, Kind, State};
 use crate::report::{Finding, Ignored, Report, Status, Summary};
 use std::collections::HashMap;
 
+/// The claims made in one scope, each with its place in the code's order.
+type ClaimsInScope<'a> = Vec<(usize, &'a Claim)>;
+
 fn finding(status: Status, item: &Item) -> Finding {
     Finding {
         status,
@@ -41,7 +44,7 @@ pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
         .rev()
         .map(|i| ((i.kind, i.id.as_str()), i))
         .collect();
-    let mut claims: HashMap<(Kind, Option<&str>), Vec<(usize, &Claim)>> = HashMap::new();
+    let mut claims: HashMap<(Kind, Option<&str>), ClaimsInScope> = HashMap::new();
     for (i, c) in desired.claims.iter().enumerate() {
         claims
             .entry((c.kind, c.scope.as_deref()))
