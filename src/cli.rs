@@ -26,6 +26,20 @@ pub enum Command {
     Check(CheckArgs),
     /// Capture the live state that `check` would read into a snapshot file.
     Snapshot(SnapshotArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell) on stdout.
+    Completions { shell: clap_complete::Shell },
+    /// Print drift's manual page (roff) on stdout: `drift man > drift.1`.
+    Man,
+}
+
+/// A finding status `--fail-on` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum FailOn {
+    Changed,
+    Missing,
+    Unmanaged,
+    NotChecked,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -62,6 +76,14 @@ pub struct CheckArgs {
     /// Also write a Terraform patch that makes the code describe what is live.
     #[arg(long)]
     pub patch: Option<PathBuf>,
+    /// Which finding statuses make the exit status 2 (comma-separated). Errors always exit 1.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_values_t = [FailOn::Changed, FailOn::Missing, FailOn::Unmanaged]
+    )]
+    pub fail_on: Vec<FailOn>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -95,5 +117,19 @@ mod tests {
         };
         assert_eq!(a.only, vec!["kms", "rds"]);
         assert_eq!(a.format, Format::Human);
+        assert_eq!(
+            a.fail_on,
+            vec![FailOn::Changed, FailOn::Missing, FailOn::Unmanaged]
+        );
+    }
+
+    #[test]
+    fn fail_on_takes_statuses() {
+        let cli = Cli::parse_from(["drift", "check", "--fail-on", "missing,not_checked"]);
+        let Command::Check(a) = cli.command else {
+            panic!("not check")
+        };
+        assert_eq!(a.fail_on, vec![FailOn::Missing, FailOn::NotChecked]);
+        assert!(Cli::try_parse_from(["drift", "check", "--fail-on", "drifted"]).is_err());
     }
 }

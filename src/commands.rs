@@ -2,7 +2,7 @@
 //! (for `check --patch`) write the patch; `snapshot` captures the live state. Decides the exit
 //! status; knows no resource family.
 
-use crate::cli::{CheckArgs, ColorChoice, Format, SnapshotArgs};
+use crate::cli::{CheckArgs, ColorChoice, FailOn, Format, SnapshotArgs};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::model::{self, Family};
@@ -251,13 +251,44 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         let inputs = files_read(&cfg, snapshot);
         write_patch(path, &report, &desired, &snap, &inputs)?;
     }
+    let fails = |status: report::Status| {
+        args.fail_on.iter().any(|f| match f {
+            FailOn::Changed => status == report::Status::Changed,
+            FailOn::Missing => status == report::Status::Missing,
+            FailOn::Unmanaged => status == report::Status::Unmanaged,
+            FailOn::NotChecked => status == report::Status::NotChecked,
+        })
+    };
     Ok(if !report.errors.is_empty() {
         EXIT_ERROR
-    } else if report.has_drift() {
+    } else if report.findings.iter().any(|f| fails(f.status)) {
         EXIT_DRIFT
     } else {
         EXIT_OK
     })
+}
+
+/// `drift completions SHELL`: the completion script, generated from the clap definitions.
+pub fn completions(shell: clap_complete::Shell) -> Result<i32> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut crate::cli::Cli::command(), "drift", &mut out);
+    print_out(&String::from_utf8_lossy(&out))?;
+    Ok(EXIT_OK)
+}
+
+/// `drift man`: the manual page (roff), generated from the clap definitions.
+pub fn man() -> Result<i32> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_mangen::Man::new(crate::cli::Cli::command())
+        .render(&mut out)
+        .map_err(|e| Error::Write {
+            path: "standard output".into(),
+            source: e,
+        })?;
+    print_out(&String::from_utf8_lossy(&out))?;
+    Ok(EXIT_OK)
 }
 
 /// Writes to standard output. A closed pipe (`| head`) is no error worth a message; any other

@@ -41,6 +41,8 @@ where
     let result = match &cli.command {
         Command::Check(a) => commands::check(a),
         Command::Snapshot(a) => commands::snapshot(a),
+        Command::Completions { shell } => commands::completions(*shell),
+        Command::Man => commands::man(),
     };
     match result {
         Ok(code) => code,
