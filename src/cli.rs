@@ -47,6 +47,9 @@ pub enum Format {
     Human,
     Json,
     Markdown,
+    /// GitHub Actions workflow commands (and the Markdown report appended to
+    /// `$GITHUB_STEP_SUMMARY` when it is set).
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -240,8 +240,12 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         Format::Human => report::human::render(&report, use_color(args.color)),
         Format::Json => report::json::render(&report),
         Format::Markdown => report::markdown::render(&report),
+        Format::Github => report::github::render(&report),
     });
     print_out(&text)?;
+    if args.format == Format::Github {
+        append_step_summary(&report)?;
+    }
     // After the report, so a patch that cannot be written still leaves the report printed.
     if let Some(path) = &args.patch {
         let snapshot = match &source {
@@ -266,6 +270,27 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     } else {
         EXIT_OK
     })
+}
+
+/// In a GitHub Actions job (`GITHUB_STEP_SUMMARY` set), appends the Markdown report to the
+/// job's summary page. GitHub owns that file and reads it after the step: appended, as its
+/// documentation asks, not replaced.
+fn append_step_summary(report: &report::Report) -> Result<()> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let err = |source| Error::Write {
+        path: std::path::Path::new(&path).display().to_string(),
+        source,
+    };
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(err)?;
+    f.write_all(report::markdown::render(report).as_bytes())
+        .and_then(|_| f.flush())
+        .map_err(err)
 }
 
 /// `drift completions SHELL`: the completion script, generated from the clap definitions.

@@ -86,6 +86,31 @@ fn example_markdown_report() {
     insta::assert_snapshot!("example_markdown", out.stdout);
 }
 
+/// `--format github`: workflow commands at each finding's line, and the Markdown report
+/// appended to the job summary when GitHub names one.
+#[test]
+fn example_github_report() {
+    let summary = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(summary.path(), "earlier step\n").unwrap();
+    let out = crate::support::drift_command(&repo())
+        .args(["check", "--format", "github"])
+        .env("GITHUB_STEP_SUMMARY", summary.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        stdout.contains("::error file=desired/terraform/prod/foundation/kms.tf,line="),
+        "{stdout}"
+    );
+    insta::assert_snapshot!("example_github", stdout);
+    let markdown = run_in(&repo(), &["check", "--format", "markdown"]).stdout;
+    assert_eq!(
+        std::fs::read_to_string(summary.path()).unwrap(),
+        format!("earlier step\n{markdown}")
+    );
+}
+
 #[test]
 fn example_only_kms() {
     let out = run_in(&repo(), &["check", "--format", "json", "--only", "kms"]);

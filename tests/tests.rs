@@ -12,4 +12,5 @@ mod fuzz_replay;
 mod iam_policy;
 mod live;
 mod patch;
+mod report_schema;
 mod scenarios;

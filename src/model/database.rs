@@ -1,4 +1,4 @@
-//! RDS instances and the PostgreSQL databases inside them (SEMANTICS.md section 3).
+//! RDS instances and the PostgreSQL databases inside them (docs/semantics.md, "RDS instances and databases").
 //!
 //! A database has no attributes beyond its existence; an instance compares its engine. The
 //! system databases (`template0`, `template1`, any template, `postgres`, `rdsadmin`) exist on

@@ -1,4 +1,4 @@
-//! The canonical form of a Route 53 record (SEMANTICS.md section 2) and its comparison.
+//! The canonical form of a Route 53 record (docs/semantics.md, "Route 53 records") and its comparison.
 //!
 //! Names are lowercase, without the trailing dot, with `\ooo` escapes decoded; records are a
 //! set; TXT values lose their outer quotes; TTL is compared only for non-alias records; alias

@@ -1,6 +1,6 @@
 //! The canonical model: what both readers produce and the only thing `diff` looks at.
 //!
-//! Every value here is already normalized as SEMANTICS.md says, so comparing two items is
+//! Every value here is already normalized as docs/semantics.md says, so comparing two items is
 //! comparing two canonical values. This module depends on nothing else in the crate; it knows
 //! neither Terraform nor AWS.
 
@@ -177,7 +177,7 @@ pub enum Body {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Item {
     pub kind: Kind,
-    /// The natural id (DESIGN.md): stable across runs, the key both sides are matched by.
+    /// The natural id (docs/semantics.md): stable across runs, the key both sides are matched by.
     pub id: String,
     /// What config scope the item belongs to (zone name, instance id, alias); live items
     /// outside every declared scope are never reported as unmanaged.

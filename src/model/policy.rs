@@ -1,6 +1,6 @@
 //! The canonical form of an IAM policy document (KMS key policies) and its comparison.
 //!
-//! Owns every rule of SEMANTICS.md section 1: parsing JSON (never comparing text), sets for
+//! Owns every rule of docs/semantics.md, "Key policies": parsing JSON (never comparing text), sets for
 //! actions/resources/principals/condition values, case rules, account id ≡ root ARN, `"*"` ≡
 //! `{"AWS":"*"}`, statements matched by Sid. Knows nothing about where a policy came from.
 

@@ -1,4 +1,4 @@
-//! The equivalence table: every rule of SEMANTICS.md section 1, as pairs that must compare
+//! The equivalence table: every rule of docs/semantics.md, "Key policies", as pairs that must compare
 //! equal and pairs that must not.
 
 use super::*;

@@ -1,5 +1,5 @@
-//! The `drift.report/v1` JSON report (DESIGN.md). Field names and meanings are a contract.
-//! Additive fields beyond DESIGN.md: `hints` (list) and `remediation` (string or null) on
+//! The `drift.report/v1` JSON report (schema: docs/report.schema.json). Field names and meanings are a contract.
+//! Fields added after the first version: `hints` (list) and `remediation` (string or null) on
 //! findings; `summary.ignored` and `ignored` (differences `lifecycle { ignore_changes }`
 //! covers: kind, id, address, attributes, changes).
 

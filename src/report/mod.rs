@@ -1,6 +1,7 @@
 //! The result of a comparison — findings, summary, errors — and its renderers. Renderers only
 //! present what `diff` found; they never compare anything themselves.
 
+pub mod github;
 pub mod human;
 pub mod json;
 pub mod markdown;
