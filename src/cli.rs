@@ -87,6 +87,9 @@ pub struct CheckArgs {
         default_values_t = [FailOn::Changed, FailOn::Missing, FailOn::Unmanaged]
     )]
     pub fail_on: Vec<FailOn>,
+    /// Append an `[[ignore]]` entry (reason "TODO") to the config for each current finding.
+    #[arg(long)]
+    pub write_ignores: bool,
 }
 
 #[derive(Debug, clap::Args)]

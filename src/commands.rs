@@ -224,6 +224,7 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         snap.to_state(&fams, &scope)
     });
     let mut report = timed("compare", || diff::compare(&desired, &live_state, &fams));
+    crate::ignore_rules::apply(&mut report, &cfg.ignores, crate::clock::today());
     report.live = report::LiveInfo {
         source: match &source {
             live::Source::Aws => "aws".into(),
@@ -245,6 +246,22 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     print_out(&text)?;
     if args.format == Format::Github {
         append_step_summary(&report)?;
+    }
+    if args.write_ignores && !report.findings.is_empty() {
+        let entries = crate::ignore_rules::entries_for(&report);
+        let mut text = crate::input_file::read_text(&cfg.path)
+            .map_err(|e| Error::read("config file", &cfg.path, e))?;
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(&entries);
+        // drift.toml is an input, but this is the one write asked of it: whole or not at all.
+        crate::atomic_file::write(&cfg.path, text.as_bytes(), &[])?;
+        eprintln!(
+            "drift: appended {} [[ignore]] entries with reason \"TODO\" to {}; fill in each reason",
+            report.findings.len(),
+            cfg.path.display()
+        );
     }
     // After the report, so a patch that cannot be written still leaves the report printed.
     if let Some(path) = &args.patch {

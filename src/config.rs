@@ -21,6 +21,76 @@ struct Raw {
     /// `[mysql.<instance>]`: the same settings, for MySQL and MariaDB instances.
     #[serde(default)]
     mysql: BTreeMap<String, PostgresConfig>,
+    /// `[[ignore]]`: accepted differences.
+    #[serde(default)]
+    ignore: Vec<RawIgnore>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIgnore {
+    kind: String,
+    id: String,
+    field: Option<String>,
+    reason: Option<String>,
+    /// A TOML date (`2027-01-31`) or the same as a string.
+    expires: Option<toml::Value>,
+}
+
+/// One `[[ignore]]` entry: findings of `kind` whose id matches the glob `id` (and, with
+/// `field`, only their changes at that path) are accepted until `expires`, for `reason`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IgnoreRule {
+    pub kind: String,
+    pub id: String,
+    pub field: Option<String>,
+    pub reason: String,
+    pub expires: Option<time::Date>,
+}
+
+const KINDS: &[&str] = &[
+    "kms_key_policy",
+    "route53_record",
+    "rds_instance",
+    "rds_cluster",
+    "postgres_database",
+    "mysql_database",
+    "terraform_module",
+];
+
+fn ignore_rule(raw: RawIgnore, n: usize) -> std::result::Result<IgnoreRule, String> {
+    let here = format!("[[ignore]] entry {n} (id = {:?})", raw.id);
+    if !KINDS.contains(&raw.kind.as_str()) {
+        return Err(format!(
+            "{here}: unknown kind `{}`; one of {}",
+            raw.kind,
+            KINDS.join(", ")
+        ));
+    }
+    let reason = raw
+        .reason
+        .filter(|r| !r.trim().is_empty())
+        .ok_or_else(|| format!("{here}: `reason` is required: say why this is accepted"))?;
+    let expires = match raw.expires {
+        None => None,
+        Some(v) => {
+            let text = match &v {
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let format = time::macros::format_description!("[year]-[month]-[day]");
+            Some(time::Date::parse(text.trim(), &format).map_err(|_| {
+                format!("{here}: `expires` must be a date like 2027-01-31, not {text}")
+            })?)
+        }
+    };
+    Ok(IgnoreRule {
+        kind: raw.kind,
+        id: raw.id,
+        field: raw.field,
+        reason,
+        expires,
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -101,6 +171,8 @@ pub struct Config {
     pub postgres: BTreeMap<String, PostgresConfig>,
     /// `[mysql.<instance>]`, same settings as `[postgres.…]` (port default 3306).
     pub mysql: BTreeMap<String, PostgresConfig>,
+    /// `[[ignore]]` entries, in the file's order (the first that matches a finding applies).
+    pub ignores: Vec<IgnoreRule>,
 }
 
 fn to_json(v: toml::Value) -> serde_json::Value {
@@ -151,6 +223,16 @@ impl Config {
                 message: "nothing to check: set `[terraform] roots` or `[manifest] path`".into(),
             });
         }
+        let ignores = raw
+            .ignore
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| ignore_rule(r, i + 1))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|message| Error::Invalid {
+                path: display.clone(),
+                message,
+            })?;
         let mut postgres = raw.postgres;
         let mut mysql = raw.mysql;
         for pg in postgres.values_mut().chain(mysql.values_mut()) {
@@ -180,6 +262,7 @@ impl Config {
             aws: raw.aws,
             postgres,
             mysql,
+            ignores,
             dir,
         })
     }

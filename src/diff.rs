@@ -103,6 +103,9 @@ pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
                             address: d.origin.as_ref().and_then(|o| o.address.clone()),
                             attributes: ig.attributes.clone(),
                             changes: left,
+                            status: None,
+                            reason: None,
+                            expires: None,
                         });
                         if changes.is_empty() {
                             continue;

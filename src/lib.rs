@@ -5,12 +5,14 @@
 
 mod atomic_file;
 pub mod cli;
+pub mod clock;
 mod commands;
 pub mod config;
 pub mod desired;
 pub mod diff;
 pub mod error;
 pub mod fuzzing;
+pub mod ignore_rules;
 pub mod input_file;
 pub mod live;
 pub mod model;

@@ -2,7 +2,7 @@
 //! findings are gone and no new ones appear (convergence). Where `terraform` exists, every
 //! patched file passes `terraform fmt -check`.
 
-use crate::support::{Project, drift_command, repo};
+use crate::support::{Project, drift_command, seed_copy};
 use std::path::Path;
 use std::process::Command;
 
@@ -61,27 +61,6 @@ fn converge(p: &Project) -> (String, String, Vec<String>) {
     fmt_oracle(p.path(), &patch);
     let after = p.run(&["check", "--format", "json"]);
     (patch, first.stderr, after.finding_lines())
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
-
-fn seed_copy() -> Project {
-    let p = Project::new();
-    copy_tree(&repo().join("desired"), &p.path().join("desired"));
-    copy_tree(&repo().join("snapshots"), &p.path().join("snapshots"));
-    std::fs::copy(repo().join("drift.toml"), p.path().join("drift.toml")).unwrap();
-    p
 }
 
 #[test]

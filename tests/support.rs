@@ -130,3 +130,25 @@ impl Project {
         run_in(self.path(), args)
     }
 }
+
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// A copy of the bundled example (code, snapshot, drift.toml) in a temp dir.
+pub fn seed_copy() -> Project {
+    let p = Project::new();
+    copy_tree(&repo().join("desired"), &p.path().join("desired"));
+    copy_tree(&repo().join("snapshots"), &p.path().join("snapshots"));
+    std::fs::copy(repo().join("drift.toml"), p.path().join("drift.toml")).unwrap();
+    p
+}

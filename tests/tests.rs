@@ -10,6 +10,7 @@ mod errors;
 mod example;
 mod fuzz_replay;
 mod iam_policy;
+mod ignores;
 mod live;
 mod patch;
 mod report_schema;

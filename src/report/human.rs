@@ -263,7 +263,38 @@ pub fn render(report: &Report, color: bool) -> String {
         )));
         out.push('\n');
     }
-    for i in &report.ignored {
+    for i in report.ignored.iter().filter(|i| i.reason.is_some()) {
+        out.push_str(&format!(
+            "ignored: {} \"{}\" {}{} — {}{}\n",
+            i.kind.as_str(),
+            i.id,
+            i.status
+                .map(|s| s.as_str().replace('_', " "))
+                .unwrap_or_default(),
+            if i.attributes.is_empty() {
+                String::new()
+            } else {
+                format!(" in {}", i.attributes.join(", "))
+            },
+            i.reason.as_deref().unwrap_or_default(),
+            i.expires
+                .as_ref()
+                .map(|e| format!(" (until {e})"))
+                .unwrap_or_default(),
+        ));
+    }
+    for n in &report.ignore_notices {
+        let what = match n.problem {
+            "expired" => format!(
+                "expired on {}: no longer ignored",
+                n.expires.as_deref().unwrap_or("?")
+            ),
+            "stale" => "matched nothing in this run (stale): remove it".to_string(),
+            _ => "its reason is TODO: say why this is accepted".to_string(),
+        };
+        out.push_str(&p.yellow(&format!("ignore entry {} \"{}\": {what}\n", n.kind, n.id)));
+    }
+    for i in report.ignored.iter().filter(|i| i.reason.is_none()) {
         out.push_str(&format!(
             "ignored: {} \"{}\" differs in {} (lifecycle ignore_changes = [{}]{})\n",
             i.kind.as_str(),

@@ -1,7 +1,8 @@
 //! The `drift.report/v1` JSON report (schema: docs/report.schema.json). Field names and meanings are a contract.
 //! Fields added after the first version: `hints` (list) and `remediation` (string or null) on
 //! findings; `summary.ignored` and `ignored` (differences `lifecycle { ignore_changes }`
-//! covers: kind, id, address, attributes, changes).
+//! covers: kind, id, address, attributes, changes; findings `[[ignore]]` accepts, with
+//! status, reason, expires), `ignore_notices` (expired, stale or TODO entries).
 
 use super::Report;
 use serde_json::{Value, json};
@@ -31,6 +32,7 @@ pub fn render(report: &Report) -> String {
         "summary": report.summary,
         "findings": findings,
         "ignored": report.ignored,
+        "ignore_notices": report.ignore_notices,
         "errors": report.errors,
     });
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());

@@ -34,7 +34,11 @@ pub fn render(report: &Report) -> String {
         "| {} | {} | {} | {} | {} | {} |\n\n",
         s.in_sync, s.changed, s.missing, s.unmanaged, s.not_checked, s.errors
     ));
-    if report.findings.is_empty() && report.errors.is_empty() && report.ignored.is_empty() {
+    if report.findings.is_empty()
+        && report.errors.is_empty()
+        && report.ignored.is_empty()
+        && report.ignore_notices.is_empty()
+    {
         out.push_str("No drift.\n");
         return out;
     }
@@ -101,9 +105,44 @@ pub fn render(report: &Report) -> String {
             out.push_str(&format!("> hint: {h}\n\n"));
         }
     }
-    if !report.ignored.is_empty() {
+    if report.ignored.iter().any(|i| i.reason.is_some()) {
+        out.push_str("## Ignored (accepted in drift.toml)\n\n");
+        out.push_str(
+            "| kind | id | status | field | reason | until |\n|---|---|---|---|---|---|\n",
+        );
+        for i in report.ignored.iter().filter(|i| i.reason.is_some()) {
+            out.push_str(&format!(
+                "| {} | `{}` | {} | {} | {} | {} |\n",
+                i.kind,
+                i.id,
+                i.status
+                    .map(|s| s.as_str().replace('_', " "))
+                    .unwrap_or_default(),
+                i.attributes.join(", "),
+                i.reason.as_deref().unwrap_or_default().replace('|', "\\|"),
+                i.expires.as_deref().unwrap_or("—"),
+            ));
+        }
+        out.push('\n');
+    }
+    if !report.ignore_notices.is_empty() {
+        out.push_str("## Ignore entries to look at\n\n");
+        for n in &report.ignore_notices {
+            let what = match n.problem {
+                "expired" => format!(
+                    "expired on {}; no longer ignored",
+                    n.expires.as_deref().unwrap_or("?")
+                ),
+                "stale" => "matched nothing in this run (stale)".to_string(),
+                _ => "reason is still TODO".to_string(),
+            };
+            out.push_str(&format!("- {} `{}`: {what}\n", n.kind, n.id));
+        }
+        out.push('\n');
+    }
+    if report.ignored.iter().any(|i| i.reason.is_none()) {
         out.push_str("## Ignored (lifecycle `ignore_changes`)\n\n");
-        for i in &report.ignored {
+        for i in report.ignored.iter().filter(|i| i.reason.is_none()) {
             out.push_str(&format!(
                 "- {} `{}`{}: differs in {}; `ignore_changes = [{}]`\n",
                 i.kind,

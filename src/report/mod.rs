@@ -29,15 +29,37 @@ impl Status {
     }
 }
 
-/// An object whose live differences the code's `ignore_changes` covers.
+/// An object whose live differences the code's `ignore_changes` covers, or a finding an
+/// `[[ignore]]` entry of drift.toml accepts (then with its status, reason and expiry).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Ignored {
     pub kind: Kind,
     pub id: String,
     pub address: Option<String>,
-    /// The attributes `ignore_changes` names.
+    /// The attributes `ignore_changes` names, or the `field` of an `[[ignore]]` entry.
     pub attributes: Vec<String>,
     pub changes: Vec<Change>,
+    /// The finding's status, for an `[[ignore]]` entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// Why it is accepted (`[[ignore]]` entries only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Until when (`YYYY-MM-DD`), if the entry says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+/// An `[[ignore]]` entry that needs a person: `expired` (no longer ignoring), `stale` (matched
+/// nothing this run), or `todo` (its reason is still "TODO").
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct IgnoreNotice {
+    pub kind: String,
+    pub id: String,
+    pub field: Option<String>,
+    pub reason: String,
+    pub expires: Option<String>,
+    pub problem: &'static str,
 }
 
 impl Ignored {
@@ -102,6 +124,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Differences left alone by `ignore_changes`: counted and listed, never dropped.
     pub ignored: Vec<Ignored>,
+    /// `[[ignore]]` entries that are expired, stale or without a reason.
+    pub ignore_notices: Vec<IgnoreNotice>,
     pub summary: Summary,
     pub errors: Vec<SourceError>,
     pub live: LiveInfo,
@@ -174,6 +198,14 @@ impl Report {
             for c in &mut i.changes {
                 c.path = safe(&c.path);
             }
+        }
+        for i in &mut r.ignored {
+            opt(&mut i.reason);
+        }
+        for n in &mut r.ignore_notices {
+            n.id = safe(&n.id);
+            n.reason = safe(&n.reason);
+            opt(&mut n.field);
         }
         for e in &mut r.errors {
             e.source = safe(&e.source);

@@ -1,0 +1,183 @@
+//! Accountable ignores (`[[ignore]]` in drift.toml) on the bundled example: an accepted finding
+//! is counted and listed with its reason, never dropped; an expired entry stops ignoring and
+//! says so; an entry that matched nothing is stale; `--write-ignores` appends "TODO" entries
+//! that are reported until filled. Dates are fixed with `DRIFT_NOW`.
+
+use crate::support::{Output, Project, drift_command, seed_copy};
+
+fn run_at(p: &Project, now: &str, args: &[&str]) -> Output {
+    let out = drift_command(p.path())
+        .env("DRIFT_NOW", now)
+        .args(args)
+        .output()
+        .unwrap();
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn with_ignores(p: &Project, entries: &str) {
+    let cfg = std::fs::read_to_string(p.path().join("drift.toml")).unwrap();
+    p.file("drift.toml", &format!("{cfg}\n{entries}"));
+}
+
+const ENTRIES: &str = r#"
+[[ignore]]
+kind = "route53_record"
+id = "cdn.*"
+reason = "CloudFront alias owned by the CDN team's stack"
+
+[[ignore]]
+kind = "kms_key_policy"
+id = "alias/wealist-prod-*"
+field = "Statement[AllowCloudFrontDecrypt]"
+reason = "INC-2291: hand fix, moving into code"
+expires = 2026-12-31
+
+[[ignore]]
+kind = "postgres_database"
+id = "legacy-*/*"
+reason = "the legacy instance is gone"
+"#;
+
+#[test]
+fn accepted_findings_are_counted_listed_and_leave_the_exit_status() {
+    let p = seed_copy();
+    with_ignores(&p, ENTRIES);
+    let out = run_at(&p, "2026-11-27T03:00:00Z", &["check", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let j = out.json();
+    assert_eq!(
+        crate::support::finding_lines(&j),
+        vec!["missing postgres_database wealist-prod/ops_db"]
+    );
+    assert_eq!(j["summary"]["ignored"], 2, "{}", out.stdout);
+    assert_eq!(j["summary"]["changed"], 0);
+    assert_eq!(j["summary"]["unmanaged"], 0);
+    let ignored = j["ignored"].as_array().unwrap();
+    let kms = ignored
+        .iter()
+        .find(|i| i["kind"] == "kms_key_policy")
+        .unwrap();
+    assert_eq!(kms["status"], "changed");
+    assert_eq!(kms["reason"], "INC-2291: hand fix, moving into code");
+    assert_eq!(kms["expires"], "2026-12-31");
+    assert_eq!(
+        kms["changes"][0]["path"],
+        "Statement[AllowCloudFrontDecrypt]"
+    );
+    // The third entry matched nothing: stale.
+    assert_eq!(j["ignore_notices"][0]["problem"], "stale", "{}", out.stdout);
+    assert_eq!(j["ignore_notices"][0]["id"], "legacy-*/*");
+
+    let human = run_at(&p, "2026-11-27T03:00:00Z", &["check", "--color", "never"]);
+    assert!(
+        human.stdout.contains(
+            "ignored: route53_record \"cdn.wealist.co.kr/A\" unmanaged — CloudFront alias owned by the CDN team's stack"
+        ),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("2 ignored (listed below)"),
+        "{}",
+        human.stdout
+    );
+    assert!(human.stdout.contains("matched nothing in this run (stale)"));
+    let md = run_at(
+        &p,
+        "2026-11-27T03:00:00Z",
+        &["check", "--format", "markdown"],
+    );
+    assert!(
+        md.stdout.contains("## Ignored (accepted in drift.toml)"),
+        "{}",
+        md.stdout
+    );
+    assert!(md.stdout.contains("| kms_key_policy | `alias/wealist-prod-files` | changed | Statement[AllowCloudFrontDecrypt] | INC-2291: hand fix, moving into code | 2026-12-31 |"), "{}", md.stdout);
+
+    // With the database ignored too, nothing is left: exit 0.
+    with_ignores(
+        &p,
+        "[[ignore]]\nkind = \"postgres_database\"\nid = \"wealist-prod/ops_db\"\nreason = \"created by the service's migration job\"\n",
+    );
+    let out = run_at(&p, "2026-11-27T03:00:00Z", &["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(out.json()["summary"]["ignored"], 3);
+}
+
+#[test]
+fn an_expired_entry_stops_ignoring_and_says_so() {
+    let p = seed_copy();
+    with_ignores(&p, ENTRIES);
+    let out = run_at(&p, "2027-01-01T00:00:00Z", &["check", "--format", "json"]);
+    assert_eq!(out.code, 2);
+    let j = out.json();
+    assert!(
+        crate::support::finding_lines(&j)
+            .contains(&"changed kms_key_policy alias/wealist-prod-files".to_string())
+    );
+    let notices = j["ignore_notices"].to_string();
+    assert!(notices.contains("\"problem\":\"expired\""), "{notices}");
+    // The last day still ignores.
+    let out = run_at(&p, "2026-12-31T23:59:00Z", &["check", "--format", "json"]);
+    assert!(
+        !out.stdout.contains("\"problem\": \"expired\""),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn write_ignores_appends_todo_entries_that_are_reported_until_filled() {
+    let p = seed_copy();
+    let out = run_at(&p, "2026-11-27T03:00:00Z", &["check", "--write-ignores"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("appended 3 [[ignore]] entries"),
+        "{}",
+        out.stderr
+    );
+    let cfg = std::fs::read_to_string(p.path().join("drift.toml")).unwrap();
+    assert_eq!(cfg.matches("[[ignore]]").count(), 3, "{cfg}");
+    assert!(cfg.contains("id = \"cdn.wealist.co.kr/A\""), "{cfg}");
+
+    let out = run_at(&p, "2026-11-27T03:00:00Z", &["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let j = out.json();
+    assert_eq!(j["summary"]["ignored"], 3);
+    let todo = j["ignore_notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["problem"] == "todo")
+        .count();
+    assert_eq!(todo, 3, "{}", out.stdout);
+}
+
+#[test]
+fn an_entry_without_a_reason_is_a_config_error() {
+    let p = seed_copy();
+    with_ignores(&p, "[[ignore]]\nkind = \"route53_record\"\nid = \"*\"\n");
+    let out = run_at(&p, "2026-11-27T03:00:00Z", &["check"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("`reason` is required"),
+        "{}",
+        out.stderr
+    );
+    let p = seed_copy();
+    with_ignores(
+        &p,
+        "[[ignore]]\nkind = \"route53\"\nid = \"*\"\nreason = \"x\"\n",
+    );
+    let out = run_at(&p, "2026-11-27T03:00:00Z", &["check"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("unknown kind `route53`"),
+        "{}",
+        out.stderr
+    );
+}
