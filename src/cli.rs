@@ -87,6 +87,10 @@ pub struct CheckArgs {
         default_values_t = [FailOn::Changed, FailOn::Missing, FailOn::Unmanaged]
     )]
     pub fail_on: Vec<FailOn>,
+    /// Keep each run's report in DIR and tell what is new, how long each finding has
+    /// drifted, and what was resolved since the last run.
+    #[arg(long, value_name = "DIR")]
+    pub history: Option<PathBuf>,
     /// Append an `[[ignore]]` entry (reason "TODO") to the config for each current finding.
     #[arg(long)]
     pub write_ignores: bool,

@@ -224,7 +224,16 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         snap.to_state(&fams, &scope)
     });
     let mut report = timed("compare", || diff::compare(&desired, &live_state, &fams));
-    crate::ignore_rules::apply(&mut report, &cfg.ignores, crate::clock::today());
+    let now = crate::clock::now();
+    crate::ignore_rules::apply(&mut report, &cfg.ignores, now.date());
+    if let Some(dir) = &args.history {
+        crate::history::annotate(&mut report, dir, now)?;
+        for f in &mut report.findings {
+            if let (Some(first), Some(new)) = (&f.first_seen, f.new) {
+                f.age = Some(crate::history::age(first, new, now));
+            }
+        }
+    }
     report.live = report::LiveInfo {
         source: match &source {
             live::Source::Aws => "aws".into(),
@@ -244,6 +253,10 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         Format::Github => report::github::render(&report),
     });
     print_out(&text)?;
+    if let Some(dir) = &args.history {
+        let json = report::json::render(&report);
+        crate::history::store(dir, &json, now, cfg.history.keep.unwrap_or(90))?;
+    }
     if args.format == Format::Github {
         append_step_summary(&report)?;
     }

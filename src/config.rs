@@ -24,6 +24,15 @@ struct Raw {
     /// `[[ignore]]`: accepted differences.
     #[serde(default)]
     ignore: Vec<RawIgnore>,
+    #[serde(default)]
+    history: HistoryConfig,
+}
+
+/// `[history]`: how many runs `--history DIR` keeps (default 90).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryConfig {
+    pub keep: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,6 +182,7 @@ pub struct Config {
     pub mysql: BTreeMap<String, PostgresConfig>,
     /// `[[ignore]]` entries, in the file's order (the first that matches a finding applies).
     pub ignores: Vec<IgnoreRule>,
+    pub history: HistoryConfig,
 }
 
 fn to_json(v: toml::Value) -> serde_json::Value {
@@ -263,6 +273,7 @@ impl Config {
             postgres,
             mysql,
             ignores,
+            history: raw.history,
             dir,
         })
     }

@@ -20,6 +20,9 @@ fn finding(status: Status, item: &Item) -> Finding {
         hints: Vec::new(),
         value: None,
         remediation: None,
+        first_seen: None,
+        new: None,
+        age: None,
     }
 }
 

@@ -12,6 +12,7 @@ pub mod desired;
 pub mod diff;
 pub mod error;
 pub mod fuzzing;
+pub mod history;
 pub mod ignore_rules;
 pub mod input_file;
 pub mod live;

@@ -9,6 +9,7 @@ mod conformance;
 mod errors;
 mod example;
 mod fuzz_replay;
+mod history;
 mod iam_policy;
 mod ignores;
 mod live;

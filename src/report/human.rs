@@ -89,6 +89,9 @@ fn header(p: Painter, out: &mut String, f: &Finding) {
         Status::NotChecked => format!("# {what} was not checked"),
     };
     out.push_str(&format!("  {}\n", p.bold(&text)));
+    if let Some(age) = &f.age {
+        out.push_str(&format!("  {}\n", p.dim(&format!("# {age}"))));
+    }
     if let Some(o) = &f.origin {
         let at = format!("{}:{}", o.file, o.line);
         let line = match &o.address {
@@ -282,6 +285,14 @@ pub fn render(report: &Report, color: bool) -> String {
                 .map(|e| format!(" (until {e})"))
                 .unwrap_or_default(),
         ));
+    }
+    for r in &report.resolved {
+        out.push_str(&p.green(&format!(
+            "resolved since last run: {} \"{}\" (was {})\n",
+            r.kind,
+            r.id,
+            r.status.replace('_', " ")
+        )));
     }
     for n in &report.ignore_notices {
         let what = match n.problem {

@@ -14,7 +14,7 @@ pub fn render(report: &Report) -> String {
         .findings
         .iter()
         .map(|f| {
-            json!({
+            let mut v = json!({
                 "status": f.status,
                 "kind": f.kind,
                 "id": f.id,
@@ -24,10 +24,15 @@ pub fn render(report: &Report) -> String {
                 "reason": f.reason,
                 "hints": f.hints,
                 "remediation": f.remediation,
-            })
+            });
+            if report.history {
+                v["first_seen"] = json!(f.first_seen);
+                v["new"] = json!(f.new);
+            }
+            v
         })
         .collect();
-    let doc = json!({
+    let mut doc = json!({
         "schema": SCHEMA,
         "summary": report.summary,
         "findings": findings,
@@ -35,6 +40,9 @@ pub fn render(report: &Report) -> String {
         "ignore_notices": report.ignore_notices,
         "errors": report.errors,
     });
+    if report.history {
+        doc["resolved"] = json!(report.resolved);
+    }
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
     out.push('\n');
     out

@@ -38,6 +38,7 @@ pub fn render(report: &Report) -> String {
         && report.errors.is_empty()
         && report.ignored.is_empty()
         && report.ignore_notices.is_empty()
+        && report.resolved.is_empty()
     {
         out.push_str("No drift.\n");
         return out;
@@ -49,6 +50,9 @@ pub fn render(report: &Report) -> String {
             f.id,
             f.status.as_str().replace('_', " ")
         ));
+        if let Some(age) = &f.age {
+            out.push_str(&format!("*{age}*\n\n"));
+        }
         if let Some(o) = &f.origin {
             match &o.address {
                 Some(a) => out.push_str(&format!(
@@ -121,6 +125,18 @@ pub fn render(report: &Report) -> String {
                 i.attributes.join(", "),
                 i.reason.as_deref().unwrap_or_default().replace('|', "\\|"),
                 i.expires.as_deref().unwrap_or("—"),
+            ));
+        }
+        out.push('\n');
+    }
+    if !report.resolved.is_empty() {
+        out.push_str("## Resolved since last run\n\n");
+        for r in &report.resolved {
+            out.push_str(&format!(
+                "- {} `{}` (was {})\n",
+                r.kind,
+                r.id,
+                r.status.replace('_', " ")
             ));
         }
         out.push('\n');

@@ -95,6 +95,20 @@ pub struct Finding {
     pub value: Option<serde_json::Value>,
     /// What a person runs to fix it when it is not a code change (e.g. SQL).
     pub remediation: Option<String>,
+    /// With `--history`: when this finding was first seen (RFC 3339), unbroken since.
+    pub first_seen: Option<String>,
+    /// With `--history`: not in the previous run.
+    pub new: Option<bool>,
+    /// With `--history`: "new since last run", "drifting for 3 days".
+    pub age: Option<String>,
+}
+
+/// With `--history`: a finding of the previous run that this run no longer has.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Resolved {
+    pub kind: String,
+    pub id: String,
+    pub status: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -126,6 +140,10 @@ pub struct Report {
     pub ignored: Vec<Ignored>,
     /// `[[ignore]]` entries that are expired, stale or without a reason.
     pub ignore_notices: Vec<IgnoreNotice>,
+    /// Whether the run history was read (`--history`).
+    pub history: bool,
+    /// With `--history`: what the previous run found that this one does not.
+    pub resolved: Vec<Resolved>,
     pub summary: Summary,
     pub errors: Vec<SourceError>,
     pub live: LiveInfo,
@@ -201,6 +219,9 @@ impl Report {
         }
         for i in &mut r.ignored {
             opt(&mut i.reason);
+        }
+        for x in &mut r.resolved {
+            x.id = safe(&x.id);
         }
         for n in &mut r.ignore_notices {
             n.id = safe(&n.id);
