@@ -26,6 +26,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Capture the live state that `check` would read into a snapshot file.
     Snapshot(SnapshotArgs),
+    /// Write the HTML report of the runs stored by `check --history DIR`.
+    Report(ReportArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell) on stdout.
     Completions { shell: clap_complete::Shell },
     /// Print drift's manual page (roff) on stdout: `drift man > drift.1`.
@@ -94,6 +96,16 @@ pub struct CheckArgs {
     /// Append an `[[ignore]]` entry (reason "TODO") to the config for each current finding.
     #[arg(long)]
     pub write_ignores: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The history directory `check --history` writes.
+    #[arg(long, value_name = "DIR")]
+    pub history: PathBuf,
+    /// Where to write the page.
+    #[arg(short = 'o', long = "output", default_value = "report.html")]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]

@@ -323,6 +323,28 @@ fn append_step_summary(report: &report::Report) -> Result<()> {
         .map_err(err)
 }
 
+/// `drift report`: the self-contained HTML page of the stored runs.
+pub fn html_report(args: &crate::cli::ReportArgs) -> Result<i32> {
+    let stored = crate::history::stored_reports(&args.history)?;
+    if stored.is_empty() {
+        return Err(Error::Usage(format!(
+            "no runs stored in `{}`: run `drift check --history {}` first",
+            args.history.display(),
+            args.history.display()
+        )));
+    }
+    let inputs: Vec<std::path::PathBuf> = stored.iter().map(|(p, _, _)| p.clone()).collect();
+    let runs: Vec<_> = stored.into_iter().map(|(_, at, j)| (at, j)).collect();
+    let page = report::html::render(&runs);
+    crate::atomic_file::write(&args.output, page.as_bytes(), &inputs)?;
+    eprintln!(
+        "drift: wrote {} ({} runs)",
+        args.output.display(),
+        runs.len()
+    );
+    Ok(EXIT_OK)
+}
+
 /// `drift completions SHELL`: the completion script, generated from the clap definitions.
 pub fn completions(shell: clap_complete::Shell) -> Result<i32> {
     use clap::CommandFactory;

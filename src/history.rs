@@ -43,9 +43,10 @@ fn parse_name(name: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(&format!("{date}T{time}Z"), &Rfc3339).ok()
 }
 
-/// The stored runs in DIR, oldest first. Files that are not runs are left alone; a run file
-/// drift cannot read is an error naming it (history is never silently rewritten).
-fn runs(dir: &Path) -> Result<Vec<(PathBuf, Run)>> {
+/// Every stored report in DIR with its time, oldest first. Files that are not runs are left
+/// alone; a run file drift cannot read is an error naming it (history is never silently
+/// rewritten).
+pub fn stored_reports(dir: &Path) -> Result<Vec<(PathBuf, OffsetDateTime, serde_json::Value)>> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -64,20 +65,30 @@ fn runs(dir: &Path) -> Result<Vec<(PathBuf, Run)>> {
             path: path.display().to_string(),
             message: format!("not a drift report: {err}"),
         })?;
-        let findings = j["findings"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|f| {
-                let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
-                let first = f["first_seen"].as_str().map(str::to_string);
-                ((s("kind"), s("id"), s("status")), first)
-            })
-            .collect();
-        out.push((path, Run { at, findings }));
+        out.push((path, at, j));
     }
-    out.sort_by_key(|(_, r)| r.at);
+    out.sort_by_key(|(_, at, _)| *at);
     Ok(out)
+}
+
+/// The stored runs in DIR, oldest first.
+fn runs(dir: &Path) -> Result<Vec<(PathBuf, Run)>> {
+    Ok(stored_reports(dir)?
+        .into_iter()
+        .map(|(path, at, j)| {
+            let findings = j["findings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| {
+                    let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+                    let first = f["first_seen"].as_str().map(str::to_string);
+                    ((s("kind"), s("id"), s("status")), first)
+                })
+                .collect();
+            (path, Run { at, findings })
+        })
+        .collect())
 }
 
 /// Sets `first_seen`/`new` on every finding and `resolved` on the report, from the runs

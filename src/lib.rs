@@ -44,6 +44,7 @@ where
     let result = match &cli.command {
         Command::Check(a) => commands::check(a),
         Command::Snapshot(a) => commands::snapshot(a),
+        Command::Report(a) => commands::html_report(a),
         Command::Completions { shell } => commands::completions(*shell),
         Command::Man => commands::man(),
     };

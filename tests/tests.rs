@@ -10,6 +10,7 @@ mod errors;
 mod example;
 mod fuzz_replay;
 mod history;
+mod html_report;
 mod iam_policy;
 mod ignores;
 mod live;

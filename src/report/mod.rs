@@ -2,6 +2,7 @@
 //! present what `diff` found; they never compare anything themselves.
 
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod markdown;
