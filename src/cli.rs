@@ -52,6 +52,8 @@ pub enum Format {
     /// GitHub Actions workflow commands (and the Markdown report appended to
     /// `$GITHUB_STEP_SUMMARY` when it is set).
     Github,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -251,6 +251,7 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         Format::Json => report::json::render(&report),
         Format::Markdown => report::markdown::render(&report),
         Format::Github => report::github::render(&report),
+        Format::Sarif => report::sarif::render(&report),
     });
     print_out(&text)?;
     if let Some(dir) = &args.history {

@@ -16,4 +16,5 @@ mod ignores;
 mod live;
 mod patch;
 mod report_schema;
+mod sarif;
 mod scenarios;

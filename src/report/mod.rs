@@ -6,6 +6,7 @@ pub mod html;
 pub mod human;
 pub mod json;
 pub mod markdown;
+pub mod sarif;
 
 use crate::model::{Change, Kind, Origin, SourceError};
 use serde::Serialize;

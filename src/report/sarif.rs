@@ -1,0 +1,117 @@
+//! The report as SARIF 2.1.0 (`--format sarif`), for code-scanning tools: one rule per kind
+//! and status that occurs, one result per finding, located at the `file:line` that declares
+//! it (a logical location, the natural id, for objects only in AWS); source errors are tool
+//! notifications of a failed invocation. Knows nothing of how findings are made.
+
+use super::{Report, Status};
+use serde_json::{Value, json};
+
+fn level(status: Status) -> &'static str {
+    match status {
+        Status::Changed | Status::Missing | Status::Unmanaged => "error",
+        Status::NotChecked => "warning",
+    }
+}
+
+fn describe(kind: &str, status: Status) -> String {
+    match status {
+        Status::Changed => format!("A {kind} differs between the code and AWS."),
+        Status::Missing => format!("A {kind} is declared but does not exist in AWS."),
+        Status::Unmanaged => format!("A {kind} exists in AWS but is not in the code."),
+        Status::NotChecked => format!("A {kind} could not be checked."),
+    }
+}
+
+pub fn render(report: &Report) -> String {
+    let mut rules: Vec<(String, Status, String)> = Vec::new();
+    let mut results = Vec::new();
+    for f in &report.findings {
+        let rule_id = format!("{}/{}", f.kind.as_str(), f.status.as_str());
+        let index = match rules.iter().position(|(id, _, _)| *id == rule_id) {
+            Some(i) => i,
+            None => {
+                rules.push((rule_id.clone(), f.status, f.kind.as_str().to_string()));
+                rules.len() - 1
+            }
+        };
+        let mut text = format!(
+            "{} {}: {}",
+            f.kind,
+            f.id,
+            f.status.as_str().replace('_', " ")
+        );
+        if !f.changes.is_empty() {
+            let paths: Vec<&str> = f
+                .changes
+                .iter()
+                .map(|c| {
+                    if c.path.is_empty() {
+                        "(whole value)"
+                    } else {
+                        c.path.as_str()
+                    }
+                })
+                .collect();
+            text.push_str(&format!(" (differs in {})", paths.join(", ")));
+        }
+        if let Some(r) = &f.reason {
+            text.push_str(&format!(": {r}"));
+        }
+        if let Some(r) = &f.remediation {
+            text.push_str(&format!(". To fix: {r}"));
+        }
+        let location = match &f.origin {
+            Some(o) => json!({
+                "physicalLocation": {
+                    "artifactLocation": {"uri": o.file},
+                    "region": {"startLine": o.line.max(1)}
+                },
+                "logicalLocations": [{"name": f.id, "kind": "resource"}]
+            }),
+            None => json!({"logicalLocations": [{"name": f.id, "kind": "resource"}]}),
+        };
+        results.push(json!({
+            "ruleId": rule_id,
+            "ruleIndex": index,
+            "level": level(f.status),
+            "message": {"text": text},
+            "locations": [location],
+            "partialFingerprints": {"driftFinding/v1": format!("{}|{}|{}", f.kind.as_str(), f.id, f.status.as_str())}
+        }));
+    }
+    let rules: Vec<Value> = rules
+        .iter()
+        .map(|(id, status, kind)| {
+            json!({
+                "id": id,
+                "name": id.replace(['/', '_'], "-"),
+                "shortDescription": {"text": describe(kind, *status)},
+                "defaultConfiguration": {"level": level(*status)}
+            })
+        })
+        .collect();
+    let notifications: Vec<Value> = report
+        .errors
+        .iter()
+        .map(|e| json!({"level": "error", "message": {"text": format!("{}: {}", e.source, e.message)}}))
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "drift",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules
+            }},
+            "invocations": [{
+                "executionSuccessful": report.errors.is_empty(),
+                "toolExecutionNotifications": notifications
+            }],
+            "results": results
+        }]
+    });
+    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
+    out.push('\n');
+    out
+}
