@@ -6,6 +6,7 @@ mod support;
 
 mod cli;
 mod conformance;
+mod deployment;
 mod errors;
 mod example;
 mod fuzz_replay;
