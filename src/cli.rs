@@ -95,6 +95,14 @@ pub struct CheckArgs {
     /// drifted, and what was resolved since the last run.
     #[arg(long, value_name = "DIR")]
     pub history: Option<PathBuf>,
+    /// A Terraform state to compare with too (format 4; repeatable). Default: `[terraform]
+    /// state` in the config, else each root's `terraform.tfstate` when there is one.
+    #[arg(long, value_name = "PATH")]
+    pub state: Vec<PathBuf>,
+    /// Exit 2 only for what `terraform apply` would destroy or revert (changes made in AWS,
+    /// objects removed from the code); needs a Terraform state.
+    #[arg(long)]
+    pub before_apply: bool,
     /// Append an `[[ignore]]` entry (reason "TODO") to the config for each current finding.
     #[arg(long)]
     pub write_ignores: bool,

@@ -223,9 +223,40 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     let live_state = timed("canonicalize the live state", || {
         snap.to_state(&fams, &scope)
     });
+    let state_paths: Vec<std::path::PathBuf> = if !args.state.is_empty() {
+        args.state.clone()
+    } else if !cfg.states.is_empty() {
+        cfg.states.clone()
+    } else {
+        cfg.roots
+            .iter()
+            .map(|r| r.join("terraform.tfstate"))
+            .filter(|p| p.is_file())
+            .collect()
+    };
     let mut report = timed("compare", || diff::compare(&desired, &live_state, &fams));
     let now = crate::clock::now();
     crate::ignore_rules::apply(&mut report, &cfg.ignores, now.date());
+    if !state_paths.is_empty() {
+        // A state that cannot be read costs the three-way view of what it covers, not the run.
+        let mut recorded = model::State::default();
+        for path in &state_paths {
+            match crate::tfstate::read(path, &snap.account_id, &snap.region) {
+                Ok(s) => recorded.items.extend(s.to_state(&fams, &scope).items),
+                Err(e) => report.errors.push(model::SourceError {
+                    source: "terraform state".into(),
+                    message: e.render(),
+                }),
+            }
+        }
+        report.summary.errors = report.errors.len();
+        crate::three_way::annotate(&mut report, &desired, &live_state, &recorded);
+    } else if args.before_apply {
+        return Err(Error::Usage(
+            "--before-apply needs the Terraform state: pass --state PATH or set [terraform] state"
+                .into(),
+        ));
+    }
     if let Some(dir) = &args.history {
         crate::history::annotate(&mut report, dir, now)?;
         for f in &mut report.findings {
@@ -294,9 +325,16 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             FailOn::NotChecked => status == report::Status::NotChecked,
         })
     };
+    let gate = |f: &report::Finding| {
+        if args.before_apply {
+            f.verdict.is_some_and(crate::three_way::destructive)
+        } else {
+            fails(f.status)
+        }
+    };
     Ok(if !report.errors.is_empty() {
         EXIT_ERROR
-    } else if report.findings.iter().any(|f| fails(f.status)) {
+    } else if report.findings.iter().any(gate) {
         EXIT_DRIFT
     } else {
         EXIT_OK

@@ -113,6 +113,9 @@ struct RawTerraform {
     vars: BTreeMap<String, toml::Value>,
     /// Terraform's data directory (`.terraform`), relative to each root, as `TF_DATA_DIR`.
     data_dir: Option<String>,
+    /// Terraform state files (format 4) for the three-way view.
+    #[serde(default)]
+    state: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -183,6 +186,8 @@ pub struct Config {
     /// `[[ignore]]` entries, in the file's order (the first that matches a finding applies).
     pub ignores: Vec<IgnoreRule>,
     pub history: HistoryConfig,
+    /// `[terraform] state`: state files for the three-way view.
+    pub states: Vec<PathBuf>,
 }
 
 fn to_json(v: toml::Value) -> serde_json::Value {
@@ -274,6 +279,7 @@ impl Config {
             mysql,
             ignores,
             history: raw.history,
+            states: raw.terraform.state.iter().map(|r| rel(r)).collect(),
             dir,
         })
     }

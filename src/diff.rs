@@ -23,6 +23,8 @@ fn finding(status: Status, item: &Item) -> Finding {
         first_seen: None,
         new: None,
         age: None,
+        state: None,
+        verdict: None,
     }
 }
 

@@ -19,6 +19,8 @@ pub mod live;
 pub mod model;
 pub mod patch;
 pub mod report;
+pub mod tfstate;
+pub mod three_way;
 
 use clap::Parser;
 use cli::{Cli, Command};

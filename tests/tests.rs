@@ -19,3 +19,4 @@ mod patch;
 mod report_schema;
 mod sarif;
 mod scenarios;
+mod three_way;

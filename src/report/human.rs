@@ -92,6 +92,12 @@ fn header(p: Painter, out: &mut String, f: &Finding) {
     if let Some(age) = &f.age {
         out.push_str(&format!("  {}\n", p.dim(&format!("# {age}"))));
     }
+    if let Some(v) = f.verdict {
+        out.push_str(&format!(
+            "  {}\n",
+            p.bold(&format!("# {}", crate::three_way::words(v, f.status)))
+        ));
+    }
     if let Some(o) = &f.origin {
         let at = format!("{}:{}", o.file, o.line);
         let line = match &o.address {
@@ -284,6 +290,12 @@ pub fn render(report: &Report, color: bool) -> String {
                 .as_ref()
                 .map(|e| format!(" (until {e})"))
                 .unwrap_or_default(),
+        ));
+    }
+    for x in &report.pending {
+        out.push_str(&format!(
+            "pending terraform apply: {} \"{}\" (the code changed; AWS already matches it)\n",
+            x.kind, x.id
         ));
     }
     for r in &report.resolved {

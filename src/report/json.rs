@@ -29,6 +29,10 @@ pub fn render(report: &Report) -> String {
                 v["first_seen"] = json!(f.first_seen);
                 v["new"] = json!(f.new);
             }
+            if report.three_way {
+                v["state"] = json!(f.state);
+                v["verdict"] = json!(f.verdict);
+            }
             v
         })
         .collect();
@@ -42,6 +46,9 @@ pub fn render(report: &Report) -> String {
     });
     if report.history {
         doc["resolved"] = json!(report.resolved);
+    }
+    if report.three_way {
+        doc["pending_apply"] = json!(report.pending);
     }
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
     out.push('\n');

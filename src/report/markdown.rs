@@ -39,6 +39,7 @@ pub fn render(report: &Report) -> String {
         && report.ignored.is_empty()
         && report.ignore_notices.is_empty()
         && report.resolved.is_empty()
+        && report.pending.is_empty()
     {
         out.push_str("No drift.\n");
         return out;
@@ -52,6 +53,9 @@ pub fn render(report: &Report) -> String {
         ));
         if let Some(age) = &f.age {
             out.push_str(&format!("*{age}*\n\n"));
+        }
+        if let Some(v) = f.verdict {
+            out.push_str(&format!("**{}**\n\n", crate::three_way::words(v, f.status)));
         }
         if let Some(o) = &f.origin {
             match &o.address {
@@ -125,6 +129,16 @@ pub fn render(report: &Report) -> String {
                 i.attributes.join(", "),
                 i.reason.as_deref().unwrap_or_default().replace('|', "\\|"),
                 i.expires.as_deref().unwrap_or("—"),
+            ));
+        }
+        out.push('\n');
+    }
+    if !report.pending.is_empty() {
+        out.push_str("## Pending terraform apply\n\n");
+        for x in &report.pending {
+            out.push_str(&format!(
+                "- {} `{}`: the code changed; AWS already matches it\n",
+                x.kind, x.id
             ));
         }
         out.push('\n');

@@ -103,6 +103,20 @@ pub struct Finding {
     pub new: Option<bool>,
     /// With `--history`: "new since last run", "drifting for 3 days".
     pub age: Option<String>,
+    /// With a Terraform state: the value it records (null when it has none).
+    pub state: Option<serde_json::Value>,
+    /// With a Terraform state: what `terraform apply` would do (`three_way.rs`).
+    pub verdict: Option<&'static str>,
+}
+
+/// With a Terraform state: an object in sync between code and AWS whose state differs — a code
+/// change not applied yet (apply only updates the state, or imports it).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Pending {
+    pub kind: Kind,
+    pub id: String,
+    pub verdict: &'static str,
+    pub state: Option<serde_json::Value>,
 }
 
 /// With `--history`: a finding of the previous run that this run no longer has.
@@ -146,6 +160,10 @@ pub struct Report {
     pub history: bool,
     /// With `--history`: what the previous run found that this one does not.
     pub resolved: Vec<Resolved>,
+    /// Whether a Terraform state was read (the three-way view).
+    pub three_way: bool,
+    /// With a Terraform state: code changes waiting for `terraform apply`.
+    pub pending: Vec<Pending>,
     pub summary: Summary,
     pub errors: Vec<SourceError>,
     pub live: LiveInfo,

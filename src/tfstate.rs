@@ -1,0 +1,190 @@
+//! Reads a Terraform state (format version 4: terraform 0.12 and later) into the snapshot
+//! shape the live readers produce, so that what the state records is canonicalized by the
+//! same rules as what AWS says: KMS keys with their policies and aliases, Route 53 zones and
+//! records, RDS instances and clusters. drift only reads the file: it never writes, locks or
+//! pulls a state.
+
+use crate::error::{Error, Result};
+use crate::live::snapshot::{
+    AliasTargetJson, DbInstance, HostedZone, KmsKey, KmsSection, RdsSection, RecordSet,
+    ResourceRecord, Route53Section, Snapshot,
+};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn s(v: &Value, k: &str) -> Option<String> {
+    v[k].as_str().filter(|x| !x.is_empty()).map(str::to_string)
+}
+
+/// The state at `path`, as a snapshot of what it records (`account_id`/`region` are the live
+/// side's: the state does not say them).
+pub fn read(path: &Path, account_id: &str, region: &str) -> Result<Snapshot> {
+    let text =
+        crate::input_file::read_text(path).map_err(|e| Error::read("Terraform state", path, e))?;
+    let j: Value = serde_json::from_str(&text).map_err(|e| Error::Invalid {
+        path: path.display().to_string(),
+        message: format!(
+            "not a Terraform state (invalid JSON at line {}): {e}",
+            e.line()
+        ),
+    })?;
+    match j["version"].as_u64() {
+        Some(4) => {}
+        Some(v) => {
+            return Err(Error::Invalid {
+                path: path.display().to_string(),
+                message: format!(
+                    "Terraform state format version {v}: drift reads version 4 (written by terraform 0.12 and later)"
+                ),
+            });
+        }
+        None => {
+            return Err(Error::Invalid {
+                path: path.display().to_string(),
+                message: "not a Terraform state: no `version`".into(),
+            });
+        }
+    }
+    let mut keys: BTreeMap<String, KmsKey> = BTreeMap::new();
+    let mut aliases: Vec<(String, String)> = Vec::new();
+    let mut zones: BTreeMap<String, HostedZone> = BTreeMap::new();
+    let mut records: Vec<(String, RecordSet)> = Vec::new();
+    let mut instances = Vec::new();
+    for r in j["resources"].as_array().into_iter().flatten() {
+        if r["mode"] != "managed" {
+            continue;
+        }
+        let rtype = r["type"].as_str().unwrap_or_default();
+        for inst in r["instances"].as_array().into_iter().flatten() {
+            let a = &inst["attributes"];
+            match rtype {
+                "aws_kms_key" => {
+                    let Some(id) = s(a, "key_id") else { continue };
+                    let policy = s(a, "policy")
+                        .and_then(|p| serde_json::from_str(&p).ok())
+                        .unwrap_or(Value::Null);
+                    keys.insert(
+                        id.clone(),
+                        KmsKey {
+                            key_id: id,
+                            arn: s(a, "arn").unwrap_or_default(),
+                            key_state: "Enabled".into(),
+                            aliases: Vec::new(),
+                            policy,
+                            region: None,
+                            account: None,
+                        },
+                    );
+                }
+                "aws_kms_alias" => {
+                    if let (Some(name), Some(target)) = (s(a, "name"), s(a, "target_key_id")) {
+                        aliases.push((name, target));
+                    }
+                }
+                "aws_route53_zone" => {
+                    let Some(id) = s(a, "zone_id") else { continue };
+                    let private = a["vpc"].as_array().is_some_and(|v| !v.is_empty());
+                    zones.insert(
+                        id.clone(),
+                        HostedZone {
+                            id: format!("/hostedzone/{id}"),
+                            name: format!("{}.", s(a, "name").unwrap_or_default()),
+                            private_zone: private,
+                            records: Vec::new(),
+                        },
+                    );
+                }
+                "aws_route53_record" => {
+                    let Some(zone) = s(a, "zone_id") else {
+                        continue;
+                    };
+                    let alias =
+                        a["alias"]
+                            .as_array()
+                            .and_then(|l| l.first())
+                            .map(|x| AliasTargetJson {
+                                hosted_zone_id: s(x, "zone_id").unwrap_or_default(),
+                                dns_name: s(x, "name").unwrap_or_default(),
+                                evaluate_target_health: x["evaluate_target_health"]
+                                    .as_bool()
+                                    .unwrap_or(false),
+                            });
+                    let name = s(a, "fqdn").or_else(|| s(a, "name")).unwrap_or_default();
+                    records.push((
+                        zone,
+                        RecordSet {
+                            name: format!("{}.", name.trim_end_matches('.')),
+                            rtype: s(a, "type").unwrap_or_default(),
+                            set_identifier: s(a, "set_identifier"),
+                            ttl: if alias.is_some() {
+                                None
+                            } else {
+                                a["ttl"].as_i64()
+                            },
+                            resource_records: a["records"]
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .filter_map(|v| v.as_str())
+                                .map(|v| ResourceRecord {
+                                    value: v.to_string(),
+                                })
+                                .collect(),
+                            alias_target: alias,
+                        },
+                    ));
+                }
+                "aws_db_instance" | "aws_rds_cluster" => {
+                    let cluster = rtype == "aws_rds_cluster";
+                    let id = if cluster {
+                        s(a, "cluster_identifier")
+                    } else {
+                        s(a, "identifier")
+                    };
+                    let Some(identifier) = id else { continue };
+                    instances.push(DbInstance {
+                        cluster,
+                        identifier,
+                        region: None,
+                        account: None,
+                        engine: s(a, "engine").unwrap_or_default(),
+                        engine_version: s(a, "engine_version"),
+                        status: "available".into(),
+                        endpoint: None,
+                        databases: None,
+                        databases_not_read: None,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+    for (alias, target) in aliases {
+        let target = target.rsplit('/').next().unwrap_or_default().to_string();
+        if let Some(k) = keys.get_mut(&target) {
+            k.aliases.push(alias);
+        }
+    }
+    for (zone, rec) in records {
+        if let Some(z) = zones.get_mut(&zone) {
+            z.records.push(rec);
+        }
+    }
+    Ok(Snapshot {
+        schema: crate::live::snapshot::SCHEMA.into(),
+        account_id: account_id.into(),
+        caller_arn: None,
+        caller_user_id: None,
+        region: region.into(),
+        captured_at: String::new(),
+        kms: Some(KmsSection {
+            keys: keys.into_values().collect(),
+        }),
+        route53: Some(Route53Section {
+            zones: zones.into_values().collect(),
+        }),
+        rds: Some(RdsSection { instances }),
+        errors: Vec::new(),
+    })
+}

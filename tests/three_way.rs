@@ -1,0 +1,188 @@
+//! The three-way view: code, Terraform state and AWS. The seed's KMS incident (a statement
+//! added by hand in AWS, code and state without it) is a change `terraform apply` would
+//! revert, and `--before-apply` stops; once the code is patched but not applied it is a
+//! pending code change and the gate passes. A state written by terraform 1.11 (adopting a
+//! generated estate in moto, `tests/fixtures/three_way_small`) gives each injected change its
+//! verdict; an object removed from the code but in the state would be destroyed; a state of
+//! another format version is an error for the three-way view only.
+
+use crate::support::{Project, copy_tree, repo, run_in, seed_copy};
+use std::process::Command;
+
+fn verdicts(j: &serde_json::Value) -> Vec<String> {
+    j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {} {}",
+                f["status"].as_str().unwrap(),
+                f["kind"].as_str().unwrap(),
+                f["id"].as_str().unwrap(),
+                f["verdict"].as_str().unwrap_or("-")
+            )
+        })
+        .collect()
+}
+
+fn seed_with_state() -> Project {
+    let p = seed_copy();
+    std::fs::copy(
+        repo().join("tests/fixtures/state/seed.tfstate"),
+        p.path().join("seed.tfstate"),
+    )
+    .unwrap();
+    p
+}
+
+#[test]
+fn the_seed_incident_is_a_hand_change_apply_would_revert() {
+    let p = seed_with_state();
+    let out = p.run(&["check", "--state", "seed.tfstate", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let j = out.json();
+    assert_eq!(
+        verdicts(&j),
+        vec![
+            "changed kms_key_policy alias/wealist-prod-files hand_change_reverted_by_apply",
+            "unmanaged route53_record cdn.wealist.co.kr/A unmanaged",
+            "missing postgres_database wealist-prod/ops_db -",
+        ]
+    );
+    insta::assert_snapshot!("three_way_seed_json", out.stdout);
+    // The state's value is in the report: without the hand-added statement.
+    let state = j["findings"][0]["state"].to_string();
+    assert!(
+        state.contains("KeyUsage") && !state.contains("AllowCloudFrontDecrypt"),
+        "{state}"
+    );
+    let human = p.run(&["check", "--state", "seed.tfstate", "--color", "never"]);
+    assert!(
+        human
+            .stdout
+            .contains("changed in AWS by hand: terraform apply would REVERT this change"),
+        "{}",
+        human.stdout
+    );
+    let gate = p.run(&["check", "--state", "seed.tfstate", "--before-apply"]);
+    assert_eq!(gate.code, 2, "{}", gate.stdout);
+
+    // The fix carried into the code, not applied yet: a pending code change; the gate passes
+    // (the missing database is not Terraform's, the new record is adopted by its import).
+    let out = p.run(&["check", "--patch", "drift.patch"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let applied = Command::new("git")
+        .args(["apply", "drift.patch"])
+        .current_dir(p.path())
+        .output()
+        .unwrap();
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    let out = p.run(&["check", "--state", "seed.tfstate", "--format", "json"]);
+    let j = out.json();
+    assert_eq!(
+        verdicts(&j),
+        vec!["missing postgres_database wealist-prod/ops_db -"]
+    );
+    let pending: Vec<String> = j["pending_apply"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| format!("{} {} {}", x["kind"], x["id"], x["verdict"]))
+        .collect();
+    assert_eq!(
+        pending,
+        vec![
+            "\"kms_key_policy\" \"alias/wealist-prod-files\" \"code_change_pending\"",
+            "\"route53_record\" \"cdn.wealist.co.kr/A\" \"code_change_pending\"",
+        ]
+    );
+    let gate = p.run(&["check", "--state", "seed.tfstate", "--before-apply"]);
+    assert_eq!(gate.code, 0, "{}", gate.stdout);
+}
+
+#[test]
+fn a_state_written_by_terraform_gives_each_change_its_verdict() {
+    let dir = repo().join("tests/fixtures/three_way_small");
+    // The default state: the root's terraform.tfstate is not there, so pass it.
+    let out = run_in(
+        &dir,
+        &["check", "--state", "terraform.tfstate", "--format", "json"],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(
+        verdicts(&out.json()),
+        vec![
+            "changed kms_key_policy alias/bench-00000 hand_change_reverted_by_apply",
+            "changed route53_record cname-000018.z00.bench.example/CNAME hand_change_reverted_by_apply",
+            "changed rds_instance bench-db-0001 hand_change_reverted_by_apply",
+            "missing postgres_database bench-db-0000/svc00006_db -",
+        ]
+    );
+    // Without a state the report is as before: no verdicts, no state fields.
+    let plain = run_in(&dir, &["check", "--format", "json"]);
+    assert!(!plain.stdout.contains("verdict"), "{}", plain.stdout);
+    assert_eq!(run_in(&dir, &["check", "--before-apply"]).code, 1);
+}
+
+#[test]
+fn an_object_removed_from_the_code_but_in_the_state_would_be_destroyed() {
+    let p = Project::new();
+    copy_tree(&repo().join("tests/fixtures/three_way_small"), p.path());
+    let path = p.path().join("tf/records_z00.tf");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let start = text
+        .find("resource \"aws_route53_record\" \"txt")
+        .expect("a TXT record");
+    let end = start + text[start..].find("\n}\n").unwrap() + 3;
+    let removed = &text[start..end];
+    let name = removed
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("name    = "))
+        .unwrap()
+        .trim_matches('"')
+        .to_string();
+    std::fs::write(&path, format!("{}{}", &text[..start], &text[end..])).unwrap();
+    // Also the default: the root's own terraform.tfstate.
+    std::fs::rename(
+        p.path().join("terraform.tfstate"),
+        p.path().join("tf/terraform.tfstate"),
+    )
+    .unwrap();
+    let out = p.run(&["check", "--format", "json"]);
+    let lines = verdicts(&out.json());
+    let want = format!("unmanaged route53_record {name}/TXT removed_from_code");
+    assert!(lines.contains(&want), "{lines:?}");
+    let md = p.run(&["check", "--format", "markdown"]);
+    assert!(
+        md.stdout.contains(
+            "removed from the code but still in the state: terraform apply would DESTROY it"
+        ),
+        "{}",
+        md.stdout
+    );
+}
+
+#[test]
+fn a_state_of_another_format_is_an_error_for_the_three_way_view_only() {
+    let p = seed_copy();
+    std::fs::copy(
+        repo().join("tests/fixtures/state/version3.tfstate"),
+        p.path().join("old.tfstate"),
+    )
+    .unwrap();
+    let out = p.run(&["check", "--state", "old.tfstate", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let j = out.json();
+    assert!(
+        j["errors"].to_string().contains("format version 3"),
+        "{}",
+        j["errors"]
+    );
+    // The code-versus-live comparison still ran.
+    assert_eq!(j["findings"].as_array().unwrap().len(), 3);
+}
