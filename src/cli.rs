@@ -129,6 +129,13 @@ pub struct SnapshotArgs {
     /// Capture only these families (comma-separated: kms, route53, rds).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
+    /// Embed what the Terraform state records, so `check --live FILE` gives the three-way
+    /// report offline.
+    #[arg(long)]
+    pub with_state: bool,
+    /// The Terraform state to embed (default as for `check`).
+    #[arg(long, value_name = "PATH")]
+    pub state: Vec<PathBuf>,
 }
 
 #[cfg(test)]

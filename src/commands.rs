@@ -193,10 +193,63 @@ fn read_both(
     }
 }
 
+/// The state files for the three-way view: those given, else `[terraform] state`, else each
+/// root's default (its `backend "local"` path or `terraform.tfstate`, when present).
+fn state_paths(cfg: &Config, given: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    if !given.is_empty() {
+        given.to_vec()
+    } else if !cfg.states.is_empty() {
+        cfg.states.clone()
+    } else {
+        cfg.roots
+            .iter()
+            .filter_map(|r| crate::tfstate::default_path(r))
+            .collect()
+    }
+}
+
+/// The states at `paths` as one snapshot of what they record, and an error for each that
+/// cannot be read.
+fn read_states(
+    paths: &[std::path::PathBuf],
+    snap: &live::snapshot::Snapshot,
+) -> (Option<live::snapshot::Snapshot>, Vec<model::SourceError>) {
+    let mut read = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        match crate::tfstate::read(path, &snap.account_id, &snap.region) {
+            Ok(s) => read.push(s),
+            Err(e) => errors.push(model::SourceError {
+                source: "terraform state".into(),
+                message: e.render(),
+            }),
+        }
+    }
+    let merged =
+        (!read.is_empty()).then(|| crate::tfstate::merge(read, &snap.account_id, &snap.region));
+    (merged, errors)
+}
+
 pub fn snapshot(args: &SnapshotArgs) -> Result<i32> {
     let cfg = Config::load(&args.config)?;
     let fams = families(&args.only)?;
-    let (_, snap, _) = read_both(&cfg, &live::Source::Aws, &fams)?;
+    let (_, mut snap, _) = read_both(&cfg, &live::Source::Aws, &fams)?;
+    let mut state_failed = false;
+    if args.with_state {
+        let paths = state_paths(&cfg, &args.state);
+        if paths.is_empty() {
+            return Err(Error::Usage(
+                "--with-state: no Terraform state found; pass --state PATH or set [terraform] state"
+                    .into(),
+            ));
+        }
+        let (recorded, errors) = read_states(&paths, &snap);
+        for e in &errors {
+            eprintln!("error: {}: {}", e.source, e.message);
+        }
+        state_failed = !errors.is_empty();
+        snap.state = recorded.map(Box::new);
+    }
     match &args.output {
         Some(path) => snap.write(path, &files_read(&cfg, None))?,
         None => {
@@ -208,7 +261,7 @@ pub fn snapshot(args: &SnapshotArgs) -> Result<i32> {
     for e in &snap.errors {
         eprintln!("error: {}: {}", e.source, e.message);
     }
-    Ok(if snap.errors.is_empty() {
+    Ok(if snap.errors.is_empty() && !state_failed {
         EXIT_OK
     } else {
         EXIT_ERROR
@@ -223,34 +276,24 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     let live_state = timed("canonicalize the live state", || {
         snap.to_state(&fams, &scope)
     });
-    let state_paths: Vec<std::path::PathBuf> = if !args.state.is_empty() {
-        args.state.clone()
-    } else if !cfg.states.is_empty() {
-        cfg.states.clone()
+    let paths = state_paths(&cfg, &args.state);
+    // The states given, else the one a snapshot embeds (`snapshot --with-state`).
+    let (recorded, state_errors) = if paths.is_empty() {
+        (snap.state.as_deref().cloned(), Vec::new())
     } else {
-        cfg.roots
-            .iter()
-            .map(|r| r.join("terraform.tfstate"))
-            .filter(|p| p.is_file())
-            .collect()
+        read_states(&paths, &snap)
     };
     let mut report = timed("compare", || diff::compare(&desired, &live_state, &fams));
     let now = crate::clock::now();
     crate::ignore_rules::apply(&mut report, &cfg.ignores, now.date());
-    if !state_paths.is_empty() {
-        // A state that cannot be read costs the three-way view of what it covers, not the run.
-        let mut recorded = model::State::default();
-        for path in &state_paths {
-            match crate::tfstate::read(path, &snap.account_id, &snap.region) {
-                Ok(s) => recorded.items.extend(s.to_state(&fams, &scope).items),
-                Err(e) => report.errors.push(model::SourceError {
-                    source: "terraform state".into(),
-                    message: e.render(),
-                }),
-            }
-        }
-        report.summary.errors = report.errors.len();
+    // A state that cannot be read costs the three-way view of what it covers, not the run.
+    report.errors.extend(state_errors.iter().cloned());
+    report.summary.errors = report.errors.len();
+    if let Some(recorded) = &recorded {
+        let recorded = recorded.to_state(&fams, &scope);
         crate::three_way::annotate(&mut report, &desired, &live_state, &recorded);
+    } else if !state_errors.is_empty() {
+        // Reported above; --before-apply then exits 1 with the error.
     } else if args.before_apply {
         return Err(Error::Usage(
             "--before-apply needs the Terraform state: pass --state PATH or set [terraform] state"

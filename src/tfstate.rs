@@ -186,5 +186,63 @@ pub fn read(path: &Path, account_id: &str, region: &str) -> Result<Snapshot> {
         }),
         rds: Some(RdsSection { instances }),
         errors: Vec::new(),
+        state: None,
     })
+}
+
+/// Several states (one per root) as one: their sections put together.
+pub fn merge(states: Vec<Snapshot>, account_id: &str, region: &str) -> Snapshot {
+    let mut keys = Vec::new();
+    let mut zones = Vec::new();
+    let mut instances = Vec::new();
+    for s in states {
+        keys.extend(s.kms.map(|k| k.keys).unwrap_or_default());
+        zones.extend(s.route53.map(|r| r.zones).unwrap_or_default());
+        instances.extend(s.rds.map(|r| r.instances).unwrap_or_default());
+    }
+    Snapshot {
+        schema: crate::live::snapshot::SCHEMA.into(),
+        account_id: account_id.into(),
+        caller_arn: None,
+        caller_user_id: None,
+        region: region.into(),
+        captured_at: String::new(),
+        kms: Some(KmsSection { keys }),
+        route53: Some(Route53Section { zones }),
+        rds: Some(RdsSection { instances }),
+        errors: Vec::new(),
+        state: None,
+    }
+}
+
+/// Where a root keeps its state by default: the `path` of a `backend "local"` block, else
+/// `terraform.tfstate` in the root — when that file exists. Other backends are not read by
+/// default (pass `--state` with a file from `terraform state pull`).
+pub fn default_path(root: &Path) -> Option<std::path::PathBuf> {
+    let mut path = root.join("terraform.tfstate");
+    if let Ok(entries) = std::fs::read_dir(root) {
+        for e in entries.flatten() {
+            let file = e.path();
+            if file.extension().is_none_or(|x| x != "tf") {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&file) else {
+                continue;
+            };
+            let Ok(body) = hcl_edit::parser::parse_body(&text) else {
+                continue;
+            };
+            for tf in body.get_blocks("terraform") {
+                for b in tf.body.get_blocks("backend") {
+                    let local = b.labels.first().is_some_and(|l| l.as_str() == "local");
+                    if let (true, Some(attr)) = (local, b.body.get_attribute("path")) {
+                        if let Some(p) = attr.value.as_str() {
+                            path = root.join(p);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    path.is_file().then_some(path)
 }

@@ -1479,3 +1479,59 @@ fn a_database_that_never_answers_times_out() {
     assert!(took < std::time::Duration::from_secs(15), "took {took:?}");
     println!("a stalled database: exit 1 in {took:.1?}");
 }
+
+/// `snapshot --with-state` embeds what the Terraform state records, so `check --live FILE`
+/// gives the three-way report offline, exactly as `check --live aws --state` does.
+#[test]
+fn a_snapshot_with_state_gives_the_three_way_report_offline() {
+    let (moto, pg, p, _) = seed_live();
+    let state = std::fs::read_to_string(repo().join("tests/fixtures/state/seed.tfstate"))
+        .unwrap()
+        .replace("290008131187", "123456789012");
+    p.file("seed.tfstate", &state);
+    let live = run(
+        &p,
+        &moto,
+        &pg,
+        &[],
+        &["check", "--state", "seed.tfstate", "--format", "json"],
+    );
+    assert_eq!(live.code, 2, "{}", live.stderr);
+    let kms = live.json()["findings"][0].clone();
+    assert_eq!(kms["verdict"], "hand_change_reverted_by_apply", "{kms}");
+    let out = run(
+        &p,
+        &moto,
+        &pg,
+        &[],
+        &[
+            "snapshot",
+            "-o",
+            "s.json",
+            "--with-state",
+            "--state",
+            "seed.tfstate",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let offline = run(
+        &p,
+        &moto,
+        &pg,
+        &[],
+        &["check", "--live", "s.json", "--format", "json"],
+    );
+    assert_eq!(
+        crate::support::finding_lines(&offline.json()),
+        crate::support::finding_lines(&live.json())
+    );
+    assert_eq!(offline.json()["findings"], live.json()["findings"]);
+    let gate = run(
+        &p,
+        &moto,
+        &pg,
+        &[],
+        &["check", "--live", "s.json", "--before-apply"],
+    );
+    assert_eq!(gate.code, 2, "{}", gate.stdout);
+}

@@ -186,3 +186,32 @@ fn a_state_of_another_format_is_an_error_for_the_three_way_view_only() {
     // The code-versus-live comparison still ran.
     assert_eq!(j["findings"].as_array().unwrap().len(), 3);
 }
+
+/// By default a root's state is where its `backend "local"` block says.
+#[test]
+fn the_local_backend_path_is_the_default_state() {
+    let p = Project::new();
+    copy_tree(&repo().join("tests/fixtures/three_way_small"), p.path());
+    std::fs::create_dir_all(p.path().join("tf/state")).unwrap();
+    std::fs::rename(
+        p.path().join("terraform.tfstate"),
+        p.path().join("tf/state/prod.tfstate"),
+    )
+    .unwrap();
+    let out = p.run(&["check", "--format", "json"]);
+    assert!(
+        !out.stdout.contains("verdict"),
+        "no state without the backend block"
+    );
+    p.file(
+        "tf/backend.tf",
+        "terraform {\n  backend \"local\" {\n    path = \"state/prod.tfstate\"\n  }\n}\n",
+    );
+    let out = p.run(&["check", "--format", "json"]);
+    assert!(
+        out.stdout
+            .contains("\"verdict\": \"hand_change_reverted_by_apply\""),
+        "{}",
+        out.stdout
+    );
+}

@@ -168,6 +168,7 @@ pub async fn capture(
         route53: None,
         rds: None,
         errors: Vec::new(),
+        state: None,
     };
     match identity {
         Ok(i) => {

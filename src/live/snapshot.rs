@@ -32,6 +32,10 @@ pub struct Snapshot {
     /// What could not be read when the snapshot was captured.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<CaptureError>,
+    /// With `snapshot --with-state`: what the Terraform state recorded at capture time (same
+    /// sections), so the three-way report is reproducible offline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<Box<Snapshot>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
