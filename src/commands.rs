@@ -106,7 +106,16 @@ fn read_both(
     cfg: &Config,
     source: &live::Source,
     fams: &[Family],
+    states: &[std::path::PathBuf],
 ) -> Result<(model::State, live::snapshot::Snapshot, live::Scope)> {
+    // What the states record of values AWS computed, for the code that refers to them. A state
+    // that cannot be read is reported by the three-way view; here it only gives nothing.
+    let mut state_attrs = std::collections::HashMap::new();
+    for path in states {
+        if let Ok(attrs) = crate::tfstate::attributes(path) {
+            state_attrs.extend(attrs);
+        }
+    }
     match source {
         live::Source::Snapshot(path) => {
             let snap = timed("read the snapshot", || live::snapshot::Snapshot::read(path))?;
@@ -127,6 +136,7 @@ fn read_both(
                 caller_arn: snap.caller_arn.clone(),
                 caller_user_id: snap.caller_user_id.clone(),
                 region: Some(snap.region.clone()),
+                state_attrs,
                 ..Default::default()
             };
             let desired = timed("load and evaluate the code", || {
@@ -146,6 +156,7 @@ fn read_both(
                 caller_arn: ok.and_then(|i| i.arn.clone()),
                 caller_user_id: ok.and_then(|i| i.user_id.clone()),
                 region: session.region(),
+                state_attrs,
                 ..Default::default()
             };
             let mut env = env;
@@ -233,7 +244,12 @@ fn read_states(
 pub fn snapshot(args: &SnapshotArgs) -> Result<i32> {
     let cfg = Config::load(&args.config)?;
     let fams = families(&args.only)?;
-    let (_, mut snap, _) = read_both(&cfg, &live::Source::Aws, &fams)?;
+    let paths = if args.with_state {
+        state_paths(&cfg, &args.state)
+    } else {
+        Vec::new()
+    };
+    let (_, mut snap, _) = read_both(&cfg, &live::Source::Aws, &fams, &paths)?;
     let mut state_failed = false;
     if args.with_state {
         let paths = state_paths(&cfg, &args.state);
@@ -272,11 +288,12 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     let cfg = Config::load(&args.config)?;
     let fams = families(&args.only)?;
     let source = live_source(&cfg, args.live.as_deref())?;
-    let (desired, snap, scope) = read_both(&cfg, &source, &fams)?;
+    let paths = state_paths(&cfg, &args.state);
+    let (desired, snap, scope) = read_both(&cfg, &source, &fams, &paths)?;
+    let from_state = desired::terraform::value::take_state_uses();
     let live_state = timed("canonicalize the live state", || {
         snap.to_state(&fams, &scope)
     });
-    let paths = state_paths(&cfg, &args.state);
     // The states given, else the one a snapshot embeds (`snapshot --with-state`).
     let (recorded, state_errors) = if paths.is_empty() {
         (snap.state.as_deref().cloned(), Vec::new())
@@ -286,6 +303,7 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     let mut report = timed("compare", || diff::compare(&desired, &live_state, &fams));
     let now = crate::clock::now();
     crate::ignore_rules::apply(&mut report, &cfg.ignores, now.date());
+    report.values_from_state = from_state.into_iter().collect();
     // A state that cannot be read costs the three-way view of what it covers, not the run.
     report.errors.extend(state_errors.iter().cloned());
     report.summary.errors = report.errors.len();

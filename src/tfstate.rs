@@ -190,6 +190,49 @@ pub fn read(path: &Path, account_id: &str, region: &str) -> Result<Snapshot> {
     })
 }
 
+/// The attributes each managed resource instance has in the state, by its address as drift
+/// writes it (`module.a.aws_lb.web`, `aws_route53_record.r["x"]`, `aws_instance.n[0]`): the
+/// values AWS computed that the code refers to (`aws_lb.web.dns_name`).
+pub fn attributes(
+    path: &Path,
+) -> Result<std::collections::HashMap<String, serde_json::Map<String, Value>>> {
+    let text =
+        crate::input_file::read_text(path).map_err(|e| Error::read("Terraform state", path, e))?;
+    let j: Value = serde_json::from_str(&text).map_err(|e| Error::Invalid {
+        path: path.display().to_string(),
+        message: format!("not a Terraform state: {e}"),
+    })?;
+    if j["version"].as_u64() != Some(4) {
+        return Ok(Default::default());
+    }
+    let mut out = std::collections::HashMap::new();
+    for r in j["resources"].as_array().into_iter().flatten() {
+        if r["mode"] != "managed" {
+            continue;
+        }
+        let module = r["module"]
+            .as_str()
+            .map(|m| format!("{m}."))
+            .unwrap_or_default();
+        let base = format!(
+            "{module}{}.{}",
+            r["type"].as_str().unwrap_or_default(),
+            r["name"].as_str().unwrap_or_default()
+        );
+        for inst in r["instances"].as_array().into_iter().flatten() {
+            let key = match &inst["index_key"] {
+                Value::Null => String::new(),
+                Value::Number(n) => format!("[{n}]"),
+                other => format!("[{other}]"),
+            };
+            if let Some(attrs) = inst["attributes"].as_object() {
+                out.insert(format!("{base}{key}"), attrs.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Several states (one per root) as one: their sections put together.
 pub fn merge(states: Vec<Snapshot>, account_id: &str, region: &str) -> Snapshot {
     let mut keys = Vec::new();

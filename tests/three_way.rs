@@ -215,3 +215,62 @@ fn the_local_backend_path_is_the_default_state() {
         out.stdout
     );
 }
+
+/// A record aliased to a load balancer: its `dns_name` is known only after apply, so without a
+/// state the record is not checked; with the state it is compared, and the report says which
+/// values came from the state.
+#[test]
+fn values_aws_computed_come_from_the_state() {
+    let p = Project::new();
+    p.config("").file(
+        "tf/main.tf",
+        r#"resource "aws_lb" "web" {
+  name = "web"
+}
+resource "aws_route53_zone" "z" {
+  name = "example.com"
+}
+resource "aws_route53_record" "www" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "www.example.com"
+  type    = "A"
+  alias {
+    name                   = aws_lb.web.dns_name
+    zone_id                = aws_lb.web.zone_id
+    evaluate_target_health = true
+  }
+}
+"#,
+    )
+    .snapshot(
+        r#""route53": {"zones": [{"id": "/hostedzone/ZEX", "name": "example.com.", "private_zone": false, "records": [
+            {"Name": "www.example.com.", "Type": "A", "AliasTarget": {"HostedZoneId": "Z32O12XQLNTSW2", "DNSName": "web-1234.eu-west-1.elb.amazonaws.com.", "EvaluateTargetHealth": true}}]}]}"#,
+    );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.json()["summary"]["not_checked"], 1, "{}", out.stdout);
+
+    let state = serde_json::json!({
+        "version": 4, "terraform_version": "1.11.4", "serial": 3, "lineage": "x", "outputs": {},
+        "resources": [
+            {"mode": "managed", "type": "aws_lb", "name": "web", "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+             "instances": [{"schema_version": 0, "attributes": {"name": "web", "dns_name": "web-1234.eu-west-1.elb.amazonaws.com", "zone_id": "Z32O12XQLNTSW2", "arn": "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/web/1"}}]},
+            {"mode": "managed", "type": "aws_route53_zone", "name": "z", "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+             "instances": [{"schema_version": 0, "attributes": {"name": "example.com", "zone_id": "ZEX", "vpc": []}}]}
+        ]
+    });
+    p.file("tf/terraform.tfstate", &state.to_string());
+    let out = p.run(&["check", "--format", "json"]);
+    let j = out.json();
+    assert_eq!(j["summary"]["not_checked"], 0, "{}", out.stdout);
+    assert_eq!(j["summary"]["in_sync"], 1, "{}", out.stdout);
+    assert_eq!(
+        j["values_from_state"],
+        serde_json::json!(["aws_lb.web.dns_name", "aws_lb.web.zone_id"])
+    );
+    // The record is not in the state: adopting it is a pending code change.
+    assert_eq!(
+        j["pending_apply"][0]["id"], "www.example.com/A",
+        "{}",
+        out.stdout
+    );
+}

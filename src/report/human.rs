@@ -292,6 +292,12 @@ pub fn render(report: &Report, color: bool) -> String {
                 .unwrap_or_default(),
         ));
     }
+    if !report.values_from_state.is_empty() {
+        out.push_str(&format!(
+            "values from the Terraform state: {}\n",
+            report.values_from_state.join(", ")
+        ));
+    }
     for x in &report.pending {
         out.push_str(&format!(
             "pending terraform apply: {} \"{}\" (the code changed; AWS already matches it)\n",

@@ -50,6 +50,9 @@ pub fn render(report: &Report) -> String {
     if report.three_way {
         doc["pending_apply"] = json!(report.pending);
     }
+    if report.three_way || !report.values_from_state.is_empty() {
+        doc["values_from_state"] = json!(report.values_from_state);
+    }
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
     out.push('\n');
     out

@@ -133,6 +133,17 @@ pub fn render(report: &Report) -> String {
         }
         out.push('\n');
     }
+    if !report.values_from_state.is_empty() {
+        out.push_str(&format!(
+            "Values AWS computed, taken from the Terraform state: {}.\n\n",
+            report
+                .values_from_state
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     if !report.pending.is_empty() {
         out.push_str("## Pending terraform apply\n\n");
         for x in &report.pending {

@@ -164,6 +164,9 @@ pub struct Report {
     pub three_way: bool,
     /// With a Terraform state: code changes waiting for `terraform apply`.
     pub pending: Vec<Pending>,
+    /// Values AWS computed that the code uses, taken from the Terraform state
+    /// (`aws_lb.web.dns_name`).
+    pub values_from_state: Vec<String>,
     pub summary: Summary,
     pub errors: Vec<SourceError>,
     pub live: LiveInfo,

@@ -330,7 +330,7 @@ impl ModuleInstance {
             let next = match ops[i] {
                 TraversalOperator::GetAttr(id) => match cur {
                     Value::Object(m) | Value::Map(_, m) => m.get(id.as_str()),
-                    Value::Resource(r) => r.attrs.get(id.as_str()),
+                    Value::Resource(r) => r.attr(id.as_str()),
                     _ => None,
                 },
                 TraversalOperator::Index(ix) => match cur {
@@ -461,7 +461,7 @@ fn element<'a>(v: &'a Value, k: &Value) -> Option<&'a Value> {
             items.get(usize::try_from(i).ok()?)
         }
         (Value::Map(_, m) | Value::Object(m), Value::String(key)) => m.get(key),
-        (Value::Resource(r), Value::String(key)) => r.attrs.get(key),
+        (Value::Resource(r), Value::String(key)) => r.attr(key),
         _ => None,
     }
 }
@@ -497,7 +497,7 @@ fn index(v: Value, k: Value) -> Result<Value, String> {
                 .and_then(|s| s.to_text())
                 .map_err(|m| format!("invalid index: {m}"))?;
             if let Value::Resource(r) = &v {
-                return Ok(r.attrs.get(&key).cloned().unwrap_or_else(|| {
+                return Ok(r.attr(&key).cloned().unwrap_or_else(|| {
                     Value::unknown(format!("`{}.{key}` is known only after apply", r.address))
                 }));
             }

@@ -35,6 +35,9 @@ pub struct Env {
     pub caller_arn: Option<String>,
     pub caller_user_id: Option<String>,
     pub region: Option<String>,
+    /// Attributes the Terraform state records, by resource instance address
+    /// (`module.a.aws_lb.web`, `aws_route53_record.r["x"]`): what AWS computed.
+    pub state_attrs: HashMap<String, serde_json::Map<String, serde_json::Value>>,
     /// Evaluation errors contained to one object (`file:line:col: message`), each once.
     pub errors: RefCell<Vec<String>>,
 }
@@ -509,10 +512,10 @@ impl ModuleInstance {
                     .or_insert_with(|| Value::Tuple(Vec::new()));
                 if let Value::Tuple(list) = entry {
                     let v = match owner {
-                        Some(o) => Value::Resource(Box::new(ResourceValue {
-                            address: format!("{o}.{name}[{}]", list.len()),
-                            attrs: obj,
-                        })),
+                        Some(o) => Value::Resource(Box::new(ResourceValue::new(
+                            format!("{o}.{name}[{}]", list.len()),
+                            obj,
+                        ))),
                         None => Value::Object(obj),
                     };
                     list.push(v);
@@ -607,7 +610,30 @@ impl ModuleInstance {
                     Some(&address),
                 )?
             };
-            out.push((inst.key, ResourceValue { address, attrs }));
+            let mut value = ResourceValue::new(address, attrs);
+            // What AWS computed, as the Terraform state recorded it (`aws_lb.x.dns_name`). Not
+            // for the types drift models itself: it links records to zones and keys to aliases
+            // through their references, by name, as AWS reports them.
+            if kind != "data"
+                && !matches!(
+                    decl.item.rtype.as_str(),
+                    "aws_kms_key"
+                        | "aws_kms_alias"
+                        | "aws_kms_key_policy"
+                        | "aws_route53_zone"
+                        | "aws_route53_record"
+                        | "aws_db_instance"
+                        | "aws_rds_cluster"
+                )
+                && let Some(recorded) = self.env.state_attrs.get(&value.address)
+            {
+                value.state = recorded
+                    .iter()
+                    .filter(|(k, v)| !v.is_null() && !value.attrs.contains_key(*k))
+                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .collect();
+            }
+            out.push((inst.key, value));
         }
         Ok(Ok(out))
     }
@@ -996,10 +1022,10 @@ impl ModuleInstance {
                         self.prefix
                     )));
                 }
-                return Ok(Value::Resource(Box::new(ResourceValue {
-                    address: format!("{}module.{name}", self.prefix),
-                    attrs: BTreeMap::from([("source".to_string(), Value::string(source))]),
-                })));
+                return Ok(Value::Resource(Box::new(ResourceValue::new(
+                    format!("{}module.{name}", self.prefix),
+                    BTreeMap::from([("source".to_string(), Value::string(source))]),
+                ))));
             }
             Some(Err(u)) => return Ok(Value::Unknown(u)),
             Some(Ok(list)) => list,

@@ -28,12 +28,46 @@ pub struct Unknown {
     pub error: Option<String>,
 }
 
-/// A managed resource (or data source) instance: its configured attributes; anything else is
-/// computed by AWS and unknown.
+/// A managed resource (or data source) instance: its configured attributes, and what the
+/// Terraform state records (consulted only when the code refers to an attribute it does not
+/// set: what AWS computed); anything else is unknown.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResourceValue {
     pub address: String,
     pub attrs: BTreeMap<String, Value>,
+    pub state: BTreeMap<String, Value>,
+}
+
+thread_local! {
+    /// `address.attribute` of every value taken from the state and used this run.
+    static STATE_USES: std::cell::RefCell<std::collections::BTreeSet<String>> =
+        const { std::cell::RefCell::new(std::collections::BTreeSet::new()) };
+}
+
+/// The values taken from the Terraform state that the code used since the last call.
+pub fn take_state_uses() -> std::collections::BTreeSet<String> {
+    STATE_USES.with(|u| std::mem::take(&mut *u.borrow_mut()))
+}
+
+impl ResourceValue {
+    pub fn new(address: String, attrs: BTreeMap<String, Value>) -> ResourceValue {
+        ResourceValue {
+            address,
+            attrs,
+            state: BTreeMap::new(),
+        }
+    }
+
+    /// An attribute as the code sets it, else as the state records it (noted).
+    pub fn attr(&self, name: &str) -> Option<&Value> {
+        self.attrs.get(name).or_else(|| {
+            let v = self.state.get(name);
+            if v.is_some() {
+                STATE_USES.with(|u| u.borrow_mut().insert(format!("{}.{name}", self.address)));
+            }
+            v
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -157,7 +191,7 @@ impl Value {
                 .get(name)
                 .cloned()
                 .ok_or_else(|| format!("the map does not have an element with the key \"{name}\"")),
-            Value::Resource(r) => Ok(r.attrs.get(name).cloned().unwrap_or_else(|| {
+            Value::Resource(r) => Ok(r.attr(name).cloned().unwrap_or_else(|| {
                 Value::Unknown(Unknown {
                     reason: format!("`{}.{name}` is known only after apply", r.address),
                     reference: Some(format!("{}.{name}", r.address)),
