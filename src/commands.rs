@@ -224,10 +224,36 @@ fn state_paths(cfg: &Config, given: &[std::path::PathBuf]) -> Vec<std::path::Pat
 fn read_states(
     paths: &[std::path::PathBuf],
     snap: &live::snapshot::Snapshot,
+    desired: &model::State,
+    used_from_state: &std::collections::BTreeSet<String>,
 ) -> (Option<live::snapshot::Snapshot>, Vec<model::SourceError>) {
+    // The code's resources: those it declares objects with, and those whose computed values
+    // it took from a state (`aws_lb.web.dns_name` → `aws_lb.web`).
+    let declared: std::collections::HashSet<String> = desired
+        .items
+        .iter()
+        .filter_map(|i| i.origin.as_ref()?.address.as_deref())
+        .map(crate::tfstate::base_address)
+        .chain(used_from_state.iter().filter_map(|v| {
+            v.rsplit_once('.')
+                .map(|(resource, _)| crate::tfstate::base_address(resource))
+        }))
+        .collect();
     let mut read = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
+        // A state that records none of this code's resources is another root's: using it would
+        // call everything it holds "removed from the code".
+        if let Ok(recorded) = crate::tfstate::attributes(path)
+            && !recorded.is_empty()
+            && !crate::tfstate::describes(&recorded, &declared)
+        {
+            eprintln!(
+                "drift: {} records none of this code's resources (another root's state?): not used",
+                path.display()
+            );
+            continue;
+        }
         match crate::tfstate::read(path, &snap.account_id, &snap.region) {
             Ok(s) => read.push(s),
             Err(e) => errors.push(model::SourceError {
@@ -249,7 +275,8 @@ pub fn snapshot(args: &SnapshotArgs) -> Result<i32> {
     } else {
         Vec::new()
     };
-    let (_, mut snap, _) = read_both(&cfg, &live::Source::Aws, &fams, &paths)?;
+    let (desired, mut snap, _) = read_both(&cfg, &live::Source::Aws, &fams, &paths)?;
+    let used = desired::terraform::value::take_state_uses();
     let mut state_failed = false;
     if args.with_state {
         let paths = state_paths(&cfg, &args.state);
@@ -259,7 +286,7 @@ pub fn snapshot(args: &SnapshotArgs) -> Result<i32> {
                     .into(),
             ));
         }
-        let (recorded, errors) = read_states(&paths, &snap);
+        let (recorded, errors) = read_states(&paths, &snap, &desired, &used);
         for e in &errors {
             eprintln!("error: {}: {}", e.source, e.message);
         }
@@ -298,7 +325,7 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     let (recorded, state_errors) = if paths.is_empty() {
         (snap.state.as_deref().cloned(), Vec::new())
     } else {
-        read_states(&paths, &snap)
+        read_states(&paths, &snap, &desired, &from_state)
     };
     let mut report = timed("compare", || diff::compare(&desired, &live_state, &fams));
     let now = crate::clock::now();

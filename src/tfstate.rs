@@ -233,6 +233,43 @@ pub fn attributes(
     Ok(out)
 }
 
+/// An address without its instance keys: `module.a["x"].aws_lb.web[0]` → `module.a.aws_lb.web`.
+pub fn base_address(address: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    let mut quoted = false;
+    let mut prev = '\0';
+    for c in address.chars() {
+        match c {
+            '"' if depth > 0 && prev != '\\' => quoted = !quoted,
+            '[' if !quoted => depth += 1,
+            ']' if !quoted => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+        prev = c;
+    }
+    out
+}
+
+/// Whether a state describes any of the code's resources: some resource it records is declared
+/// (`declared`: the code's addresses without instance keys), directly or inside a module call
+/// the code declares. A state that shares nothing is another root's.
+pub fn describes(
+    recorded: &std::collections::HashMap<String, serde_json::Map<String, Value>>,
+    declared: &std::collections::HashSet<String>,
+) -> bool {
+    recorded.keys().any(|address| {
+        let base = base_address(address);
+        declared.iter().any(|d| {
+            base == *d
+                || base
+                    .strip_prefix(d.as_str())
+                    .is_some_and(|rest| rest.starts_with('.'))
+        })
+    })
+}
+
 /// Several states (one per root) as one: their sections put together.
 pub fn merge(states: Vec<Snapshot>, account_id: &str, region: &str) -> Snapshot {
     let mut keys = Vec::new();

@@ -274,3 +274,46 @@ resource "aws_route53_record" "www" {
         out.stdout
     );
 }
+
+/// A state that records none of the code's resources is another root's: it is not used (it
+/// would make everything it holds "removed from the code"), and drift says so.
+#[test]
+fn a_state_of_another_root_is_not_used() {
+    let p = seed_copy();
+    std::fs::copy(
+        repo().join("tests/fixtures/three_way_small/terraform.tfstate"),
+        p.path().join("other.tfstate"),
+    )
+    .unwrap();
+    let out = p.run(&["check", "--state", "other.tfstate", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("records none of this code's resources"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stdout.contains("verdict"), "{}", out.stdout);
+    // Given with the right one, only the right one counts.
+    std::fs::copy(
+        repo().join("tests/fixtures/state/seed.tfstate"),
+        p.path().join("seed.tfstate"),
+    )
+    .unwrap();
+    let out = p.run(&[
+        "check",
+        "--state",
+        "other.tfstate",
+        "--state",
+        "seed.tfstate",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        verdicts(&out.json()),
+        vec![
+            "changed kms_key_policy alias/wealist-prod-files hand_change_reverted_by_apply",
+            "unmanaged route53_record cdn.wealist.co.kr/A unmanaged",
+            "missing postgres_database wealist-prod/ops_db -",
+        ]
+    );
+}
