@@ -106,14 +106,14 @@ fn read_both(
     cfg: &Config,
     source: &live::Source,
     fams: &[Family],
-    states: &[std::path::PathBuf],
+    states: &[StateText],
 ) -> Result<(model::State, live::snapshot::Snapshot, live::Scope)> {
     // What the states record of values AWS computed, for the code that refers to them. A state
     // that cannot be read is reported by the three-way view; here it only gives nothing.
     let mut state_attrs = std::collections::HashMap::new();
-    for path in states {
-        if let Ok(attrs) = crate::tfstate::attributes(path) {
-            state_attrs.extend(attrs);
+    for (_, text) in states {
+        if let Ok(text) = text {
+            state_attrs.extend(crate::tfstate::attributes(text));
         }
     }
     match source {
@@ -204,25 +204,68 @@ fn read_both(
     }
 }
 
-/// The state files for the three-way view: those given, else `[terraform] state`, else each
-/// root's default (its `backend "local"` path or `terraform.tfstate`, when present).
-fn state_paths(cfg: &Config, given: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+/// A state's name and its text (or why it could not be read).
+type StateText = (String, Result<String>);
+
+/// The states for the three-way view: the files given, else `[terraform] state`, else each
+/// root's default (its `backend "s3"` object, its `backend "local"` path, or
+/// `terraform.tfstate` when present).
+fn state_sources(cfg: &Config, given: &[std::path::PathBuf]) -> Vec<crate::tfstate::Source> {
+    use crate::tfstate::Source;
     if !given.is_empty() {
-        given.to_vec()
+        given.iter().cloned().map(Source::File).collect()
     } else if !cfg.states.is_empty() {
-        cfg.states.clone()
+        cfg.states.iter().cloned().map(Source::File).collect()
     } else {
         cfg.roots
             .iter()
-            .filter_map(|r| crate::tfstate::default_path(r))
+            .filter_map(|r| crate::tfstate::default_source(r))
             .collect()
     }
+}
+
+/// Reads each state: a file, or an S3 object (`GetObject`, with the same credentials and
+/// endpoint settings as the rest of drift).
+fn load_states(cfg: &Config, sources: &[crate::tfstate::Source]) -> Result<Vec<StateText>> {
+    use crate::tfstate::Source;
+    let mut aws: Option<(tokio::runtime::Runtime, live::aws::Session)> = None;
+    let mut out = Vec::new();
+    for source in sources {
+        let text = match source {
+            Source::File(path) => crate::input_file::read_text(path)
+                .map_err(|e| Error::read("Terraform state", path, e)),
+            Source::S3 {
+                bucket,
+                key,
+                region,
+                path_style,
+            } => {
+                if aws.is_none() {
+                    let rt = runtime()?;
+                    let session = rt.block_on(live::aws::Session::load(&cfg.aws));
+                    aws = Some((rt, session));
+                }
+                let Some((rt, session)) = &aws else {
+                    continue;
+                };
+                rt.block_on(live::aws::s3::get_text(
+                    session,
+                    bucket,
+                    key,
+                    region.as_deref(),
+                    *path_style,
+                ))
+            }
+        };
+        out.push((source.display(), text));
+    }
+    Ok(out)
 }
 
 /// The states at `paths` as one snapshot of what they record, and an error for each that
 /// cannot be read.
 fn read_states(
-    paths: &[std::path::PathBuf],
+    states: &[StateText],
     snap: &live::snapshot::Snapshot,
     desired: &model::State,
     used_from_state: &std::collections::BTreeSet<String>,
@@ -241,20 +284,27 @@ fn read_states(
         .collect();
     let mut read = Vec::new();
     let mut errors = Vec::new();
-    for path in paths {
+    for (name, text) in states {
+        let text = match text {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(model::SourceError {
+                    source: "terraform state".into(),
+                    message: e.render(),
+                });
+                continue;
+            }
+        };
         // A state that records none of this code's resources is another root's: using it would
         // call everything it holds "removed from the code".
-        if let Ok(recorded) = crate::tfstate::attributes(path)
-            && !recorded.is_empty()
-            && !crate::tfstate::describes(&recorded, &declared)
-        {
+        let recorded = crate::tfstate::attributes(text);
+        if !recorded.is_empty() && !crate::tfstate::describes(&recorded, &declared) {
             eprintln!(
-                "drift: {} records none of this code's resources (another root's state?): not used",
-                path.display()
+                "drift: {name} records none of this code's resources (another root's state?): not used"
             );
             continue;
         }
-        match crate::tfstate::read(path, &snap.account_id, &snap.region) {
+        match crate::tfstate::parse(text, name, &snap.account_id, &snap.region) {
             Ok(s) => read.push(s),
             Err(e) => errors.push(model::SourceError {
                 source: "terraform state".into(),
@@ -270,23 +320,23 @@ fn read_states(
 pub fn snapshot(args: &SnapshotArgs) -> Result<i32> {
     let cfg = Config::load(&args.config)?;
     let fams = families(&args.only)?;
-    let paths = if args.with_state {
-        state_paths(&cfg, &args.state)
+    let sources = if args.with_state {
+        state_sources(&cfg, &args.state)
     } else {
         Vec::new()
     };
-    let (desired, mut snap, _) = read_both(&cfg, &live::Source::Aws, &fams, &paths)?;
+    let states = load_states(&cfg, &sources)?;
+    let (desired, mut snap, _) = read_both(&cfg, &live::Source::Aws, &fams, &states)?;
     let used = desired::terraform::value::take_state_uses();
     let mut state_failed = false;
     if args.with_state {
-        let paths = state_paths(&cfg, &args.state);
-        if paths.is_empty() {
+        if sources.is_empty() {
             return Err(Error::Usage(
                 "--with-state: no Terraform state found; pass --state PATH or set [terraform] state"
                     .into(),
             ));
         }
-        let (recorded, errors) = read_states(&paths, &snap, &desired, &used);
+        let (recorded, errors) = read_states(&states, &snap, &desired, &used);
         for e in &errors {
             eprintln!("error: {}: {}", e.source, e.message);
         }
@@ -315,17 +365,18 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     let cfg = Config::load(&args.config)?;
     let fams = families(&args.only)?;
     let source = live_source(&cfg, args.live.as_deref())?;
-    let paths = state_paths(&cfg, &args.state);
-    let (desired, snap, scope) = read_both(&cfg, &source, &fams, &paths)?;
+    let sources = state_sources(&cfg, &args.state);
+    let states = load_states(&cfg, &sources)?;
+    let (desired, snap, scope) = read_both(&cfg, &source, &fams, &states)?;
     let from_state = desired::terraform::value::take_state_uses();
     let live_state = timed("canonicalize the live state", || {
         snap.to_state(&fams, &scope)
     });
     // The states given, else the one a snapshot embeds (`snapshot --with-state`).
-    let (recorded, state_errors) = if paths.is_empty() {
+    let (recorded, state_errors) = if states.is_empty() {
         (snap.state.as_deref().cloned(), Vec::new())
     } else {
-        read_states(&paths, &snap, &desired, &from_state)
+        read_states(&states, &snap, &desired, &from_state)
     };
     let mut report = timed("compare", || diff::compare(&desired, &live_state, &fams));
     let now = crate::clock::now();

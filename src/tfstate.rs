@@ -17,13 +17,32 @@ fn s(v: &Value, k: &str) -> Option<String> {
     v[k].as_str().filter(|x| !x.is_empty()).map(str::to_string)
 }
 
-/// The state at `path`, as a snapshot of what it records (`account_id`/`region` are the live
-/// side's: the state does not say them).
-pub fn read(path: &Path, account_id: &str, region: &str) -> Result<Snapshot> {
-    let text =
-        crate::input_file::read_text(path).map_err(|e| Error::read("Terraform state", path, e))?;
-    let j: Value = serde_json::from_str(&text).map_err(|e| Error::Invalid {
-        path: path.display().to_string(),
+/// Where a state is: a file, or the object an `s3` backend names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    File(std::path::PathBuf),
+    S3 {
+        bucket: String,
+        key: String,
+        region: Option<String>,
+        path_style: bool,
+    },
+}
+
+impl Source {
+    pub fn display(&self) -> String {
+        match self {
+            Source::File(p) => p.display().to_string(),
+            Source::S3 { bucket, key, .. } => format!("s3://{bucket}/{key}"),
+        }
+    }
+}
+
+/// The state in `text` (read from `display`), as a snapshot of what it records
+/// (`account_id`/`region` are the live side's: the state does not say them).
+pub fn parse(text: &str, display: &str, account_id: &str, region: &str) -> Result<Snapshot> {
+    let j: Value = serde_json::from_str(text).map_err(|e| Error::Invalid {
+        path: display.to_string(),
         message: format!(
             "not a Terraform state (invalid JSON at line {}): {e}",
             e.line()
@@ -33,7 +52,7 @@ pub fn read(path: &Path, account_id: &str, region: &str) -> Result<Snapshot> {
         Some(4) => {}
         Some(v) => {
             return Err(Error::Invalid {
-                path: path.display().to_string(),
+                path: display.to_string(),
                 message: format!(
                     "Terraform state format version {v}: drift reads version 4 (written by terraform 0.12 and later)"
                 ),
@@ -41,7 +60,7 @@ pub fn read(path: &Path, account_id: &str, region: &str) -> Result<Snapshot> {
         }
         None => {
             return Err(Error::Invalid {
-                path: path.display().to_string(),
+                path: display.to_string(),
                 message: "not a Terraform state: no `version`".into(),
             });
         }
@@ -193,17 +212,12 @@ pub fn read(path: &Path, account_id: &str, region: &str) -> Result<Snapshot> {
 /// The attributes each managed resource instance has in the state, by its address as drift
 /// writes it (`module.a.aws_lb.web`, `aws_route53_record.r["x"]`, `aws_instance.n[0]`): the
 /// values AWS computed that the code refers to (`aws_lb.web.dns_name`).
-pub fn attributes(
-    path: &Path,
-) -> Result<std::collections::HashMap<String, serde_json::Map<String, Value>>> {
-    let text =
-        crate::input_file::read_text(path).map_err(|e| Error::read("Terraform state", path, e))?;
-    let j: Value = serde_json::from_str(&text).map_err(|e| Error::Invalid {
-        path: path.display().to_string(),
-        message: format!("not a Terraform state: {e}"),
-    })?;
+pub fn attributes(text: &str) -> std::collections::HashMap<String, serde_json::Map<String, Value>> {
+    let Ok(j) = serde_json::from_str::<Value>(text) else {
+        return Default::default();
+    };
     if j["version"].as_u64() != Some(4) {
-        return Ok(Default::default());
+        return Default::default();
     }
     let mut out = std::collections::HashMap::new();
     for r in j["resources"].as_array().into_iter().flatten() {
@@ -230,7 +244,7 @@ pub fn attributes(
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// An address without its instance keys: `module.a["x"].aws_lb.web[0]` → `module.a.aws_lb.web`.
@@ -295,10 +309,11 @@ pub fn merge(states: Vec<Snapshot>, account_id: &str, region: &str) -> Snapshot 
     }
 }
 
-/// Where a root keeps its state by default: the `path` of a `backend "local"` block, else
-/// `terraform.tfstate` in the root — when that file exists. Other backends are not read by
-/// default (pass `--state` with a file from `terraform state pull`).
-pub fn default_path(root: &Path) -> Option<std::path::PathBuf> {
+/// Where a root keeps its state by default: the object of a `backend "s3"` block (its
+/// `bucket`, `key`, `region`, `workspace_key_prefix` and `use_path_style`, in the workspace
+/// `TF_WORKSPACE` names), the `path` of a `backend "local"` block, else `terraform.tfstate` in
+/// the root when that file exists.
+pub fn default_source(root: &Path) -> Option<Source> {
     let mut path = root.join("terraform.tfstate");
     if let Ok(entries) = std::fs::read_dir(root) {
         for e in entries.flatten() {
@@ -314,6 +329,37 @@ pub fn default_path(root: &Path) -> Option<std::path::PathBuf> {
             };
             for tf in body.get_blocks("terraform") {
                 for b in tf.body.get_blocks("backend") {
+                    let text_of = |name: &str| {
+                        b.body
+                            .get_attribute(name)
+                            .and_then(|a| a.value.as_str().map(str::to_string))
+                    };
+                    if b.labels.first().is_some_and(|l| l.as_str() == "s3") {
+                        let (Some(bucket), Some(key)) = (text_of("bucket"), text_of("key")) else {
+                            continue;
+                        };
+                        let flag = |name: &str| {
+                            b.body
+                                .get_attribute(name)
+                                .and_then(|a| a.value.as_bool())
+                                .unwrap_or(false)
+                        };
+                        // Terraform keeps a workspace's state under
+                        // `<workspace_key_prefix>/<workspace>/<key>`; `default` at `key`.
+                        let key = match std::env::var("TF_WORKSPACE") {
+                            Ok(ws) if !ws.is_empty() && ws != "default" => format!(
+                                "{}/{ws}/{key}",
+                                text_of("workspace_key_prefix").unwrap_or_else(|| "env:".into())
+                            ),
+                            _ => key,
+                        };
+                        return Some(Source::S3 {
+                            bucket,
+                            key,
+                            region: text_of("region"),
+                            path_style: flag("use_path_style") || flag("force_path_style"),
+                        });
+                    }
                     let local = b.labels.first().is_some_and(|l| l.as_str() == "local");
                     if let (true, Some(attr)) = (local, b.body.get_attribute("path")) {
                         if let Some(p) = attr.value.as_str() {
@@ -324,5 +370,5 @@ pub fn default_path(root: &Path) -> Option<std::path::PathBuf> {
             }
         }
     }
-    path.is_file().then_some(path)
+    path.is_file().then_some(Source::File(path))
 }

@@ -32,7 +32,7 @@ fn operations_in_source() -> BTreeSet<String> {
                 "get_caller_identity" => "sts",
                 _ => path.file_stem().unwrap().to_str().unwrap(),
             };
-            if !["kms", "route53", "rds", "sts"].contains(&service) {
+            if !["kms", "route53", "rds", "sts", "s3"].contains(&service) {
                 continue;
             }
             let pascal: String = method
@@ -60,7 +60,7 @@ pub fn policy_actions() -> BTreeSet<String> {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|s| s["Sid"] == "DriftReadOnly")
+        .filter(|s| s["Sid"] == "DriftReadOnly" || s["Sid"] == "DriftReadTerraformState")
         .flat_map(|s| s["Action"].as_array().unwrap().clone())
         .map(|a| a.as_str().unwrap().to_string())
         .collect()

@@ -1535,3 +1535,83 @@ fn a_snapshot_with_state_gives_the_three_way_report_offline() {
     );
     assert_eq!(gate.code, 2, "{}", gate.stdout);
 }
+
+/// A root whose `backend "s3"` block names the state: drift reads it from S3 (`GetObject`, path
+/// style as the block asks, the workspace `TF_WORKSPACE` names under `workspace_key_prefix`)
+/// and gives the three-way verdicts.
+#[test]
+fn the_s3_backend_state_is_read_from_s3() {
+    let moto = Moto::start();
+    let rt = rt();
+    let state = std::fs::read(repo().join("tests/fixtures/state/seed.tfstate")).unwrap();
+    rt.block_on(async {
+        let sdk = moto.sdk().await;
+        let conf = aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build();
+        let s3 = aws_sdk_s3::Client::from_conf(conf);
+        s3.create_bucket()
+            .bucket("wealist-tf-state")
+            .create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::ApNortheast2)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("bucket");
+        s3.put_object()
+            .bucket("wealist-tf-state")
+            .key("states/staging/prod/terraform.tfstate")
+            .body(state.into())
+            .send()
+            .await
+            .expect("state object");
+    });
+    let p = crate::support::seed_copy();
+    p.file(
+        "desired/terraform/prod/foundation/backend.tf",
+        "terraform {\n  backend \"s3\" {\n    bucket               = \"wealist-tf-state\"\n    key                  = \"prod/terraform.tfstate\"\n    region               = \"ap-northeast-2\"\n    workspace_key_prefix = \"states\"\n    use_path_style       = true\n  }\n}\n",
+    );
+    let before = moto.requests_so_far();
+    let out = drift_on(
+        &p,
+        &moto,
+        &[("TF_WORKSPACE", "staging")],
+        &["check", "--format", "json"],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        j["findings"][0]["verdict"], "hand_change_reverted_by_apply",
+        "{stdout}"
+    );
+    // One read-only request (moto records S3's REST calls by method and path).
+    let sent = moto.requests()[before..].to_vec();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].starts_with("s3 GET ") && sent[0].ends_with("x-id=GetObject"),
+        "{sent:?}"
+    );
+    // Another workspace has no state there: an error for the three-way view only.
+    let out = drift_on(
+        &p,
+        &moto,
+        &[("TF_WORKSPACE", "qa")],
+        &["check", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        j["errors"].to_string().contains("GetObject"),
+        "{}",
+        j["errors"]
+    );
+    assert_eq!(j["findings"].as_array().unwrap().len(), 3);
+}

@@ -10,6 +10,7 @@ pub mod kms;
 pub mod pacer;
 pub mod rds;
 pub mod route53;
+pub mod s3;
 
 use crate::config::AwsConfig;
 use crate::error::Error;
