@@ -317,3 +317,52 @@ fn a_state_of_another_root_is_not_used() {
         ]
     );
 }
+
+/// `data "terraform_remote_state"` with the local backend: another stack's outputs come from its
+/// state, so a record keyed by that stack's zone id and pointing at its load balancer is
+/// checked; without the file it is not checked, never drift.
+#[test]
+fn remote_state_outputs_come_from_the_other_stack_state() {
+    let p = Project::new();
+    p.config("")
+        .file(
+            "tf/main.tf",
+            r#"data "terraform_remote_state" "network" {
+  backend = "local"
+  config = {
+    path = "../network/terraform.tfstate"
+  }
+}
+resource "aws_route53_record" "api" {
+  zone_id = data.terraform_remote_state.network.outputs.zone_id
+  name    = "api.example.com"
+  type    = "CNAME"
+  ttl     = 60
+  records = [data.terraform_remote_state.network.outputs.lb_dns]
+}
+"#,
+        )
+        .snapshot(
+            r#""route53": {"zones": [{"id": "/hostedzone/ZEX", "name": "example.com.", "private_zone": false, "records": [
+            {"Name": "api.example.com.", "Type": "CNAME", "TTL": 60, "ResourceRecords": [{"Value": "web-1.eu-west-1.elb.amazonaws.com"}]}]}]}"#,
+        );
+    let out = p.run(&["check", "--format", "json"]);
+    let j = out.json();
+    assert_eq!(j["summary"]["not_checked"], 1, "{}", out.stdout);
+    assert_eq!(out.code, 0, "not checked is not drift: {}", out.stdout);
+    p.file(
+        "network/terraform.tfstate",
+        &serde_json::json!({
+            "version": 4, "terraform_version": "1.11.4", "serial": 1, "lineage": "n",
+            "outputs": {
+                "zone_id": {"value": "ZEX", "type": "string"},
+                "lb_dns": {"value": "web-1.eu-west-1.elb.amazonaws.com", "type": "string"}
+            },
+            "resources": []
+        })
+        .to_string(),
+    );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(out.json()["summary"]["in_sync"], 1, "{}", out.stdout);
+}

@@ -640,6 +640,61 @@ impl ModuleInstance {
 
     /// The attributes drift knows of a data source: the ones it can compute from code or from
     /// the live account; everything else stays unknown.
+    /// `data "terraform_remote_state"` with the `local` backend: the outputs its state file
+    /// records (`config.path`, relative to the root, default `terraform.tfstate`). Other
+    /// backends, and a file that is not there, leave the outputs unknown with the reason.
+    fn remote_state_outputs(&self, attrs: &BTreeMap<String, Value>, address: &str) -> Value {
+        let unknown = |reason: String| {
+            Value::Unknown(Unknown {
+                reason,
+                reference: Some(format!("{address}.outputs")),
+                error: None,
+            })
+        };
+        let backend = attrs
+            .get("backend")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if backend != "local" {
+            return unknown(format!(
+                "`{address}` reads the `{backend}` backend, which drift does not read for remote state yet"
+            ));
+        }
+        let path = attrs
+            .get("config")
+            .and_then(|c| c.get_attr("path").ok())
+            .and_then(|p| p.as_str().map(str::to_string))
+            .unwrap_or_else(|| "terraform.tfstate".to_string());
+        let file = self.root_dir.join(&path);
+        let Ok(text) = crate::input_file::read_text(&file) else {
+            return unknown(format!(
+                "`{address}`: the state `{}` could not be read",
+                file.display()
+            ));
+        };
+        let Ok(j) = serde_json::from_str::<serde_json::Value>(&text) else {
+            return unknown(format!(
+                "`{address}`: `{}` is not a Terraform state",
+                file.display()
+            ));
+        };
+        if j["version"].as_u64() != Some(4) {
+            return unknown(format!(
+                "`{address}`: `{}` is not a state of format version 4",
+                file.display()
+            ));
+        }
+        Value::Object(
+            j["outputs"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), Value::from_json(&v["value"])))
+                .collect(),
+        )
+    }
+
     fn data_attrs(
         &self,
         decl: &Decl<ResourceDecl>,
@@ -656,6 +711,9 @@ impl ModuleInstance {
         };
         let mut attrs = self.eval_body(&decl.item.block.body, scope, decl.file, Some(address))?;
         match decl.item.rtype.as_str() {
+            "terraform_remote_state" => {
+                attrs.insert("outputs".into(), self.remote_state_outputs(&attrs, address));
+            }
             "aws_caller_identity" => {
                 let id = known(&self.env.account_id, "account id");
                 attrs.insert("account_id".into(), id.clone());
