@@ -3,20 +3,7 @@
 //! (first seen the first day); later still, an expired ignore gives its finding back with its
 //! whole age, a stale ignore is reported, and the directory keeps only `[history] keep` runs.
 
-use crate::support::{Output, Project, drift_command, seed_copy};
-
-fn run_at(p: &Project, now: &str, args: &[&str]) -> Output {
-    let out = drift_command(p.path())
-        .env("DRIFT_NOW", now)
-        .args(args)
-        .output()
-        .unwrap();
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use crate::support::{Project, seed_copy};
 
 fn finding<'a>(j: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     j["findings"]
@@ -42,7 +29,7 @@ fn history_tells_new_resolved_and_age() {
     let check = ["check", "--history", "hist", "--format", "json"];
 
     // Day 1: everything is new.
-    let out = run_at(&p, "2026-11-27T03:00:00Z", &check);
+    let out = p.run_at("2026-11-27T03:00:00Z", &check);
     assert_eq!(out.code, 2, "{}", out.stderr);
     let j = out.json();
     for f in j["findings"].as_array().unwrap() {
@@ -66,7 +53,7 @@ fn history_tells_new_resolved_and_age() {
         }
     }
     std::fs::write(&path, serde_json::to_string_pretty(&snap).unwrap()).unwrap();
-    let out = run_at(&p, "2026-11-28T03:00:00Z", &check);
+    let out = p.run_at("2026-11-28T03:00:00Z", &check);
     let j = out.json();
     let kms = finding(&j, "alias/wealist-prod-files");
     assert_eq!(kms["new"], false);
@@ -78,8 +65,7 @@ fn history_tells_new_resolved_and_age() {
         j["resolved"],
         serde_json::json!([{"kind": "route53_record", "id": "cdn.wealist.co.kr/A", "status": "unmanaged"}])
     );
-    let human = run_at(
-        &p,
+    let human = p.run_at(
         "2026-11-28T03:00:00Z",
         &["check", "--history", "hist", "--color", "never"],
     );
@@ -110,7 +96,7 @@ fn history_tells_new_resolved_and_age() {
             "{cfg}\n[history]\nkeep = 2\n\n[[ignore]]\nkind = \"kms_key_policy\"\nid = \"alias/*\"\nreason = \"until the patch lands\"\nexpires = 2026-11-30\n\n[[ignore]]\nkind = \"route53_record\"\nid = \"old.*\"\nreason = \"retired\"\n"
         ),
     );
-    let out = run_at(&p, "2026-12-03T03:00:00Z", &check);
+    let out = p.run_at("2026-12-03T03:00:00Z", &check);
     let j = out.json();
     let kms = finding(&j, "alias/wealist-prod-files");
     assert_eq!(kms["first_seen"], "2026-11-27T03:00:00Z", "{j}");
@@ -121,8 +107,7 @@ fn history_tells_new_resolved_and_age() {
         .map(|n| n["problem"].as_str().unwrap())
         .collect();
     assert_eq!(problems, vec!["expired", "stale"]);
-    let md = run_at(
-        &p,
+    let md = p.run_at(
         "2026-12-03T04:00:00Z",
         &["check", "--history", "hist", "--format", "markdown"],
     );

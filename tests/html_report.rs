@@ -2,22 +2,9 @@
 //! network, no external fonts) from the stored runs, rendered by a real headless Chromium to a
 //! PNG with no console message. `scripts/test` installs Debian's `chromium` when it is missing.
 
-use crate::support::{Output, Project, drift_command, seed_copy};
+use crate::support::seed_copy;
 use std::path::Path;
 use std::process::Command;
-
-fn run_at(p: &Project, now: &str, args: &[&str]) -> Output {
-    let out = drift_command(p.path())
-        .env("DRIFT_NOW", now)
-        .args(args)
-        .output()
-        .unwrap();
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 /// Renders `page` in headless Chromium to `png`; returns the console messages it logged.
 fn chromium(page: &Path, png: &Path) -> Vec<String> {
@@ -57,16 +44,15 @@ fn chromium(page: &Path, png: &Path) -> Vec<String> {
 fn the_html_report_is_self_contained_and_renders_without_console_errors() {
     let p = seed_copy();
     let check = ["check", "--history", "hist", "--format", "json"];
-    assert_eq!(run_at(&p, "2026-11-25T03:00:00Z", &check).code, 2);
+    assert_eq!(p.run_at("2026-11-25T03:00:00Z", &check).code, 2);
     let path = p.path().join("snapshots/wealist-prod.json");
     let original = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, original.replace("\"TTL\": 300", "\"TTL\": 60")).unwrap();
-    assert_eq!(run_at(&p, "2026-11-26T03:00:00Z", &check).code, 2);
+    assert_eq!(p.run_at("2026-11-26T03:00:00Z", &check).code, 2);
     std::fs::write(&path, &original).unwrap();
-    assert_eq!(run_at(&p, "2026-11-27T03:00:00Z", &check).code, 2);
+    assert_eq!(p.run_at("2026-11-27T03:00:00Z", &check).code, 2);
 
-    let out = run_at(
-        &p,
+    let out = p.run_at(
         "2026-11-27T04:00:00Z",
         &["report", "--history", "hist", "-o", "report.html"],
     );

@@ -3,20 +3,7 @@
 //! says so; an entry that matched nothing is stale; `--write-ignores` appends "TODO" entries
 //! that are reported until filled. Dates are fixed with `DRIFT_NOW`.
 
-use crate::support::{Output, Project, drift_command, seed_copy};
-
-fn run_at(p: &Project, now: &str, args: &[&str]) -> Output {
-    let out = drift_command(p.path())
-        .env("DRIFT_NOW", now)
-        .args(args)
-        .output()
-        .unwrap();
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use crate::support::{Project, seed_copy};
 
 fn with_ignores(p: &Project, entries: &str) {
     let cfg = std::fs::read_to_string(p.path().join("drift.toml")).unwrap();
@@ -46,7 +33,7 @@ reason = "the legacy instance is gone"
 fn accepted_findings_are_counted_listed_and_leave_the_exit_status() {
     let p = seed_copy();
     with_ignores(&p, ENTRIES);
-    let out = run_at(&p, "2026-11-27T03:00:00Z", &["check", "--format", "json"]);
+    let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--format", "json"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     let j = out.json();
     assert_eq!(
@@ -72,7 +59,7 @@ fn accepted_findings_are_counted_listed_and_leave_the_exit_status() {
     assert_eq!(j["ignore_notices"][0]["problem"], "stale", "{}", out.stdout);
     assert_eq!(j["ignore_notices"][0]["id"], "legacy-*/*");
 
-    let human = run_at(&p, "2026-11-27T03:00:00Z", &["check", "--color", "never"]);
+    let human = p.run_at("2026-11-27T03:00:00Z", &["check", "--color", "never"]);
     assert!(
         human.stdout.contains(
             "ignored: route53_record \"cdn.wealist.co.kr/A\" unmanaged — CloudFront alias owned by the CDN team's stack"
@@ -86,11 +73,7 @@ fn accepted_findings_are_counted_listed_and_leave_the_exit_status() {
         human.stdout
     );
     assert!(human.stdout.contains("matched nothing in this run (stale)"));
-    let md = run_at(
-        &p,
-        "2026-11-27T03:00:00Z",
-        &["check", "--format", "markdown"],
-    );
+    let md = p.run_at("2026-11-27T03:00:00Z", &["check", "--format", "markdown"]);
     assert!(
         md.stdout.contains("## Ignored (accepted in drift.toml)"),
         "{}",
@@ -103,7 +86,7 @@ fn accepted_findings_are_counted_listed_and_leave_the_exit_status() {
         &p,
         "[[ignore]]\nkind = \"postgres_database\"\nid = \"wealist-prod/ops_db\"\nreason = \"created by the service's migration job\"\n",
     );
-    let out = run_at(&p, "2026-11-27T03:00:00Z", &["check", "--format", "json"]);
+    let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--format", "json"]);
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert_eq!(out.json()["summary"]["ignored"], 3);
 }
@@ -112,7 +95,7 @@ fn accepted_findings_are_counted_listed_and_leave_the_exit_status() {
 fn an_expired_entry_stops_ignoring_and_says_so() {
     let p = seed_copy();
     with_ignores(&p, ENTRIES);
-    let out = run_at(&p, "2027-01-01T00:00:00Z", &["check", "--format", "json"]);
+    let out = p.run_at("2027-01-01T00:00:00Z", &["check", "--format", "json"]);
     assert_eq!(out.code, 2);
     let j = out.json();
     assert!(
@@ -122,7 +105,7 @@ fn an_expired_entry_stops_ignoring_and_says_so() {
     let notices = j["ignore_notices"].to_string();
     assert!(notices.contains("\"problem\":\"expired\""), "{notices}");
     // The last day still ignores.
-    let out = run_at(&p, "2026-12-31T23:59:00Z", &["check", "--format", "json"]);
+    let out = p.run_at("2026-12-31T23:59:00Z", &["check", "--format", "json"]);
     assert!(
         !out.stdout.contains("\"problem\": \"expired\""),
         "{}",
@@ -133,7 +116,7 @@ fn an_expired_entry_stops_ignoring_and_says_so() {
 #[test]
 fn write_ignores_appends_todo_entries_that_are_reported_until_filled() {
     let p = seed_copy();
-    let out = run_at(&p, "2026-11-27T03:00:00Z", &["check", "--write-ignores"]);
+    let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--write-ignores"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
         out.stderr.contains("appended 3 [[ignore]] entries"),
@@ -144,7 +127,7 @@ fn write_ignores_appends_todo_entries_that_are_reported_until_filled() {
     assert_eq!(cfg.matches("[[ignore]]").count(), 3, "{cfg}");
     assert!(cfg.contains("id = \"cdn.wealist.co.kr/A\""), "{cfg}");
 
-    let out = run_at(&p, "2026-11-27T03:00:00Z", &["check", "--format", "json"]);
+    let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--format", "json"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let j = out.json();
     assert_eq!(j["summary"]["ignored"], 3);
@@ -161,7 +144,7 @@ fn write_ignores_appends_todo_entries_that_are_reported_until_filled() {
 fn an_entry_without_a_reason_is_a_config_error() {
     let p = seed_copy();
     with_ignores(&p, "[[ignore]]\nkind = \"route53_record\"\nid = \"*\"\n");
-    let out = run_at(&p, "2026-11-27T03:00:00Z", &["check"]);
+    let out = p.run_at("2026-11-27T03:00:00Z", &["check"]);
     assert_eq!(out.code, 1);
     assert!(
         out.stderr.contains("`reason` is required"),
@@ -173,7 +156,7 @@ fn an_entry_without_a_reason_is_a_config_error() {
         &p,
         "[[ignore]]\nkind = \"route53\"\nid = \"*\"\nreason = \"x\"\n",
     );
-    let out = run_at(&p, "2026-11-27T03:00:00Z", &["check"]);
+    let out = p.run_at("2026-11-27T03:00:00Z", &["check"]);
     assert_eq!(out.code, 1);
     assert!(
         out.stderr.contains("unknown kind `route53`"),

@@ -129,6 +129,20 @@ impl Project {
     pub fn run(&self, args: &[&str]) -> Output {
         run_in(self.path(), args)
     }
+
+    /// Runs drift with its clock fixed at `now` (RFC 3339, `DRIFT_NOW`).
+    pub fn run_at(&self, now: &str, args: &[&str]) -> Output {
+        let out = drift_command(self.path())
+            .env("DRIFT_NOW", now)
+            .args(args)
+            .output()
+            .expect("run drift");
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
 }
 
 pub fn copy_tree(from: &Path, to: &Path) {
