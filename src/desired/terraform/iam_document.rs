@@ -115,8 +115,15 @@ pub fn statement(m: &BTreeMap<String, Value>) -> Result<Json, String> {
     {
         st.insert("Sid".into(), json!(sid));
     }
+    // The provider accepts exactly these two spellings (terraform: `expected
+    // statement.N.effect to be one of ["Allow" "Deny"], got allow`).
     let effect = match m.get("effect") {
-        Some(Value::String(e)) => e.clone(),
+        Some(Value::String(e)) if e == "Allow" || e == "Deny" => e.clone(),
+        Some(Value::String(e)) => {
+            return Err(format!(
+                "statement `effect` must be \"Allow\" or \"Deny\" (case-sensitive), got {e:?}"
+            ));
+        }
         _ => "Allow".into(),
     };
     st.insert("Effect".into(), json!(effect));
@@ -276,6 +283,33 @@ mod tests {
         assert_eq!(st["Effect"], "Allow");
         assert_eq!(st["Principal"]["AWS"], json!(["arn:a", "arn:b"]));
         assert_eq!(st["Condition"]["StringEquals"]["k"], json!(["1", "2"]));
+    }
+
+    /// terraform 1.11 with the AWS provider 5.100 refuses `effect = "allow"`: `expected
+    /// statement.4.effect to be one of ["Allow" "Deny"], got allow`.
+    #[test]
+    fn effect_is_allow_or_deny_exactly() {
+        for (effect, ok) in [
+            ("Allow", true),
+            ("Deny", true),
+            ("allow", false),
+            ("DENY", false),
+        ] {
+            let Value::Object(a) = m(vec![(
+                "statement",
+                Value::Tuple(vec![m(vec![
+                    ("effect", s(effect)),
+                    ("actions", l(&["x:1"])),
+                ])]),
+            )]) else {
+                unreachable!()
+            };
+            let got = build(&a);
+            assert_eq!(got.is_ok(), ok, "{effect}: {got:?}");
+            if let Err(e) = got {
+                assert!(e.contains(&format!("got {effect:?}")), "{e}");
+            }
+        }
     }
 
     #[test]

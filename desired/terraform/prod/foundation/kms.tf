@@ -14,7 +14,7 @@ module "kms" {
   key_statements = [
     {
       sid    = "AllowS3UseOfTheKey"
-      effect = "allow"
+      effect = "Allow"
       principals = [
         {
           type        = "Service"
