@@ -173,13 +173,29 @@ pub async fn create_records(
     zone_id: &str,
     sets: Vec<aws_sdk_route53::types::ResourceRecordSet>,
 ) {
-    use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch};
+    change_records(
+        r53,
+        zone_id,
+        aws_sdk_route53::types::ChangeAction::Create,
+        sets,
+    )
+    .await
+}
+
+/// Changes record sets in a zone (create, upsert or delete), in batches Route 53 accepts.
+pub async fn change_records(
+    r53: &aws_sdk_route53::Client,
+    zone_id: &str,
+    action: aws_sdk_route53::types::ChangeAction,
+    sets: Vec<aws_sdk_route53::types::ResourceRecordSet>,
+) {
+    use aws_sdk_route53::types::{Change, ChangeBatch};
     for chunk in sets.chunks(200) {
         let changes = chunk
             .iter()
             .map(|s| {
                 Change::builder()
-                    .action(ChangeAction::Create)
+                    .action(action.clone())
                     .resource_record_set(s.clone())
                     .build()
                     .expect("change")
@@ -195,7 +211,7 @@ pub async fn create_records(
             )
             .send()
             .await
-            .expect("create records");
+            .expect("change records");
     }
 }
 

@@ -19,4 +19,5 @@ mod patch;
 mod report_schema;
 mod sarif;
 mod scenarios;
+mod terraform_oracle;
 mod three_way;
