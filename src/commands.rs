@@ -137,6 +137,11 @@ fn read_both(
                 caller_user_id: snap.caller_user_id.clone(),
                 region: Some(snap.region.clone()),
                 state_attrs,
+                remote_states: snap
+                    .remote_states
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Ok(v.clone())))
+                    .collect(),
                 ..Default::default()
             };
             let desired = timed("load and evaluate the code", || {
@@ -161,10 +166,44 @@ fn read_both(
             };
             let mut env = env;
             let mut desired = desired::load(&desired_input(cfg), &env)?;
+            let mut failed = Vec::new();
+            // Other stacks' states the code reads outputs of: read from S3, and the code is
+            // read again with their outputs.
+            if !desired.remote_states_wanted.is_empty() {
+                for source in desired.remote_states_wanted.clone() {
+                    let crate::tfstate::Source::S3 {
+                        bucket,
+                        key,
+                        region,
+                        path_style,
+                    } = &source
+                    else {
+                        continue;
+                    };
+                    let display = source.display();
+                    let read = rt
+                        .block_on(live::aws::s3::get_text(
+                            &session,
+                            bucket,
+                            key,
+                            region.as_deref(),
+                            *path_style,
+                        ))
+                        .map_err(|e| format!("cannot read {display}: {}", e.render()))
+                        .and_then(|text| crate::tfstate::outputs(&text, &display));
+                    if let Err(message) = &read {
+                        failed.push(model::SourceError {
+                            source: "terraform remote state".into(),
+                            message: message.clone(),
+                        });
+                    }
+                    env.remote_states.insert(display, read);
+                }
+                desired = desired::load(&desired_input(cfg), &env)?;
+            }
             // Zone ids the code names without declaring the zone: AWS says which zones they
             // are, and the code is read again knowing it.
             if !desired.zone_ids_wanted.is_empty() && fams.contains(&Family::Route53) {
-                let mut failed = Vec::new();
                 for id in desired.zone_ids_wanted.clone() {
                     match rt.block_on(live::aws::route53::zone_by_id(&session, &id)) {
                         Ok(Some(zone)) => {
@@ -179,10 +218,10 @@ fn read_both(
                     }
                 }
                 desired = desired::load(&desired_input(cfg), &env)?;
-                desired.errors.extend(failed);
             }
+            desired.errors.extend(failed);
             let scope = live::Scope::from_desired(&desired);
-            let snap = rt.block_on(live::capture(
+            let mut snap = rt.block_on(live::capture(
                 &session,
                 identity,
                 &scope,
@@ -190,6 +229,14 @@ fn read_both(
                 &cfg.postgres,
                 &cfg.mysql,
             ));
+            snap.remote_states = env
+                .remote_states
+                .iter()
+                .filter_map(|(k, v)| {
+                    let outputs = v.as_ref().ok()?;
+                    Some((k.clone(), crate::tfstate::outputs_without_secrets(outputs)))
+                })
+                .collect();
             if let Some(b) = bar {
                 b.finish_and_clear();
             }

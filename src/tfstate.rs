@@ -18,7 +18,7 @@ fn s(v: &Value, k: &str) -> Option<String> {
 }
 
 /// Where a state is: a file, or the object an `s3` backend names.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Source {
     File(std::path::PathBuf),
     S3 {
@@ -206,6 +206,7 @@ pub fn parse(text: &str, display: &str, account_id: &str, region: &str) -> Resul
         rds: Some(RdsSection { instances }),
         errors: Vec::new(),
         state: None,
+        remote_states: Default::default(),
     })
 }
 
@@ -306,7 +307,62 @@ pub fn merge(states: Vec<Snapshot>, account_id: &str, region: &str) -> Snapshot 
         rds: Some(RdsSection { instances }),
         errors: Vec::new(),
         state: None,
+        remote_states: Default::default(),
     }
+}
+
+/// The object key where terraform's `s3` backend keeps a workspace's state: `key` for the
+/// `default` workspace, else `<workspace_key_prefix>/<workspace>/<key>` (prefix `env:` unless
+/// set).
+pub fn s3_workspace_key(key: &str, workspace: Option<&str>, prefix: Option<&str>) -> String {
+    match workspace {
+        Some(ws) if !ws.is_empty() && ws != "default" => {
+            format!("{}/{ws}/{key}", prefix.unwrap_or("env:"))
+        }
+        _ => key.to_string(),
+    }
+}
+
+/// The `outputs` a state records (format version 4), by name, each as the state writes it:
+/// `{"value": …, "type": …, "sensitive": …}`.
+pub fn outputs(
+    text: &str,
+    display: &str,
+) -> std::result::Result<serde_json::Map<String, Value>, String> {
+    let j: Value = serde_json::from_str(text).map_err(|e| {
+        format!(
+            "{display} is not a Terraform state (invalid JSON at line {}): {e}",
+            e.line()
+        )
+    })?;
+    match j["version"].as_u64() {
+        Some(4) => {}
+        Some(v) => {
+            return Err(format!(
+                "{display} is a Terraform state of format version {v}: drift reads version 4"
+            ));
+        }
+        None => return Err(format!("{display} is not a Terraform state: no `version`")),
+    }
+    Ok(j["outputs"].as_object().cloned().unwrap_or_default())
+}
+
+/// Outputs as a snapshot may keep them: a sensitive output's value is left out (only
+/// `"sensitive": true` remains), since no secret is ever written into a snapshot.
+pub fn outputs_without_secrets(
+    outputs: &serde_json::Map<String, Value>,
+) -> serde_json::Map<String, Value> {
+    outputs
+        .iter()
+        .map(|(name, o)| {
+            let kept = if o["sensitive"].as_bool() == Some(true) {
+                serde_json::json!({ "sensitive": true })
+            } else {
+                o.clone()
+            };
+            (name.clone(), kept)
+        })
+        .collect()
 }
 
 /// Where a root keeps its state by default: the object of a `backend "s3"` block (its
@@ -344,15 +400,12 @@ pub fn default_source(root: &Path) -> Option<Source> {
                                 .and_then(|a| a.value.as_bool())
                                 .unwrap_or(false)
                         };
-                        // Terraform keeps a workspace's state under
-                        // `<workspace_key_prefix>/<workspace>/<key>`; `default` at `key`.
-                        let key = match std::env::var("TF_WORKSPACE") {
-                            Ok(ws) if !ws.is_empty() && ws != "default" => format!(
-                                "{}/{ws}/{key}",
-                                text_of("workspace_key_prefix").unwrap_or_else(|| "env:".into())
-                            ),
-                            _ => key,
-                        };
+                        let workspace = std::env::var("TF_WORKSPACE").ok();
+                        let key = s3_workspace_key(
+                            &key,
+                            workspace.as_deref(),
+                            text_of("workspace_key_prefix").as_deref(),
+                        );
                         return Some(Source::S3 {
                             bucket,
                             key,

@@ -1615,3 +1615,192 @@ fn the_s3_backend_state_is_read_from_s3() {
     );
     assert_eq!(j["findings"].as_array().unwrap().len(), 3);
 }
+
+/// `data "terraform_remote_state"` over the s3 backend: the other stack's state is read from S3
+/// (its workspace's key), its outputs feed the code (a zone id and a load balancer name), and
+/// the record is checked. `drift snapshot` records those outputs, without sensitive values,
+/// so the same check runs offline; a state that cannot be read is an error, never drift.
+#[test]
+fn remote_state_over_s3_feeds_the_code_live_and_offline() {
+    let moto = Moto::start();
+    let rt = rt();
+    let zone = rt.block_on(async {
+        let sdk = moto.sdk().await;
+        let r53 = aws_sdk_route53::Client::new(&sdk);
+        let zone = r53
+            .create_hosted_zone()
+            .name("example.com")
+            .caller_reference("network")
+            .send()
+            .await
+            .expect("zone")
+            .hosted_zone
+            .expect("zone")
+            .id;
+        create_records(
+            &r53,
+            &zone,
+            vec![record(
+                "api.example.com.",
+                RrType::Cname,
+                60,
+                &["web-1.ap-northeast-2.elb.amazonaws.com"],
+            )],
+        )
+        .await;
+        let conf = aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build();
+        let s3 = aws_sdk_s3::Client::from_conf(conf);
+        s3.create_bucket()
+            .bucket("network-state")
+            .create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::ApNortheast2)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("bucket");
+        let id = zone.trim_start_matches("/hostedzone/");
+        let state = serde_json::json!({
+            "version": 4, "terraform_version": "1.11.4", "serial": 3, "lineage": "network",
+            "outputs": {
+                "zone_id": {"value": id, "type": "string"},
+                "lb_dns": {"value": "web-1.ap-northeast-2.elb.amazonaws.com", "type": "string"},
+                "db_password": {"value": "hunter2-not-for-reports", "type": "string", "sensitive": true}
+            },
+            "resources": []
+        });
+        s3.put_object()
+            .bucket("network-state")
+            .key("env:/prod/network/terraform.tfstate")
+            .body(state.to_string().into_bytes().into())
+            .send()
+            .await
+            .expect("state object");
+        zone
+    });
+    let p = Project::new();
+    p.aws_config("ap-northeast-2").file(
+        "tf/main.tf",
+        r#"data "terraform_remote_state" "network" {
+  backend   = "s3"
+  workspace = "prod"
+  config = {
+    bucket         = "network-state"
+    key            = "network/terraform.tfstate"
+    region         = "ap-northeast-2"
+    use_path_style = true
+  }
+}
+
+resource "aws_route53_record" "api" {
+  zone_id = data.terraform_remote_state.network.outputs.zone_id
+  name    = "api.example.com"
+  type    = "CNAME"
+  ttl     = 60
+  records = [data.terraform_remote_state.network.outputs.lb_dns]
+}
+"#,
+    );
+    let before = moto.requests_so_far();
+    let out = drift_on(&p, &moto, &[], &["check", "--format", "json"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["summary"]["in_sync"], 1, "{stdout}");
+    assert_eq!(j["summary"]["not_checked"], 0, "{stdout}");
+    assert_eq!(
+        j["values_from_state"],
+        serde_json::json!(["data.terraform_remote_state.network.outputs"]),
+        "{stdout}"
+    );
+    let gets: Vec<String> = moto.requests()[before..]
+        .iter()
+        .filter(|r| r.starts_with("s3 "))
+        .cloned()
+        .collect();
+    assert_eq!(gets.len(), 1, "{gets:?}");
+    assert!(
+        gets[0].contains("env:/prod/network/terraform.tfstate")
+            || gets[0].contains("env%3A/prod/network"),
+        "{gets:?}"
+    );
+
+    // Recorded in the snapshot, the secret left out; the same check offline.
+    let out = drift_on(&p, &moto, &[], &["snapshot", "-o", "snap.json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snap = std::fs::read_to_string(p.path().join("snap.json")).unwrap();
+    assert!(!snap.contains("hunter2"), "{snap}");
+    let recorded: serde_json::Value = serde_json::from_str(&snap).unwrap();
+    let outputs =
+        &recorded["remote_states"]["s3://network-state/env:/prod/network/terraform.tfstate"];
+    assert_eq!(
+        outputs["lb_dns"]["value"], "web-1.ap-northeast-2.elb.amazonaws.com",
+        "{snap}"
+    );
+    assert_eq!(
+        outputs["db_password"],
+        serde_json::json!({"sensitive": true}),
+        "{snap}"
+    );
+    let offline = p.run(&["check", "--live", "snap.json", "--format", "json"]);
+    assert_eq!(offline.code, 0, "{}", offline.stdout);
+    assert_eq!(
+        offline.json()["summary"]["in_sync"],
+        1,
+        "{}",
+        offline.stdout
+    );
+
+    // The record changed in AWS: drift, found through the remote state's values.
+    rt.block_on(async {
+        let sdk = moto.sdk().await;
+        crate::harness::change_records(
+            &aws_sdk_route53::Client::new(&sdk),
+            &zone,
+            aws_sdk_route53::types::ChangeAction::Upsert,
+            vec![record(
+                "api.example.com.",
+                RrType::Cname,
+                60,
+                &["web-2.ap-northeast-2.elb.amazonaws.com"],
+            )],
+        )
+        .await;
+    });
+    let out = drift_on(&p, &moto, &[], &["check", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // Another workspace has no state there: an error (exit 1), and the record is not
+    // checked rather than drift.
+    p.file(
+        "tf/main.tf",
+        &std::fs::read_to_string(p.path().join("tf/main.tf"))
+            .unwrap()
+            .replace("workspace = \"prod\"", "workspace = \"qa\""),
+    );
+    let out = drift_on(&p, &moto, &[], &["check", "--format", "json"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        j["errors"]
+            .to_string()
+            .contains("s3://network-state/env:/qa/network/terraform.tfstate"),
+        "{stdout}"
+    );
+    assert_eq!(j["summary"]["not_checked"], 1, "{stdout}");
+    assert_eq!(j["summary"]["changed"], 0, "{stdout}");
+}

@@ -169,6 +169,7 @@ pub async fn capture(
         rds: None,
         errors: Vec::new(),
         state: None,
+        remote_states: Default::default(),
     };
     match identity {
         Ok(i) => {

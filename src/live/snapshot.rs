@@ -36,6 +36,12 @@ pub struct Snapshot {
     /// sections), so the three-way report is reproducible offline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<Box<Snapshot>>,
+    /// The outputs of other stacks' states the code reads (`data "terraform_remote_state"`
+    /// over the `s3` backend), by `s3://bucket/key`, as the state writes them but with
+    /// sensitive values left out: the code evaluates offline as it did live.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub remote_states:
+        std::collections::BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -303,6 +303,10 @@ pub struct State {
     /// Desired side: hosted zone ids the code names without declaring the zone; with their
     /// names (`GetHostedZone`) the code is read again.
     pub zone_ids_wanted: Vec<String>,
+    /// Desired side: the states of other stacks the code reads outputs of (`data
+    /// "terraform_remote_state"` over the `s3` backend) that were not given; once read, the
+    /// code is read again.
+    pub remote_states_wanted: Vec<crate::tfstate::Source>,
     /// Where each (kind, id) is in `items`.
     index: std::collections::HashMap<(Kind, String), usize>,
 }

@@ -469,6 +469,9 @@ pub fn load(input: &Input, env: &Env, state: &mut State) -> Result<()> {
     }
     // The syntax trees are not needed past this point: a large estate's are most of its memory.
     MODULES.with(|m| m.borrow_mut().clear());
+    state
+        .remote_states_wanted
+        .extend(env.remote_states_wanted.borrow().iter().cloned());
     // Errors contained to one object: that object is "not checked"; the run exits 1.
     for message in env.errors.borrow().iter() {
         state.errors.push(crate::model::SourceError {

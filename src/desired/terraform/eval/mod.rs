@@ -38,6 +38,12 @@ pub struct Env {
     /// Attributes the Terraform state records, by resource instance address
     /// (`module.a.aws_lb.web`, `aws_route53_record.r["x"]`): what AWS computed.
     pub state_attrs: HashMap<String, serde_json::Map<String, serde_json::Value>>,
+    /// `data "terraform_remote_state"` over the `s3` backend: each state's outputs (as
+    /// [`crate::tfstate::outputs`] gives them) by `s3://bucket/key`, or why it could not be read.
+    pub remote_states: BTreeMap<String, Result<serde_json::Map<String, serde_json::Value>, String>>,
+    /// The `s3` remote states the code reads that are not in `remote_states`: the caller reads
+    /// them and evaluates the code again.
+    pub remote_states_wanted: RefCell<std::collections::BTreeSet<crate::tfstate::Source>>,
     /// Evaluation errors contained to one object (`file:line:col: message`), each once.
     pub errors: RefCell<Vec<String>>,
 }
@@ -638,11 +644,12 @@ impl ModuleInstance {
         Ok(Ok(out))
     }
 
-    /// The attributes drift knows of a data source: the ones it can compute from code or from
-    /// the live account; everything else stays unknown.
-    /// `data "terraform_remote_state"` with the `local` backend: the outputs its state file
-    /// records (`config.path`, relative to the root, default `terraform.tfstate`). Other
-    /// backends, and a file that is not there, leave the outputs unknown with the reason.
+    /// `data "terraform_remote_state"`: the outputs of the other stack's state. The `local`
+    /// backend reads `config.path` (relative to the root, default `terraform.tfstate`); the
+    /// `s3` backend the object `config.bucket`/`config.key` in the data source's `workspace`,
+    /// read by the caller (from S3, or from a snapshot that recorded it). `defaults` fill in
+    /// outputs the state lacks. Other backends, and a state that cannot be read, leave the
+    /// outputs unknown with the reason.
     fn remote_state_outputs(&self, attrs: &BTreeMap<String, Value>, address: &str) -> Value {
         let unknown = |reason: String| {
             Value::Unknown(Unknown {
@@ -651,50 +658,83 @@ impl ModuleInstance {
                 error: None,
             })
         };
-        let backend = attrs
-            .get("backend")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        if backend != "local" {
-            return unknown(format!(
-                "`{address}` reads the `{backend}` backend, which drift does not read for remote state yet"
-            ));
-        }
-        let path = attrs
-            .get("config")
-            .and_then(|c| c.get_attr("path").ok())
-            .and_then(|p| p.as_str().map(str::to_string))
-            .unwrap_or_else(|| "terraform.tfstate".to_string());
-        let file = self.root_dir.join(&path);
-        let Ok(text) = crate::input_file::read_text(&file) else {
-            return unknown(format!(
-                "`{address}`: the state `{}` could not be read",
-                file.display()
-            ));
+        let text_of = |v: Option<Value>| v.and_then(|v| v.as_str().map(str::to_string));
+        let config = |name: &str| text_of(attrs.get("config").and_then(|c| c.get_attr(name).ok()));
+        let flag = |name: &str| {
+            attrs
+                .get("config")
+                .and_then(|c| c.get_attr(name).ok())
+                .is_some_and(|v| v == Value::Bool(true))
         };
-        let Ok(j) = serde_json::from_str::<serde_json::Value>(&text) else {
-            return unknown(format!(
-                "`{address}`: `{}` is not a Terraform state",
-                file.display()
-            ));
+        let backend = text_of(attrs.get("backend").cloned()).unwrap_or_default();
+        let outputs = match backend.as_str() {
+            "local" => {
+                let path = config("path").unwrap_or_else(|| "terraform.tfstate".to_string());
+                let file = self.root_dir.join(&path);
+                let display = file.display().to_string();
+                match crate::input_file::read_text(&file) {
+                    Ok(text) => crate::tfstate::outputs(&text, &display),
+                    Err(_) => Err(format!("the state `{display}` could not be read")),
+                }
+            }
+            "s3" => {
+                let (Some(bucket), Some(key)) = (config("bucket"), config("key")) else {
+                    return unknown(format!(
+                        "`{address}`: the s3 backend's `bucket` and `key` are not known"
+                    ));
+                };
+                let workspace = text_of(attrs.get("workspace").cloned());
+                let key = crate::tfstate::s3_workspace_key(
+                    &key,
+                    workspace.as_deref(),
+                    config("workspace_key_prefix").as_deref(),
+                );
+                let source = crate::tfstate::Source::S3 {
+                    bucket,
+                    key,
+                    region: config("region"),
+                    path_style: flag("use_path_style") || flag("force_path_style"),
+                };
+                match self.env.remote_states.get(&source.display()) {
+                    Some(read) => read.clone(),
+                    None => {
+                        let display = source.display();
+                        self.env.remote_states_wanted.borrow_mut().insert(source);
+                        Err(format!(
+                            "the state {display} was not read (drift reads it from S3 with \
+                             `--live aws`; `drift snapshot` records it)"
+                        ))
+                    }
+                }
+            }
+            other => Err(format!(
+                "it reads the `{other}` backend, which drift does not read for remote state"
+            )),
         };
-        if j["version"].as_u64() != Some(4) {
-            return unknown(format!(
-                "`{address}`: `{}` is not a state of format version 4",
-                file.display()
-            ));
+        let outputs = match outputs {
+            Ok(o) => o,
+            Err(reason) => return unknown(format!("`{address}`: {reason}")),
+        };
+        crate::desired::terraform::value::note_state_use(format!("{address}.outputs"));
+        let mut values: BTreeMap<String, Value> = match attrs.get("defaults") {
+            Some(Value::Object(d) | Value::Map(_, d)) => d.clone(),
+            _ => BTreeMap::new(),
+        };
+        for (name, o) in outputs {
+            let value = match o.get("value") {
+                Some(v) => Value::from_json(v),
+                // A sensitive output a snapshot left out.
+                None => unknown(format!(
+                    "`{address}.outputs.{name}` is sensitive: snapshots do not record it"
+                )),
+            };
+            values.insert(name, value);
         }
-        Value::Object(
-            j["outputs"]
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| (k.clone(), Value::from_json(&v["value"])))
-                .collect(),
-        )
+        Value::Object(values)
     }
 
+    /// The attributes drift knows of a data source: the ones it can compute from code or from
+    /// the live account; everything else stays unknown.
     fn data_attrs(
         &self,
         decl: &Decl<ResourceDecl>,

@@ -44,6 +44,11 @@ thread_local! {
         const { std::cell::RefCell::new(std::collections::BTreeSet::new()) };
 }
 
+/// Notes a value taken from a Terraform state (`data.terraform_remote_state.x.outputs`).
+pub fn note_state_use(what: String) {
+    STATE_USES.with(|u| u.borrow_mut().insert(what));
+}
+
 /// The values taken from the Terraform state that the code used since the last call.
 pub fn take_state_uses() -> std::collections::BTreeSet<String> {
     STATE_USES.with(|u| std::mem::take(&mut *u.borrow_mut()))
