@@ -266,7 +266,11 @@ fn state_sources(cfg: &Config, given: &[std::path::PathBuf]) -> Vec<crate::tfsta
     } else {
         cfg.roots
             .iter()
-            .filter_map(|r| crate::tfstate::default_source(r))
+            .filter_map(|r| {
+                let ws =
+                    crate::tfstate::workspace(r, cfg.workspace.as_deref(), cfg.data_dir.as_deref());
+                crate::tfstate::default_source(r, &ws)
+            })
             .collect()
     }
 }

@@ -116,6 +116,8 @@ struct RawTerraform {
     /// Terraform state files (format 4) for the three-way view.
     #[serde(default)]
     state: Vec<String>,
+    /// The Terraform workspace whose state the three-way view reads by default.
+    workspace: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -188,6 +190,8 @@ pub struct Config {
     pub history: HistoryConfig,
     /// `[terraform] state`: state files for the three-way view.
     pub states: Vec<PathBuf>,
+    /// `[terraform] workspace`: whose state is read by default (else as terraform decides).
+    pub workspace: Option<String>,
 }
 
 fn to_json(v: toml::Value) -> serde_json::Value {
@@ -280,6 +284,7 @@ impl Config {
             ignores,
             history: raw.history,
             states: raw.terraform.state.iter().map(|r| rel(r)).collect(),
+            workspace: raw.terraform.workspace,
             dir,
         })
     }

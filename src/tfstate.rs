@@ -365,12 +365,39 @@ pub fn outputs_without_secrets(
         .collect()
 }
 
-/// Where a root keeps its state by default: the object of a `backend "s3"` block (its
-/// `bucket`, `key`, `region`, `workspace_key_prefix` and `use_path_style`, in the workspace
-/// `TF_WORKSPACE` names), the `path` of a `backend "local"` block, else `terraform.tfstate` in
-/// the root when that file exists.
-pub fn default_source(root: &Path) -> Option<Source> {
+/// The workspace terraform would use in `root`, as terraform decides it: `[terraform]
+/// workspace` (`configured`), else `TF_WORKSPACE`, else the one `terraform workspace select`
+/// recorded in the data directory (`<data_dir>/environment`; `data_dir` relative to the root,
+/// default `TF_DATA_DIR` or `.terraform`), else `default`.
+pub fn workspace(root: &Path, configured: Option<&str>, data_dir: Option<&str>) -> String {
+    if let Some(ws) = configured.filter(|w| !w.is_empty()) {
+        return ws.to_string();
+    }
+    if let Ok(ws) = std::env::var("TF_WORKSPACE")
+        && !ws.is_empty()
+    {
+        return ws;
+    }
+    let dir = data_dir
+        .map(str::to_string)
+        .or_else(|| std::env::var("TF_DATA_DIR").ok())
+        .unwrap_or_else(|| ".terraform".into());
+    std::fs::read_to_string(root.join(dir).join("environment"))
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|w| !w.is_empty())
+        .unwrap_or_else(|| "default".into())
+}
+
+/// Where a root keeps the state of `workspace` by default: the object of a `backend "s3"`
+/// block (its `bucket`, `key`, `region`, `workspace_key_prefix` and `use_path_style`), else
+/// the local backend's file — the `path` of a `backend "local"` block or `terraform.tfstate`
+/// for `default`, `<workspace_dir>/<workspace>/terraform.tfstate` (default
+/// `terraform.tfstate.d`) for another workspace — when that file exists.
+pub fn default_source(root: &Path, workspace: &str) -> Option<Source> {
+    let other = workspace != "default";
     let mut path = root.join("terraform.tfstate");
+    let mut workspace_dir = "terraform.tfstate.d".to_string();
     if let Ok(entries) = std::fs::read_dir(root) {
         for e in entries.flatten() {
             let file = e.path();
@@ -400,10 +427,9 @@ pub fn default_source(root: &Path) -> Option<Source> {
                                 .and_then(|a| a.value.as_bool())
                                 .unwrap_or(false)
                         };
-                        let workspace = std::env::var("TF_WORKSPACE").ok();
                         let key = s3_workspace_key(
                             &key,
-                            workspace.as_deref(),
+                            Some(workspace),
                             text_of("workspace_key_prefix").as_deref(),
                         );
                         return Some(Source::S3 {
@@ -413,15 +439,23 @@ pub fn default_source(root: &Path) -> Option<Source> {
                             path_style: flag("use_path_style") || flag("force_path_style"),
                         });
                     }
-                    let local = b.labels.first().is_some_and(|l| l.as_str() == "local");
-                    if let (true, Some(attr)) = (local, b.body.get_attribute("path")) {
-                        if let Some(p) = attr.value.as_str() {
+                    if b.labels.first().is_some_and(|l| l.as_str() == "local") {
+                        if let Some(p) = text_of("path") {
                             path = root.join(p);
+                        }
+                        if let Some(d) = text_of("workspace_dir") {
+                            workspace_dir = d;
                         }
                     }
                 }
             }
         }
+    }
+    if other {
+        path = root
+            .join(workspace_dir)
+            .join(workspace)
+            .join("terraform.tfstate");
     }
     path.is_file().then_some(Source::File(path))
 }

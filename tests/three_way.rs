@@ -216,6 +216,34 @@ fn the_local_backend_path_is_the_default_state() {
     );
 }
 
+/// Another workspace's state is where terraform keeps it (`terraform.tfstate.d/<name>/` for the
+/// local backend), in the workspace terraform would use: the one `terraform workspace select`
+/// recorded in `.terraform/environment`, unless `[terraform] workspace` says otherwise.
+#[test]
+fn the_selected_workspace_picks_the_state() {
+    let p = Project::new();
+    copy_tree(&repo().join("tests/fixtures/three_way_small"), p.path());
+    std::fs::create_dir_all(p.path().join("tf/terraform.tfstate.d/staging")).unwrap();
+    std::fs::rename(
+        p.path().join("terraform.tfstate"),
+        p.path()
+            .join("tf/terraform.tfstate.d/staging/terraform.tfstate"),
+    )
+    .unwrap();
+    let has_verdicts = |out: &crate::support::Output| out.stdout.contains("\"verdict\"");
+    // The default workspace has no state: no three-way view.
+    assert!(!has_verdicts(&p.run(&["check", "--format", "json"])));
+    p.file("tf/.terraform/environment", "staging");
+    let out = p.run(&["check", "--format", "json"]);
+    assert!(has_verdicts(&out), "{}", out.stdout);
+    let config = std::fs::read_to_string(p.path().join("drift.toml")).unwrap();
+    p.file(
+        "drift.toml",
+        &config.replace("roots = [\"tf\"]", "roots = [\"tf\"]\nworkspace = \"qa\""),
+    );
+    assert!(!has_verdicts(&p.run(&["check", "--format", "json"])));
+}
+
 /// A record aliased to a load balancer: its `dns_name` is known only after apply, so without a
 /// state the record is not checked; with the state it is compared, and the report says which
 /// values came from the state.
