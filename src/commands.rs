@@ -438,7 +438,8 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     report.summary.errors = report.errors.len();
     if let Some(recorded) = &recorded {
         let recorded = recorded.to_state(&fams, &scope);
-        crate::three_way::annotate(&mut report, &desired, &live_state, &recorded);
+        let complete = state_errors.is_empty();
+        crate::three_way::annotate(&mut report, &desired, &live_state, &recorded, complete);
     } else if !state_errors.is_empty() {
         // Reported above; --before-apply then exits 1 with the error.
     } else if args.before_apply {

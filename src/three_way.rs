@@ -40,7 +40,10 @@ fn index(s: &State) -> HashMap<(Kind, &str), &crate::model::Spec> {
         .collect()
 }
 
-pub fn annotate(report: &mut Report, desired: &State, live: &State, state: &State) {
+/// Gives each finding its verdict from `state`. `complete` is false when some state could not
+/// be read: an object the states read do not record may be in that one, so what is missing
+/// from them says nothing (no verdict), while what they record is judged as usual.
+pub fn annotate(report: &mut Report, desired: &State, live: &State, state: &State, complete: bool) {
     let (d, l, s) = (index(desired), index(live), index(state));
     report.three_way = true;
     for f in &mut report.findings {
@@ -49,6 +52,9 @@ pub fn annotate(report: &mut Report, desired: &State, live: &State, state: &Stat
         }
         let key = (f.kind, f.id.as_str());
         let st = s.get(&key);
+        if st.is_none() && !complete {
+            continue;
+        }
         f.state = Some(st.map_or(serde_json::Value::Null, |x| x.to_json()));
         f.verdict = match (f.status, st) {
             (Status::Changed, Some(st)) => {
@@ -92,7 +98,7 @@ pub fn annotate(report: &mut Report, desired: &State, live: &State, state: &Stat
         }
         let differs = match s.get(&key) {
             Some(st) => !code.changes(st).is_empty(),
-            None => true,
+            None => complete,
         };
         if differs {
             pending.push(Pending {

@@ -216,6 +216,62 @@ fn the_local_backend_path_is_the_default_state() {
     );
 }
 
+/// Two states, one unreadable: what the readable one records keeps its verdict; an object it
+/// does not record may be in the other, so it gets none (not "pending"), and the error says
+/// which state could not be read.
+#[test]
+fn an_unreadable_state_costs_only_the_verdicts_it_would_give() {
+    let p = Project::new();
+    copy_tree(&repo().join("tests/fixtures/three_way_small"), p.path());
+    p.file(
+        "tf/new.tf",
+        "resource \"aws_route53_record\" \"new\" {\n  zone_id = aws_route53_zone.z00.zone_id\n  name    = \"new.z00.bench.example\"\n  type    = \"TXT\"\n  ttl     = 300\n  records = [\"new\"]\n}\n",
+    );
+    let verdict_of = |j: &serde_json::Value, id: &str| {
+        j["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .map(|f| f["verdict"].as_str().unwrap_or("-").to_string())
+    };
+    let one = p.run(&["check", "--state", "terraform.tfstate", "--format", "json"]);
+    let j = one.json();
+    assert_eq!(
+        verdict_of(&j, "new.z00.bench.example/TXT").as_deref(),
+        Some("code_change_pending"),
+        "{}",
+        one.stdout
+    );
+    p.file("broken.tfstate", "{\"version\": 4, \"resources\": [");
+    let two = p.run(&[
+        "check",
+        "--state",
+        "terraform.tfstate",
+        "--state",
+        "broken.tfstate",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(two.code, 1, "{}", two.stderr);
+    let j = two.json();
+    assert!(
+        j["errors"].to_string().contains("broken.tfstate"),
+        "{}",
+        j["errors"]
+    );
+    assert_eq!(
+        verdict_of(&j, "new.z00.bench.example/TXT").as_deref(),
+        Some("-")
+    );
+    assert_eq!(
+        verdict_of(&j, "alias/bench-00000").as_deref(),
+        Some("hand_change_reverted_by_apply"),
+        "{}",
+        two.stdout
+    );
+}
+
 /// Another workspace's state is where terraform keeps it (`terraform.tfstate.d/<name>/` for the
 /// local backend), in the workspace terraform would use: the one `terraform workspace select`
 /// recorded in `.terraform/environment`, unless `[terraform] workspace` says otherwise.
