@@ -272,6 +272,97 @@ fn an_unreadable_state_costs_only_the_verdicts_it_would_give() {
     );
 }
 
+/// Computed attributes of the types drift models itself come from the state too — a CNAME to
+/// an RDS instance's `address`, an NS delegation to a zone's `name_servers` — while the ids
+/// drift links its objects through stay references (every other record still finds its zone).
+#[test]
+fn computed_attributes_of_modelled_types_come_from_the_state() {
+    let p = Project::new();
+    copy_tree(&repo().join("tests/fixtures/three_way_small"), p.path());
+    p.file(
+        "tf/computed.tf",
+        r#"resource "aws_route53_record" "db" {
+  zone_id = aws_route53_zone.z00.zone_id
+  name    = "db.z00.bench.example"
+  type    = "CNAME"
+  ttl     = 300
+  records = [aws_db_instance.db0000.address]
+}
+
+resource "aws_route53_record" "delegation" {
+  zone_id = aws_route53_zone.z00.zone_id
+  name    = "sub.z00.bench.example"
+  type    = "NS"
+  ttl     = 172800
+  records = aws_route53_zone.z00.name_servers
+}
+"#,
+    );
+    let without = p.run(&["check", "--format", "json"]);
+    assert_eq!(
+        without.json()["summary"]["not_checked"],
+        2,
+        "{}",
+        without.stdout
+    );
+    let out = p.run(&["check", "--state", "terraform.tfstate", "--format", "json"]);
+    let j = out.json();
+    assert_eq!(j["summary"]["not_checked"], 0, "{}", out.stdout);
+    let lines = verdicts(&j);
+    for want in [
+        "missing route53_record db.z00.bench.example/CNAME code_change_pending",
+        "missing route53_record sub.z00.bench.example/NS code_change_pending",
+    ] {
+        assert!(lines.contains(&want.to_string()), "{lines:?}");
+    }
+    let used = j["values_from_state"].to_string();
+    assert!(
+        used.contains("aws_db_instance.db0000.address")
+            && used.contains("aws_route53_zone.z00.name_servers"),
+        "{used}"
+    );
+    // The injected drift is found as before: the zone links held.
+    assert!(lines.contains(
+        &"changed route53_record cname-000018.z00.bench.example/CNAME hand_change_reverted_by_apply"
+            .to_string()
+    ));
+    // Created in AWS with the instance's address: in sync with the code (the value from the
+    // state is the right one), pending in terraform's state only.
+    let path = p.path().join("snapshot.json");
+    let mut snap: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let zone = snap["route53"]["zones"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|z| z["name"] == "z00.bench.example.")
+        .expect("zone z00");
+    zone["records"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "Name": "db.z00.bench.example.", "Type": "CNAME", "TTL": 300,
+            "ResourceRecords": [{"Value": "bench-db-0000.aaaaaaaaaa.eu-west-1.rds.amazonaws.com"}]
+        }));
+    std::fs::write(&path, snap.to_string()).unwrap();
+    let out = p.run(&["check", "--state", "terraform.tfstate", "--format", "json"]);
+    let j = out.json();
+    assert!(
+        !verdicts(&j)
+            .iter()
+            .any(|l| l.contains("db.z00.bench.example")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        j["pending_apply"]
+            .to_string()
+            .contains("db.z00.bench.example/CNAME"),
+        "{}",
+        j["pending_apply"]
+    );
+}
+
 /// Another workspace's state is where terraform keeps it (`terraform.tfstate.d/<name>/` for the
 /// local backend), in the workspace terraform would use: the one `terraform workspace select`
 /// recorded in `.terraform/environment`, unless `[terraform] workspace` says otherwise.

@@ -82,6 +82,21 @@ impl Scope {
     }
 }
 
+/// Whether `attr` of a resource of type `rtype` is one drift links its own objects through (a
+/// record names its zone by `zone_id`, an alias its key by `key_id` or `arn`, a key policy its
+/// key), so it must stay a reference rather than take the state's value: the state's ids are
+/// of the account it was applied in, which is not always the one read.
+fn links(rtype: &str, attr: &str) -> bool {
+    match rtype {
+        "aws_kms_key" | "aws_kms_replica_key" => matches!(attr, "id" | "key_id" | "arn"),
+        "aws_kms_alias" => matches!(attr, "id" | "arn" | "target_key_id" | "target_key_arn"),
+        "aws_route53_zone" => matches!(attr, "id" | "zone_id" | "arn"),
+        // Records and key policies are drift's own objects through and through.
+        "aws_kms_key_policy" | "aws_route53_record" => true,
+        _ => false,
+    }
+}
+
 /// The longest chain of references (a local naming a local naming a local…) evaluated.
 pub const MAX_DEPTH: usize = 12_000;
 
@@ -617,25 +632,19 @@ impl ModuleInstance {
                 )?
             };
             let mut value = ResourceValue::new(address, attrs);
-            // What AWS computed, as the Terraform state recorded it (`aws_lb.x.dns_name`). Not
-            // for the types drift models itself: it links records to zones and keys to aliases
-            // through their references, by name, as AWS reports them.
+            // What AWS computed, as the Terraform state recorded it (`aws_lb.x.dns_name`,
+            // `aws_db_instance.x.address`, `aws_route53_zone.x.name_servers`). Not the
+            // attributes drift links its own objects through (a record's zone, an alias's key):
+            // those stay references, resolved by name as AWS reports them.
             if kind != "data"
-                && !matches!(
-                    decl.item.rtype.as_str(),
-                    "aws_kms_key"
-                        | "aws_kms_alias"
-                        | "aws_kms_key_policy"
-                        | "aws_route53_zone"
-                        | "aws_route53_record"
-                        | "aws_db_instance"
-                        | "aws_rds_cluster"
-                )
                 && let Some(recorded) = self.env.state_attrs.get(&value.address)
             {
+                let rtype = decl.item.rtype.as_str();
                 value.state = recorded
                     .iter()
-                    .filter(|(k, v)| !v.is_null() && !value.attrs.contains_key(*k))
+                    .filter(|(k, v)| {
+                        !v.is_null() && !value.attrs.contains_key(*k) && !links(rtype, k)
+                    })
                     .map(|(k, v)| (k.clone(), Value::from_json(v)))
                     .collect();
             }
