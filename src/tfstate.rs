@@ -38,33 +38,30 @@ impl Source {
     }
 }
 
+/// A state's JSON document, if it is one of format version 4; else what it is instead.
+fn document(text: &str) -> std::result::Result<Value, String> {
+    let j: Value = serde_json::from_str(text).map_err(|e| {
+        format!(
+            "not a Terraform state (invalid JSON at line {}): {e}",
+            e.line()
+        )
+    })?;
+    match j["version"].as_u64() {
+        Some(4) => Ok(j),
+        Some(v) => Err(format!(
+            "Terraform state format version {v}: drift reads version 4 (written by terraform 0.12 and later)"
+        )),
+        None => Err("not a Terraform state: no `version`".into()),
+    }
+}
+
 /// The state in `text` (read from `display`), as a snapshot of what it records
 /// (`account_id`/`region` are the live side's: the state does not say them).
 pub fn parse(text: &str, display: &str, account_id: &str, region: &str) -> Result<Snapshot> {
-    let j: Value = serde_json::from_str(text).map_err(|e| Error::Invalid {
+    let j = document(text).map_err(|message| Error::Invalid {
         path: display.to_string(),
-        message: format!(
-            "not a Terraform state (invalid JSON at line {}): {e}",
-            e.line()
-        ),
+        message,
     })?;
-    match j["version"].as_u64() {
-        Some(4) => {}
-        Some(v) => {
-            return Err(Error::Invalid {
-                path: display.to_string(),
-                message: format!(
-                    "Terraform state format version {v}: drift reads version 4 (written by terraform 0.12 and later)"
-                ),
-            });
-        }
-        None => {
-            return Err(Error::Invalid {
-                path: display.to_string(),
-                message: "not a Terraform state: no `version`".into(),
-            });
-        }
-    }
     let mut keys: BTreeMap<String, KmsKey> = BTreeMap::new();
     let mut aliases: Vec<(String, String)> = Vec::new();
     let mut zones: BTreeMap<String, HostedZone> = BTreeMap::new();
@@ -329,21 +326,7 @@ pub fn outputs(
     text: &str,
     display: &str,
 ) -> std::result::Result<serde_json::Map<String, Value>, String> {
-    let j: Value = serde_json::from_str(text).map_err(|e| {
-        format!(
-            "{display} is not a Terraform state (invalid JSON at line {}): {e}",
-            e.line()
-        )
-    })?;
-    match j["version"].as_u64() {
-        Some(4) => {}
-        Some(v) => {
-            return Err(format!(
-                "{display} is a Terraform state of format version {v}: drift reads version 4"
-            ));
-        }
-        None => return Err(format!("{display} is not a Terraform state: no `version`")),
-    }
+    let j = document(text).map_err(|e| format!("{display}: {e}"))?;
     Ok(j["outputs"].as_object().cloned().unwrap_or_default())
 }
 

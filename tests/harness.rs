@@ -145,6 +145,25 @@ impl Moto {
     }
 }
 
+/// A new S3 bucket in the SDK's region (ap-northeast-2), and a path-style client for it.
+pub async fn bucket(sdk: &aws_config::SdkConfig, name: &str) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::config::Builder::from(sdk)
+        .force_path_style(true)
+        .build();
+    let s3 = aws_sdk_s3::Client::from_conf(conf);
+    s3.create_bucket()
+        .bucket(name)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::ApNortheast2)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("bucket");
+    s3
+}
+
 /// A plain record set.
 pub fn record(
     name: &str,

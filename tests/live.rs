@@ -1546,20 +1546,7 @@ fn the_s3_backend_state_is_read_from_s3() {
     let state = std::fs::read(repo().join("tests/fixtures/state/seed.tfstate")).unwrap();
     rt.block_on(async {
         let sdk = moto.sdk().await;
-        let conf = aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
-            .build();
-        let s3 = aws_sdk_s3::Client::from_conf(conf);
-        s3.create_bucket()
-            .bucket("wealist-tf-state")
-            .create_bucket_configuration(
-                aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::ApNortheast2)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("bucket");
+        let s3 = crate::harness::bucket(&sdk, "wealist-tf-state").await;
         s3.put_object()
             .bucket("wealist-tf-state")
             .key("states/staging/prod/terraform.tfstate")
@@ -1648,20 +1635,7 @@ fn remote_state_over_s3_feeds_the_code_live_and_offline() {
             )],
         )
         .await;
-        let conf = aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
-            .build();
-        let s3 = aws_sdk_s3::Client::from_conf(conf);
-        s3.create_bucket()
-            .bucket("network-state")
-            .create_bucket_configuration(
-                aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::ApNortheast2)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("bucket");
+        let s3 = crate::harness::bucket(&sdk, "network-state").await;
         let id = zone.trim_start_matches("/hostedzone/");
         let state = serde_json::json!({
             "version": 4, "terraform_version": "1.11.4", "serial": 3, "lineage": "network",
