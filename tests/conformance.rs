@@ -5,6 +5,7 @@
 //! starts agreeing fails the test too, so the lists only shrink.
 
 use drift::desired::terraform::root_output;
+use drift::model::policy::Policy;
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -170,6 +171,85 @@ fn drift_evaluates_as_terraform_does() {
     assert!(
         failures.is_empty(),
         "{} conformance failures:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
+}
+
+/// What drift made of one policy-document case, against what terraform and the provider did.
+fn policy_case(case: &Case, expected: &Json) -> Result<(), String> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in &case.files {
+        std::fs::write(dir.path().join(name), text).expect("write case file");
+    }
+    std::fs::write(
+        dir.path().join("zz_out.tf"),
+        format!("output \"out\" {{\n  value = {}\n}}\n", case.expr),
+    )
+    .expect("write output");
+    let got = root_output(Path::new(dir.path()), "out");
+    // An error contained to the data source leaves its `json` unknown, with the error.
+    let rejected = match &got {
+        Err(_) => true,
+        Ok(v) => v.find_unknown().is_some_and(|u| u.error.is_some()),
+    };
+    if let Some(e) = expected.get("error") {
+        return if rejected {
+            Ok(())
+        } else {
+            Err(format!("terraform rejects it ({e}); drift accepts it"))
+        };
+    }
+    let text = match got {
+        Ok(drift::desired::terraform::value::Value::String(s)) => s,
+        Ok(v) => return Err(format!("drift gives {v}, not the document")),
+        Err(e) => return Err(format!("drift rejects it: {}", e.render())),
+    };
+    let want_text = expected["value"].as_str().expect("a recorded JSON string");
+    let want = Policy::parse_str(want_text).map_err(|e| format!("terraform's JSON: {e}"))?;
+    let have = Policy::parse_str(&text).map_err(|e| format!("drift's JSON {text}: {e}"))?;
+    if want.to_json() == have.to_json() {
+        Ok(())
+    } else {
+        Err(format!("terraform: {want_text}\n      drift:     {text}"))
+    }
+}
+
+/// `data "aws_iam_policy_document"` as terraform 1.11 and the AWS provider build it
+/// (`policy_documents.txt`, recorded by `scripts/conformance-record --corpus
+/// policy_documents`): the same policy once canonicalized, and the same documents rejected.
+#[test]
+fn policy_documents_build_as_the_provider_builds_them() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
+    let cases = parse_cases(
+        &std::fs::read_to_string(root.join("policy_documents.txt")).expect("policy cases"),
+    );
+    let recorded: Json = serde_json::from_str(
+        &std::fs::read_to_string(root.join("policy_documents.outcomes.json")).expect("outcomes"),
+    )
+    .expect("policy_documents.outcomes.json is JSON");
+    let mut failures = Vec::new();
+    for case in &cases {
+        let Some(expected) = recorded["outcomes"].get(&case.key) else {
+            failures.push(format!(
+                "{}: no recorded outcome; run scripts/conformance-record --corpus policy_documents",
+                case.key
+            ));
+            continue;
+        };
+        if let Err(how) = policy_case(case, expected) {
+            failures.push(format!("{}:\n      {how}", case.key));
+        }
+    }
+    println!(
+        "policy documents: drift agrees with terraform {} on {} of {} cases",
+        recorded["terraform"].as_str().unwrap_or("?"),
+        cases.len() - failures.len(),
+        cases.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} policy document failures:\n  {}",
         failures.len(),
         failures.join("\n  ")
     );

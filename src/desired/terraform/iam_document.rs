@@ -133,7 +133,8 @@ pub fn statement(m: &BTreeMap<String, Value>) -> Result<Json, String> {
         ("resources", "Resource"),
         ("not_resources", "NotResource"),
     ] {
-        if let Some(list) = strings(m.get(key), key)? {
+        // An empty list is left out, as the provider does.
+        if let Some(list) = strings(m.get(key), key)?.filter(|l| !l.is_empty()) {
             st.insert(out.into(), one_or_many(list));
         }
     }
@@ -158,11 +159,13 @@ fn sid_of(j: &Json) -> Option<&str> {
 fn doc_statements(text: &str) -> Result<Vec<Json>, String> {
     let j: Json =
         serde_json::from_str(text).map_err(|e| format!("a policy document is not JSON: {e}"))?;
-    Ok(match j.get("Statement") {
-        Some(Json::Array(a)) => a.clone(),
-        Some(one @ Json::Object(_)) => vec![one.clone()],
-        _ => Vec::new(),
-    })
+    // The provider reads `Statement` as a list only (a single object, which IAM itself
+    // accepts, fails with "writing IAM Policy Document").
+    match j.get("Statement") {
+        Some(Json::Array(a)) => Ok(a.clone()),
+        None | Some(Json::Null) => Ok(Vec::new()),
+        Some(_) => Err("a policy document's `Statement` must be a list".into()),
+    }
 }
 
 /// Adds `st` to `list`, replacing a statement with the same Sid.
@@ -181,6 +184,18 @@ pub fn build(attrs: &BTreeMap<String, Value>) -> Result<Value, String> {
     if let Some(u) = attrs.values().find_map(Value::find_unknown) {
         return Ok(Value::Unknown(u.clone()));
     }
+    let version = attrs
+        .get("version")
+        .and_then(Value::as_str)
+        .unwrap_or("2012-10-17");
+    if version != "2012-10-17" && version != "2008-10-17" {
+        return Err(format!(
+            "`version` must be \"2012-10-17\" or \"2008-10-17\", got {version:?}"
+        ));
+    }
+    // The source documents' Sids must be unique among them, and the statement blocks' among
+    // themselves; a statement block replaces the source statement with its Sid.
+    let duplicate = |sid: &str, what: &str| format!("duplicate Sid {sid:?} in the {what}");
     let mut statements: Vec<Json> = Vec::new();
     for doc in strings(
         attrs.get("source_policy_documents"),
@@ -189,15 +204,27 @@ pub fn build(attrs: &BTreeMap<String, Value>) -> Result<Value, String> {
     .unwrap_or_default()
     {
         for st in doc_statements(&doc)? {
-            merge_by_sid(&mut statements, st);
+            if let Some(sid) = sid_of(&st)
+                && statements.iter().any(|x| sid_of(x) == Some(sid))
+            {
+                return Err(duplicate(sid, "source_policy_documents"));
+            }
+            statements.push(st);
         }
     }
     if let Some(blocks) = attrs.get("statement").and_then(Value::as_seq) {
+        let mut seen = std::collections::HashSet::new();
         for b in blocks {
             let Some(m) = b.as_attrs() else {
                 return Err("`statement` must be blocks".into());
             };
-            merge_by_sid(&mut statements, statement(m)?);
+            let st = statement(m)?;
+            if let Some(sid) = sid_of(&st)
+                && !seen.insert(sid.to_string())
+            {
+                return Err(duplicate(sid, "statement blocks"));
+            }
+            merge_by_sid(&mut statements, st);
         }
     }
     for doc in strings(
@@ -211,10 +238,6 @@ pub fn build(attrs: &BTreeMap<String, Value>) -> Result<Value, String> {
         }
     }
     let mut doc = Map::new();
-    let version = attrs
-        .get("version")
-        .and_then(Value::as_str)
-        .unwrap_or("2012-10-17");
     doc.insert("Version".into(), json!(version));
     if let Some(id) = attrs.get("policy_id").and_then(Value::as_str) {
         doc.insert("Id".into(), json!(id));

@@ -102,7 +102,7 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
         };
         for one in instances {
             let inputs = inst
-                .eval_body(&decl.item.body, &one.scope, decl.file, None)
+                .eval_module_inputs(&decl.item.body, &one.scope, decl.file)
                 .map_err(|e| eval_error(inst, e))?;
             let address = format!("{address}{}", one.key);
             let release = kms_module::Release::from_constraint(

@@ -116,16 +116,24 @@ impl Drop for Leave {
 /// The most instances one `count` or `for_each` may make.
 pub const MAX_INSTANCES: usize = 100_000;
 
-/// Attributes that are Terraform meta-arguments, not resource configuration.
-const META: &[&str] = &[
+/// The meta-arguments of a resource or data block: terraform's, not the provider's. Only at
+/// the top of the block (a nested block's `version` or `source` is the provider's).
+const RESOURCE_META: &[&str] = &[
     "count",
     "for_each",
     "depends_on",
     "provider",
-    "providers",
     "lifecycle",
     "provisioner",
     "connection",
+];
+
+/// The meta-arguments of a `module` call; everything else is an input.
+const MODULE_META: &[&str] = &[
+    "count",
+    "for_each",
+    "depends_on",
+    "providers",
     "source",
     "version",
 ];
@@ -517,10 +525,31 @@ impl ModuleInstance {
         file: usize,
         owner: Option<&str>,
     ) -> EResult<BTreeMap<String, Value>> {
+        self.eval_body_skipping(body, scope, file, owner, RESOURCE_META)
+    }
+
+    /// A `module` call's inputs: its body without the meta-arguments.
+    pub fn eval_module_inputs(
+        &self,
+        body: &Body,
+        scope: &Scope,
+        file: usize,
+    ) -> EResult<BTreeMap<String, Value>> {
+        self.eval_body_skipping(body, scope, file, None, MODULE_META)
+    }
+
+    fn eval_body_skipping(
+        &self,
+        body: &Body,
+        scope: &Scope,
+        file: usize,
+        owner: Option<&str>,
+        meta: &[&str],
+    ) -> EResult<BTreeMap<String, Value>> {
         let mut out = BTreeMap::new();
         for attr in body.attributes() {
             let key = attr.key.as_str();
-            if META.contains(&key) {
+            if meta.contains(&key) {
                 continue;
             }
             let v = self.contain(self.eval(&attr.value, scope, file))?;
@@ -544,7 +573,7 @@ impl ModuleInstance {
             };
         for block in body.blocks() {
             let ident = block.ident.as_str();
-            if META.contains(&ident) {
+            if meta.contains(&ident) {
                 continue;
             }
             if ident == "dynamic" {
@@ -590,12 +619,12 @@ impl ModuleInstance {
                         &iterator,
                         Value::Object(BTreeMap::from([("key".into(), k), ("value".into(), v)])),
                     );
-                    let obj = self.eval_body(&content.body, &inner, file, owner)?;
+                    let obj = self.eval_body_skipping(&content.body, &inner, file, owner, &[])?;
                     nested(&name, obj, &mut out);
                 }
                 continue;
             }
-            let obj = self.eval_body(&block.body, scope, file, owner)?;
+            let obj = self.eval_body_skipping(&block.body, scope, file, owner, &[])?;
             nested(ident, obj, &mut out);
         }
         Ok(out)
@@ -933,7 +962,7 @@ impl ModuleInstance {
                 out.push((one.key.clone(), c.clone()));
                 continue;
             }
-            let inputs = self.eval_body(&decl.item.body, &one.scope, decl.file, None)?;
+            let inputs = self.eval_module_inputs(&decl.item.body, &one.scope, decl.file)?;
             let mut child = ModuleInstance::new(
                 module.clone(),
                 format!("{}module.{name}{}.", self.prefix, one.key),
