@@ -127,11 +127,12 @@ pub fn parse(text: &str, display: &str, account_id: &str, region: &str) -> Resul
                                     .unwrap_or(false),
                             });
                     let name = s(a, "fqdn").or_else(|| s(a, "name")).unwrap_or_default();
+                    let rtype = s(a, "type").unwrap_or_default();
                     records.push((
                         zone,
                         RecordSet {
                             name: format!("{}.", name.trim_end_matches('.')),
-                            rtype: s(a, "type").unwrap_or_default(),
+                            rtype: rtype.clone(),
                             set_identifier: s(a, "set_identifier"),
                             ttl: if alias.is_some() {
                                 None
@@ -143,8 +144,9 @@ pub fn parse(text: &str, display: &str, account_id: &str, region: &str) -> Resul
                                 .into_iter()
                                 .flatten()
                                 .filter_map(|v| v.as_str())
+                                // The state keeps the code's form; the snapshot the API's.
                                 .map(|v| ResourceRecord {
-                                    value: v.to_string(),
+                                    value: crate::model::dns::api_value(&rtype, v),
                                 })
                                 .collect(),
                             alias_target: alias,

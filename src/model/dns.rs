@@ -93,17 +93,17 @@ pub fn qualify(name: &str, zone: &str) -> String {
     }
 }
 
-/// One value of `records`, canonical for its type.
+/// One value of `records` as the Route 53 API gives it, canonical for its type. A TXT/SPF
+/// value loses exactly one pair of outer quotes, as the AWS provider reads it: the API's
+/// `"v=spf1 -all"` is the code's `v=spf1 -all`, and `"first""second"` (a value split into
+/// strings, written `first\"\"second` in the code) is `first""second`.
 pub fn canonical_value(rtype: &str, value: &str) -> String {
     match rtype {
         "TXT" | "SPF" => {
-            let v = value.trim();
-            let inner = v.strip_prefix('"').and_then(|s| s.strip_suffix('"'));
-            match inner {
-                // Only a single quoted string loses its quotes; `"a" "b"` stays as written.
-                Some(s) if !has_unescaped_quote(s) => s.to_string(),
-                _ => v.to_string(),
-            }
+            let inner = (value.len() >= 2)
+                .then(|| value.strip_prefix('"').and_then(|s| s.strip_suffix('"')))
+                .flatten();
+            inner.unwrap_or(value).to_string()
         }
         "CNAME" | "NS" | "PTR" => canonical_name(value.trim()),
         "MX" | "SRV" => {
@@ -117,17 +117,23 @@ pub fn canonical_value(rtype: &str, value: &str) -> String {
     }
 }
 
-fn has_unescaped_quote(s: &str) -> bool {
-    let mut escaped = false;
-    for c in s.chars() {
-        match (escaped, c) {
-            (true, _) => escaped = false,
-            (false, '\\') => escaped = true,
-            (false, '"') => return true,
-            _ => {}
-        }
+/// One value of `records` as the Terraform code writes it, canonical for its type. A TXT/SPF
+/// value is taken as written: the AWS provider always sends it wrapped in one more pair of
+/// quotes, so it equals the API value that loses them ([`canonical_value`]).
+pub fn canonical_code_value(rtype: &str, value: &str) -> String {
+    match rtype {
+        "TXT" | "SPF" => value.to_string(),
+        _ => canonical_value(rtype, value),
     }
-    false
+}
+
+/// A TXT/SPF value of the code as the AWS provider sends it to the API (one pair of quotes
+/// around it); other types unchanged. For what a Terraform state records.
+pub fn api_value(rtype: &str, value: &str) -> String {
+    match rtype {
+        "TXT" | "SPF" => format!("\"{value}\""),
+        _ => value.to_string(),
+    }
 }
 
 impl Record {
@@ -253,12 +259,29 @@ mod tests {
         assert_eq!(qualify("*", "example.com"), "*.example.com");
     }
 
+    /// The AWS provider sends a TXT value wrapped in quotes and reads one pair back off
+    /// (`terraform apply` of `two\"\"parts` stores `"two""parts"`; a DKIM key over 255
+    /// characters is written that way).
     #[test]
     fn txt_values_lose_only_single_outer_quotes() {
         assert_eq!(canonical_value("TXT", "\"v=spf1 -all\""), "v=spf1 -all");
         assert_eq!(canonical_value("TXT", "v=spf1 -all"), "v=spf1 -all");
-        assert_eq!(canonical_value("TXT", "\"aaa\" \"bbb\""), "\"aaa\" \"bbb\"");
+        assert_eq!(canonical_value("TXT", "\"aaa\" \"bbb\""), "aaa\" \"bbb");
+        assert_eq!(canonical_value("TXT", "\"two\"\"parts\""), "two\"\"parts");
+        assert_eq!(canonical_value("TXT", "\""), "\"");
         assert_eq!(canonical_value("SPF", "\"x\""), "x");
+        for code in ["v=spf1 -all", "two\"\"parts", "aaa\" \"bbb", "\"quoted\""] {
+            assert_eq!(
+                canonical_value("TXT", &api_value("TXT", code)),
+                canonical_code_value("TXT", code),
+                "{code}"
+            );
+        }
+        // Code that quotes its value itself is sent with two pairs: not what AWS has.
+        assert_ne!(
+            canonical_code_value("TXT", "\"v=spf1 -all\""),
+            canonical_value("TXT", "\"v=spf1 -all\"")
+        );
         assert_eq!(canonical_value("A", "1.2.3.4"), "1.2.3.4");
         assert_eq!(
             canonical_value("CNAME", "Target.Example.com."),

@@ -7,7 +7,7 @@ use super::value::{ResourceValue, Value};
 use super::{Instances, ignore_changes, instances_of, origin, referenced_address};
 use crate::error::Result;
 use crate::model::dns::{
-    AliasTarget, canonical_name, canonical_value, canonical_zone_id, qualify, zone_scope,
+    AliasTarget, canonical_code_value, canonical_name, canonical_zone_id, qualify, zone_scope,
 };
 use crate::model::{Body, Claim, Ignore, Item, Kind, Record, Spec, State};
 use hcl_edit::Span;
@@ -150,7 +150,7 @@ fn record(r: &ResourceValue, zone: &Zone) -> std::result::Result<Record, String>
         ttl: if alias.is_some() { None } else { ttl },
         records: strings(r.attrs.get("records"))?
             .iter()
-            .map(|v| canonical_value(&rtype, v))
+            .map(|v| canonical_code_value(&rtype, v))
             .collect(),
         rtype,
         alias,
