@@ -506,7 +506,7 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             live::Source::Aws => None,
         };
         let inputs = files_read(&cfg, snapshot);
-        write_patch(path, &report, &desired, &snap, &inputs)?;
+        write_patch(path, &report, &desired, &snap, &states, &inputs)?;
     }
     let fails = |status: report::Status| {
         args.fail_on.iter().any(|f| match f {
@@ -628,6 +628,7 @@ fn write_patch(
     report: &report::Report,
     desired: &model::State,
     snap: &live::snapshot::Snapshot,
+    states: &[StateText],
     inputs: &[std::path::PathBuf],
 ) -> Result<()> {
     let zone_ids = snap
@@ -641,7 +642,16 @@ fn write_patch(
             )
         })
         .collect();
-    let ctx = patch::Context { desired, zone_ids };
+    let state_records = states
+        .iter()
+        .filter_map(|(_, text)| text.as_ref().ok())
+        .flat_map(|text| crate::tfstate::record_addresses(text))
+        .collect();
+    let ctx = patch::Context {
+        desired,
+        zone_ids,
+        state_records,
+    };
     let built = patch::build(report, &ctx);
     crate::atomic_file::write(path, built.unified_diff().as_bytes(), inputs)?;
     eprintln!(

@@ -247,6 +247,35 @@ pub fn attributes(text: &str) -> std::collections::HashMap<String, serde_json::M
     out
 }
 
+/// Where a state keeps a Route 53 record: its resource address (with instance keys) and its
+/// `name` as the code wrote it, by the record's id (`fqdn/TYPE[/set identifier]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateRecord {
+    pub address: String,
+    pub name: String,
+}
+
+/// The Route 53 records `text` holds, by record id.
+pub fn record_addresses(text: &str) -> std::collections::HashMap<String, StateRecord> {
+    attributes(text)
+        .into_iter()
+        .filter(|(address, _)| {
+            base_address(address).split('.').rev().nth(1) == Some("aws_route53_record")
+        })
+        .filter_map(|(address, a)| {
+            let fqdn = s(&Value::Object(a.clone()), "fqdn")?;
+            let rtype = a["type"].as_str()?.to_string();
+            let name = a["name"].as_str()?.to_string();
+            let fqdn = crate::model::dns::canonical_name(&fqdn);
+            let id = match a["set_identifier"].as_str().filter(|x| !x.is_empty()) {
+                Some(set) => format!("{fqdn}/{rtype}/{set}"),
+                None => format!("{fqdn}/{rtype}"),
+            };
+            Some((id, StateRecord { address, name }))
+        })
+        .collect()
+}
+
 /// An address without its instance keys: `module.a["x"].aws_lb.web[0]` → `module.a.aws_lb.web`.
 pub fn base_address(address: &str) -> String {
     let mut out = String::new();

@@ -366,4 +366,48 @@ fn drift_says_what_terraform_plan_would_do_on_a_state_terraform_wrote() {
     // The gate: apply would revert hand changes and destroy a record.
     let (code, _, out) = drift(&p, &moto, &["check", "--before-apply"]);
     assert_eq!(code, 2, "{out}");
+
+    // The live state carried into the code with --patch (the hand changes, the TXT record as
+    // AWS has it, the removed record put back): terraform then plans to change nothing.
+    let (code, _, out) = drift(&p, &moto, &["check", "--patch", "drift.patch"]);
+    assert_eq!(code, 2, "{out}");
+    let applied = Command::new("git")
+        .args(["apply", "drift.patch"])
+        .current_dir(p.path())
+        .output()
+        .expect("run git apply");
+    assert!(
+        applied.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&applied.stderr),
+        std::fs::read_to_string(p.path().join("drift.patch")).unwrap_or_default()
+    );
+    terraform(
+        &tf,
+        &moto,
+        &mirror,
+        &[
+            "plan",
+            "-input=false",
+            "-lock=false",
+            "-no-color",
+            "-out=plan",
+        ],
+    );
+    let shown = terraform(&tf, &moto, &mirror, &["show", "-json", "plan"]);
+    let plan: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("plan JSON");
+    let planned: Vec<String> = plan["resource_changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["change"]["actions"] != serde_json::json!(["no-op"]))
+        .map(|c| format!("{} {}", c["address"], c["change"]["actions"]))
+        .collect();
+    let patch = std::fs::read_to_string(p.path().join("drift.patch")).unwrap_or_default();
+    assert!(
+        planned.is_empty(),
+        "terraform plans {planned:?} after\n{patch}"
+    );
+    // The record removed from the code is put back where the state has it: no import.
+    assert!(!patch.contains("import {"), "{patch}");
 }

@@ -165,6 +165,52 @@ fn an_object_removed_from_the_code_but_in_the_state_would_be_destroyed() {
         "{}",
         md.stdout
     );
+
+    // --patch puts it back where the state has it (its address, its name as written there):
+    // no import, so terraform has nothing to replace.
+    let label = removed
+        .split('"')
+        .nth(3)
+        .expect("the resource label")
+        .to_string();
+    p.run(&["check", "--patch", "drift.patch"]);
+    let patch = std::fs::read_to_string(p.path().join("drift.patch")).unwrap();
+    assert!(
+        patch.contains(&format!("+resource \"aws_route53_record\" \"{label}\" {{")),
+        "{patch}"
+    );
+    assert!(
+        patch.contains(&format!("+  name    = \"{name}\"")),
+        "{patch}"
+    );
+    assert!(
+        !patch.contains("import {") && !patch.contains("moved {"),
+        "{patch}"
+    );
+
+    // Kept in the state under an address the code cannot have again (an instance of another
+    // resource): put back under a new name, with a `moved` block from the state's address.
+    let state_path = p.path().join("tf/terraform.tfstate");
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state_path).unwrap()).unwrap();
+    let resource = state["resources"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["name"] == label.as_str())
+        .expect("the record in the state");
+    resource["name"] = "legacy".into();
+    resource["instances"][0]["index_key"] = "a".into();
+    std::fs::write(&state_path, state.to_string()).unwrap();
+    p.run(&["check", "--patch", "drift.patch"]);
+    let patch = std::fs::read_to_string(p.path().join("drift.patch")).unwrap();
+    assert!(
+        patch.contains(
+            "+moved {\n+  from = aws_route53_record.legacy[\"a\"]\n+  to   = aws_route53_record."
+        ),
+        "{patch}"
+    );
+    assert!(!patch.contains("import {"), "{patch}");
 }
 
 #[test]

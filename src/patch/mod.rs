@@ -25,6 +25,9 @@ pub struct Context<'a> {
     pub desired: &'a State,
     /// Zone scope → live hosted zone id (for import ids).
     pub zone_ids: BTreeMap<String, String>,
+    /// Records the Terraform state still holds, by id: one removed from the code is put back
+    /// where the state has it, not imported anew.
+    pub state_records: std::collections::HashMap<String, crate::tfstate::StateRecord>,
 }
 
 /// A finding the patch does not express, and why.

@@ -111,13 +111,31 @@ pub fn add(f: &Finding, ctx: &Context<'_>, files: &mut Files) -> Result<(), Stri
             }
         }
     }
-    let name = resource_name(&fqdn, &zone_name, &rtype, &|n| used.iter().any(|u| u == n));
+    // Still in the Terraform state (removed from the code): back where the state has it, with
+    // its `name` as written there (another name would make terraform replace the record), and
+    // a `moved` block when that address cannot be written again here; else a new resource
+    // and an `import` block.
+    let in_state = ctx.state_records.get(&f.id);
+    let taken = |n: &str| used.iter().any(|u| u == n);
+    let same_address = in_state
+        .and_then(|r| r.address.strip_prefix("aws_route53_record."))
+        .filter(|label| {
+            label
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                && !taken(label)
+        });
+    let name = match same_address {
+        Some(label) => label.to_string(),
+        None => resource_name(&fqdn, &zone_name, &rtype, &taken),
+    };
+    let record_name = in_state.map_or(fqdn.clone(), |r| r.name.clone());
     let mut attrs = vec![
         (
             "zone_id".to_string(),
             Hcl::Raw(format!("{}.zone_id", local_address(zone_address))),
         ),
-        ("name".to_string(), Hcl::Str(fqdn.clone())),
+        ("name".to_string(), Hcl::Str(record_name)),
         ("type".to_string(), Hcl::Str(rtype.clone())),
     ];
     let mut blocks = Vec::new();
@@ -178,10 +196,17 @@ pub fn add(f: &Finding, ctx: &Context<'_>, files: &mut Files) -> Result<(), Stri
         blocks,
     };
     let import_id = format!("{zone_id}_{fqdn}_{rtype}");
-    let import = format!(
-        "import {{\n  to = aws_route53_record.{name}\n  id = {}\n}}",
-        serde_json::Value::String(import_id)
-    );
+    let adopt = match (in_state, same_address) {
+        (Some(_), Some(_)) => String::new(),
+        (Some(r), None) => format!(
+            "\n\nmoved {{\n  from = {}\n  to   = aws_route53_record.{name}\n}}",
+            r.address
+        ),
+        (None, _) => format!(
+            "\n\nimport {{\n  to = aws_route53_record.{name}\n  id = {}\n}}",
+            serde_json::Value::String(import_id)
+        ),
+    };
     let (fe, _) = files.get(&display)?;
     let end = fe.text.len();
     let sep = if fe.text.ends_with("\n\n") || fe.text.is_empty() {
@@ -193,7 +218,7 @@ pub fn add(f: &Finding, ctx: &Context<'_>, files: &mut Files) -> Result<(), Stri
     };
     fe.push(
         end..end,
-        format!("{sep}{}\n\n{import}\n", writer::block(&resource, &names)),
+        format!("{sep}{}{adopt}\n", writer::block(&resource, &names)),
     )
 }
 
