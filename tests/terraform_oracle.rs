@@ -3,7 +3,9 @@
 //! small estate to moto and drift reads the state terraform wrote (the root's own
 //! `terraform.tfstate`, the default). After changes made by hand in AWS, a code change and a
 //! resource removed from the code, the resources drift says `apply` would update or destroy
-//! are exactly those `terraform plan` updates or destroys. Without terraform the test says so
+//! are exactly those `terraform plan` updates or destroys; and once `--patch` has carried AWS
+//! into the code (a `jsonencode` policy, a policy document, records, a record still in the
+//! state), `terraform plan` changes nothing. Without terraform the test says so
 //! and checks nothing else; the checked-in states (`tests/fixtures/state/seed.tfstate`,
 //! `tests/fixtures/three_way_small`) were written the same way and run everywhere.
 
@@ -58,6 +60,28 @@ resource "aws_kms_key" "app" {
 resource "aws_kms_alias" "app" {
   name          = "alias/app"
   target_key_id = aws_kms_key.app.key_id
+}
+
+data "aws_iam_policy_document" "logs" {
+  statement {
+    sid       = "Default"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+}
+
+resource "aws_kms_key" "logs" {
+  description = "logs"
+  policy      = data.aws_iam_policy_document.logs.json
+}
+
+resource "aws_kms_alias" "logs" {
+  name          = "alias/logs"
+  target_key_id = aws_kms_key.logs.key_id
 }
 
 resource "aws_route53_zone" "main" {
@@ -210,25 +234,16 @@ fn drift_says_what_terraform_plan_would_do_on_a_state_terraform_wrote() {
     // dns_name and zone_id terraform recorded.
     let (code, j, out) = drift(&p, &moto, &["check", "--format", "json"]);
     assert_eq!(code, 0, "{out}");
-    assert_eq!(j["summary"]["in_sync"], 6, "{out}");
+    assert_eq!(j["summary"]["in_sync"], 7, "{out}");
     assert_eq!(j["summary"]["not_checked"], 0, "{out}");
     let from_state = j["values_from_state"].to_string();
     assert!(from_state.contains("aws_lb.web.dns_name"), "{from_state}");
 
-    // By hand in AWS: a statement added to the key policy, the www record repointed.
+    // By hand in AWS: a statement added to each key policy, the www record repointed.
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
         let sdk = moto.sdk().await;
         let kms = aws_sdk_kms::Client::new(&sdk);
-        let key = kms
-            .describe_key()
-            .key_id("alias/app")
-            .send()
-            .await
-            .expect("describe the key")
-            .key_metadata
-            .expect("key metadata")
-            .key_id;
         let account = aws_sdk_sts::Client::new(&sdk)
             .get_caller_identity()
             .send()
@@ -236,24 +251,43 @@ fn drift_says_what_terraform_plan_would_do_on_a_state_terraform_wrote() {
             .expect("caller identity")
             .account
             .expect("account");
-        let policy = serde_json::json!({
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Sid": "Default", "Effect": "Allow",
-                 "Principal": {"AWS": format!("arn:aws:iam::{account}:root")},
-                 "Action": "kms:*", "Resource": "*"},
-                {"Sid": "HandAdded", "Effect": "Allow",
-                 "Principal": {"Service": "cloudfront.amazonaws.com"},
-                 "Action": "kms:Decrypt", "Resource": "*"},
-            ]
-        });
-        kms.put_key_policy()
-            .key_id(key)
-            .policy_name("default")
-            .policy(policy.to_string())
-            .send()
-            .await
-            .expect("put the key policy");
+        let added = [
+            serde_json::json!({"Sid": "HandAdded", "Effect": "Allow",
+                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                "Action": "kms:Decrypt", "Resource": "*"}),
+            serde_json::json!({"Sid": "LogsDelivery", "Effect": "Allow",
+                "Principal": {"Service": "logs.ap-northeast-2.amazonaws.com"},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*"], "Resource": "*",
+                "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
+                    format!("arn:aws:logs:ap-northeast-2:{account}:*")}}}),
+        ];
+        for (alias, statement) in ["alias/app", "alias/logs"].into_iter().zip(added) {
+            let key = kms
+                .describe_key()
+                .key_id(alias)
+                .send()
+                .await
+                .expect("describe the key")
+                .key_metadata
+                .expect("key metadata")
+                .key_id;
+            let policy = serde_json::json!({
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Sid": "Default", "Effect": "Allow",
+                     "Principal": {"AWS": format!("arn:aws:iam::{account}:root")},
+                     "Action": "kms:*", "Resource": "*"},
+                    statement,
+                ]
+            });
+            kms.put_key_policy()
+                .key_id(key)
+                .policy_name("default")
+                .policy(policy.to_string())
+                .send()
+                .await
+                .expect("put the key policy");
+        }
         let r53 = aws_sdk_route53::Client::new(&sdk);
         let zone = r53
             .list_hosted_zones()
@@ -302,6 +336,11 @@ fn drift_says_what_terraform_plan_would_do_on_a_state_terraform_wrote() {
     };
     assert_eq!(
         verdict_of("alias/app").as_deref(),
+        Some("hand_change_reverted_by_apply"),
+        "{out}"
+    );
+    assert_eq!(
+        verdict_of("alias/logs").as_deref(),
         Some("hand_change_reverted_by_apply"),
         "{out}"
     );
