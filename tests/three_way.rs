@@ -586,4 +586,21 @@ resource "aws_route53_record" "api" {
     let out = p.run(&["check", "--format", "json"]);
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert_eq!(out.json()["summary"]["in_sync"], 1, "{}", out.stdout);
+
+    // Another workspace of that stack: its state under `terraform.tfstate.d/<workspace>/`
+    // (none there yet: not checked, never drift).
+    let code = std::fs::read_to_string(p.path().join("tf/main.tf")).unwrap();
+    p.file(
+        "tf/main.tf",
+        &code.replace(
+            "backend = \"local\"",
+            "backend   = \"local\"\n  workspace = \"staging\"",
+        ),
+    );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.json()["summary"]["not_checked"], 1, "{}", out.stdout);
+    let network = std::fs::read_to_string(p.path().join("network/terraform.tfstate")).unwrap();
+    p.file("tf/terraform.tfstate.d/staging/terraform.tfstate", &network);
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.json()["summary"]["in_sync"], 1, "{}", out.stdout);
 }

@@ -707,7 +707,14 @@ impl ModuleInstance {
         let backend = text_of(attrs.get("backend").cloned()).unwrap_or_default();
         let outputs = match backend.as_str() {
             "local" => {
-                let path = config("path").unwrap_or_else(|| "terraform.tfstate".to_string());
+                // Another workspace's state: `<workspace_dir>/<workspace>/terraform.tfstate`.
+                let path = match text_of(attrs.get("workspace").cloned()) {
+                    Some(ws) if !ws.is_empty() && ws != "default" => format!(
+                        "{}/{ws}/terraform.tfstate",
+                        config("workspace_dir").unwrap_or_else(|| "terraform.tfstate.d".into())
+                    ),
+                    _ => config("path").unwrap_or_else(|| "terraform.tfstate".to_string()),
+                };
                 let file = self.root_dir.join(&path);
                 let display = file.display().to_string();
                 match crate::input_file::read_text(&file) {
