@@ -84,7 +84,9 @@ pub fn canonical_zone_id(id: &str) -> String {
 /// A Terraform record `name` made fully qualified within `zone` (both canonical).
 pub fn qualify(name: &str, zone: &str) -> String {
     let name = canonical_name(name);
-    if name.is_empty() || name == "@" {
+    // Only the empty name is the apex: the AWS provider gives `@` no meaning (it writes the
+    // record `@.<zone>`, which Route 53 keeps as `\100.<zone>`).
+    if name.is_empty() {
         zone.to_string()
     } else if name == zone || name.ends_with(&format!(".{zone}")) {
         name
@@ -257,6 +259,8 @@ mod tests {
             "myexample.com.example.com"
         );
         assert_eq!(qualify("*", "example.com"), "*.example.com");
+        assert_eq!(qualify("@", "example.com"), "@.example.com");
+        assert_eq!(canonical_name("\\100.example.com."), "@.example.com");
     }
 
     /// The AWS provider sends a TXT value wrapped in quotes and reads one pair back off
