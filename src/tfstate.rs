@@ -150,6 +150,13 @@ pub fn parse(text: &str, display: &str, account_id: &str, region: &str) -> Resul
                                 })
                                 .collect(),
                             alias_target: alias,
+                            weight: a["weighted_routing_policy"][0]["weight"].as_i64(),
+                            failover: s(&a["failover_routing_policy"][0], "type"),
+                            region: s(&a["latency_routing_policy"][0], "region"),
+                            multi_value_answer: a["multivalue_answer_routing_policy"]
+                                .as_bool()
+                                .filter(|m| *m),
+                            health_check_id: s(a, "health_check_id"),
                         },
                     ));
                 }

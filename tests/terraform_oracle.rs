@@ -122,6 +122,31 @@ resource "aws_route53_record" "dkim" {
   records = ["v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8A\"\"MIIBCgKCAQEAwQ7"]
 }
 
+# Weighted: the same name and type twice, told apart by their set identifiers.
+resource "aws_route53_record" "blue" {
+  zone_id        = aws_route53_zone.main.zone_id
+  name           = "app"
+  type           = "A"
+  ttl            = 60
+  set_identifier = "blue"
+  records        = ["192.0.2.20"]
+  weighted_routing_policy {
+    weight = 90
+  }
+}
+
+resource "aws_route53_record" "green" {
+  zone_id        = aws_route53_zone.main.zone_id
+  name           = "app"
+  type           = "A"
+  ttl            = 60
+  set_identifier = "green"
+  records        = ["192.0.2.21"]
+  weighted_routing_policy {
+    weight = 10
+  }
+}
+
 resource "aws_vpc" "main" {
   cidr_block = "10.0.0.0/16"
 }
@@ -234,7 +259,7 @@ fn drift_says_what_terraform_plan_would_do_on_a_state_terraform_wrote() {
     // dns_name and zone_id terraform recorded.
     let (code, j, out) = drift(&p, &moto, &["check", "--format", "json"]);
     assert_eq!(code, 0, "{out}");
-    assert_eq!(j["summary"]["in_sync"], 7, "{out}");
+    assert_eq!(j["summary"]["in_sync"], 9, "{out}");
     assert_eq!(j["summary"]["not_checked"], 0, "{out}");
     let from_state = j["values_from_state"].to_string();
     assert!(from_state.contains("aws_lb.web.dns_name"), "{from_state}");
@@ -311,6 +336,22 @@ fn drift_says_what_terraform_plan_would_do_on_a_state_terraform_wrote() {
             )],
         )
         .await;
+        // Traffic shifted by hand: blue's weight 90 → 50.
+        let mut blue = crate::harness::record(
+            "app.example.test.",
+            aws_sdk_route53::types::RrType::A,
+            60,
+            &["192.0.2.20"],
+        );
+        blue.set_identifier = Some("blue".into());
+        blue.weight = Some(50);
+        crate::harness::change_records(
+            &r53,
+            &zone,
+            aws_sdk_route53::types::ChangeAction::Upsert,
+            vec![blue],
+        )
+        .await;
     });
     // In the code: the TXT record changed, the `old` record removed.
     let text = ESTATE.replace("v=spf1 -all", "v=spf1 include:_spf.example.test -all");
@@ -336,6 +377,11 @@ fn drift_says_what_terraform_plan_would_do_on_a_state_terraform_wrote() {
     };
     assert_eq!(
         verdict_of("alias/app").as_deref(),
+        Some("hand_change_reverted_by_apply"),
+        "{out}"
+    );
+    assert_eq!(
+        verdict_of("app.example.test/A/blue").as_deref(),
         Some("hand_change_reverted_by_apply"),
         "{out}"
     );

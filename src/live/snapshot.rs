@@ -2,7 +2,7 @@
 //! conversion into the canonical model. No secrets are ever written into it.
 
 use crate::error::{Error, Location, Result};
-use crate::model::dns::{AliasTarget, canonical_name, canonical_value, zone_scope};
+use crate::model::dns::{AliasTarget, Routing, canonical_name, canonical_value, zone_scope};
 use crate::model::{
     Body, Database, Family, Instance, Item, Kind, Policy, Record, SourceError, Spec, State,
 };
@@ -125,6 +125,24 @@ pub struct RecordSet {
         skip_serializing_if = "Option::is_none"
     )]
     pub alias_target: Option<AliasTargetJson>,
+    #[serde(rename = "Weight", default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<i64>,
+    #[serde(rename = "Failover", default, skip_serializing_if = "Option::is_none")]
+    pub failover: Option<String>,
+    #[serde(rename = "Region", default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(
+        rename = "MultiValueAnswer",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub multi_value_answer: Option<bool>,
+    #[serde(
+        rename = "HealthCheckId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub health_check_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -234,6 +252,13 @@ impl RecordSet {
                 .collect(),
             rtype,
             alias,
+            routing: Box::new(Routing {
+                weight: self.weight,
+                failover: self.failover.clone(),
+                region: self.region.clone(),
+                multivalue_answer: self.multi_value_answer,
+                health_check_id: self.health_check_id.clone(),
+            }),
         }
     }
 }

@@ -26,6 +26,58 @@ pub struct Record {
     pub ttl: Option<i64>,
     pub records: BTreeSet<String>,
     pub alias: Option<AliasTarget>,
+    /// How Route 53 chooses among the record sets of one name and type (those with a set
+    /// identifier), as far as drift reads it.
+    pub routing: Box<Routing>,
+}
+
+/// A record set's routing: what the code declares is compared; what it leaves `None` is not
+/// (a geolocation or CIDR policy, a health check given by reference, which drift does not
+/// read). The live side has every field AWS reports.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Routing {
+    /// `weighted_routing_policy { weight }` / `Weight`.
+    pub weight: Option<i64>,
+    /// `failover_routing_policy { type }` / `Failover`: `PRIMARY` or `SECONDARY`.
+    pub failover: Option<String>,
+    /// `latency_routing_policy { region }` / `Region`.
+    pub region: Option<String>,
+    /// `multivalue_answer_routing_policy` / `MultiValueAnswer`.
+    pub multivalue_answer: Option<bool>,
+    /// `health_check_id` / `HealthCheckId`.
+    pub health_check_id: Option<String>,
+}
+
+impl Routing {
+    fn is_empty(&self) -> bool {
+        *self == Routing::default()
+    }
+
+    /// Each field the code declares, by its Terraform path, with the value.
+    fn fields(&self) -> Vec<(&'static str, Option<Value>)> {
+        vec![
+            (
+                "weighted_routing_policy.weight",
+                self.weight.map(|w| json!(w)),
+            ),
+            (
+                "failover_routing_policy.type",
+                self.failover.as_ref().map(|f| json!(f)),
+            ),
+            (
+                "latency_routing_policy.region",
+                self.region.as_ref().map(|r| json!(r)),
+            ),
+            (
+                "multivalue_answer_routing_policy",
+                self.multivalue_answer.map(|m| json!(m)),
+            ),
+            (
+                "health_check_id",
+                self.health_check_id.as_ref().map(|h| json!(h)),
+            ),
+        ]
+    }
 }
 
 /// Lowercase, trailing dot removed, `\ooo` octal escapes decoded.
@@ -159,6 +211,15 @@ impl Record {
         if let Some(s) = &self.set_identifier {
             m.insert("set_identifier".into(), json!(s));
         }
+        if !self.routing.is_empty() {
+            let routing: Map<String, Value> = self
+                .routing
+                .fields()
+                .into_iter()
+                .filter_map(|(k, v)| Some((k.to_string(), v?)))
+                .collect();
+            m.insert("routing".into(), Value::Object(routing));
+        }
         match &self.alias {
             Some(a) => {
                 m.insert(
@@ -216,6 +277,16 @@ impl Record {
                 );
             }
             _ => out.push(Change::changed("", self.to_json(), live.to_json())),
+        }
+        // What the code declares of the routing; the rest is not compared.
+        for ((path, want), (_, have)) in
+            self.routing.fields().into_iter().zip(live.routing.fields())
+        {
+            if let Some(want) = want
+                && Some(&want) != have.as_ref()
+            {
+                out.push(Change::changed(path, want, have.unwrap_or(Value::Null)));
+            }
         }
         out
     }
@@ -303,6 +374,28 @@ mod tests {
         assert_eq!(canonical_zone_id("Z123"), "Z123");
     }
 
+    /// Routing is compared where the code declares it: a weight changed in AWS is drift; a
+    /// policy the code does not declare (or drift does not read) is not compared.
+    #[test]
+    fn declared_routing_is_compared() {
+        let mut code = rec(Some(60), &["192.0.2.1"], None);
+        code.set_identifier = Some("blue".into());
+        let mut live = code.clone();
+        live.routing.weight = Some(10);
+        live.routing.health_check_id = Some("hc-1".into());
+        assert!(code.changes(&live).is_empty(), "nothing declared");
+        code.routing.weight = Some(90);
+        let c = code.changes(&live);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].path, "weighted_routing_policy.weight");
+        assert_eq!(c[0].desired, Some(json!(90)));
+        assert_eq!(c[0].live, Some(json!(10)));
+        code.routing.weight = Some(10);
+        assert!(code.changes(&live).is_empty());
+        code.routing.failover = Some("PRIMARY".into());
+        assert_eq!(code.changes(&live)[0].path, "failover_routing_policy.type");
+    }
+
     fn rec(ttl: Option<i64>, records: &[&str], alias: Option<AliasTarget>) -> Record {
         Record {
             zone: "example.com".into(),
@@ -312,6 +405,7 @@ mod tests {
             ttl,
             records: records.iter().map(|s| s.to_string()).collect(),
             alias,
+            routing: Box::default(),
         }
     }
 

@@ -272,19 +272,43 @@ pub fn edit(f: &Finding, ctx: &Context<'_>, files: &mut Files) -> Result<(), Str
                 );
                 replace_attr(fe, &block, "records", &v, &at)?;
             }
-            p if p.starts_with("alias.") => {
-                let key = &p["alias.".len()..];
-                let alias = block
+            // An attribute of a nested block: `alias.name`, `weighted_routing_policy.weight`.
+            p if p.starts_with("alias.")
+                || p.ends_with("_routing_policy.weight")
+                || p.ends_with("_routing_policy.type")
+                || p.ends_with("_routing_policy.region") =>
+            {
+                let (nested, key) = p.split_once('.').ok_or("no nested block")?;
+                let inner = block
                     .body
-                    .get_blocks("alias")
+                    .get_blocks(nested)
                     .next()
-                    .ok_or_else(|| format!("no alias block at {at}"))?;
+                    .ok_or_else(|| format!("no {nested} block at {at}"))?;
                 let new = match live {
                     Some(Json::String(s)) => names.string(s),
                     Some(Json::Bool(b)) => b.to_string(),
-                    _ => return Err(format!("no live value for `{p}`")),
+                    Some(Json::Number(n)) => n.to_string(),
+                    _ => {
+                        return Err(format!(
+                            "`{p}` is not set in AWS; drift does not remove it at {at}"
+                        ));
+                    }
                 };
-                replace_attr(fe, alias, key, &new, &at)?;
+                replace_attr(fe, inner, key, &new, &at)?;
+            }
+            "health_check_id" => match live {
+                Some(Json::String(s)) => {
+                    replace_attr(fe, &block, "health_check_id", &names.string(s), &at)?
+                }
+                _ => {
+                    return Err(format!(
+                        "the health check was removed in AWS; drift does not remove `health_check_id` at {at}"
+                    ));
+                }
+            },
+            "multivalue_answer_routing_policy" => {
+                let new = live.and_then(Json::as_bool).unwrap_or(false).to_string();
+                replace_attr(fe, &block, "multivalue_answer_routing_policy", &new, &at)?;
             }
             other => {
                 return Err(format!(

@@ -7,7 +7,8 @@ use super::value::{ResourceValue, Value};
 use super::{Instances, ignore_changes, instances_of, origin, referenced_address};
 use crate::error::Result;
 use crate::model::dns::{
-    AliasTarget, canonical_code_value, canonical_name, canonical_zone_id, qualify, zone_scope,
+    AliasTarget, Routing, canonical_code_value, canonical_name, canonical_zone_id, qualify,
+    zone_scope,
 };
 use crate::model::{Body, Claim, Ignore, Item, Kind, Record, Spec, State};
 use hcl_edit::Span;
@@ -131,6 +132,32 @@ fn record(r: &ResourceValue, zone: &Zone) -> std::result::Result<Record, String>
         }
         _ => None,
     };
+    // The first (only) block of a nested block type, as attributes.
+    let block = |name: &str| {
+        r.attrs
+            .get(name)
+            .and_then(Value::as_seq)
+            .and_then(|l| l.first().and_then(|b| b.as_attrs().cloned()))
+    };
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+    let routing = Routing {
+        weight: match block("weighted_routing_policy").and_then(|b| b.get("weight").cloned()) {
+            Some(w) => Some(
+                w.as_number()?
+                    .to_i64()
+                    .ok_or("`weight` is not a whole number")?,
+            ),
+            None => None,
+        },
+        failover: block("failover_routing_policy").and_then(|b| text(b.get("type"))),
+        region: block("latency_routing_policy").and_then(|b| text(b.get("region"))),
+        multivalue_answer: r
+            .attrs
+            .get("multivalue_answer_routing_policy")
+            .and_then(|v| v.truthy().ok())
+            .filter(|m| *m),
+        health_check_id: text(r.attrs.get("health_check_id")).filter(|h| !h.is_empty()),
+    };
     let ttl = match r.attrs.get("ttl") {
         None | Some(Value::Null(_)) => None,
         Some(v) => Some(
@@ -154,6 +181,7 @@ fn record(r: &ResourceValue, zone: &Zone) -> std::result::Result<Record, String>
             .collect(),
         rtype,
         alias,
+        routing: Box::new(routing),
     })
 }
 

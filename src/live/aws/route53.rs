@@ -79,6 +79,11 @@ async fn records(
                     dns_name: a.dns_name().to_string(),
                     evaluate_target_health: a.evaluate_target_health(),
                 }),
+                weight: r.weight(),
+                failover: r.failover().map(|f| f.as_str().to_string()),
+                region: r.region().map(|x| x.as_str().to_string()),
+                multi_value_answer: r.multi_value_answer(),
+                health_check_id: r.health_check_id().map(str::to_string),
             });
         }
         if !page.is_truncated() {
