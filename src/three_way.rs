@@ -55,6 +55,13 @@ pub fn annotate(report: &mut Report, desired: &State, live: &State, state: &Stat
         if st.is_none() && !complete {
             continue;
         }
+        // What the code does not set (a key's default policy), terraform does not manage:
+        // apply leaves a change to it alone, whatever the state says.
+        if f.status == Status::Changed && desired.not_in_code.contains(&(f.kind, f.id.clone())) {
+            f.state = Some(st.map_or(serde_json::Value::Null, |x| x.to_json()));
+            f.verdict = Some(UNMANAGED);
+            continue;
+        }
         f.state = Some(st.map_or(serde_json::Value::Null, |x| x.to_json()));
         f.verdict = match (f.status, st) {
             (Status::Changed, Some(st)) => {
@@ -87,7 +94,10 @@ pub fn annotate(report: &mut Report, desired: &State, live: &State, state: &Stat
     let mut pending = Vec::new();
     for item in &desired.items {
         let key = (item.kind, item.id.as_str());
-        if !in_terraform(item.kind) || flagged.contains(&key) {
+        if !in_terraform(item.kind)
+            || flagged.contains(&key)
+            || desired.not_in_code.contains(&(item.kind, item.id.clone()))
+        {
             continue;
         }
         let (Some(code), Some(aws)) = (d.get(&key), l.get(&key)) else {
@@ -130,6 +140,7 @@ pub fn words(verdict: &str, status: Status) -> &'static str {
         (REMOVED_FROM_CODE, _) => {
             "removed from the code but still in the state: terraform apply would DESTROY it"
         }
+        (UNMANAGED, Status::Changed) => "not set in the code: terraform apply leaves it alone",
         _ => "in no Terraform state: terraform apply leaves it alone",
     }
 }

@@ -409,6 +409,54 @@ resource "aws_route53_record" "delegation" {
     );
 }
 
+/// A key declared without a policy: terraform does not manage its policy (`policy` is
+/// optional and computed), so a statement added by hand is drift from AWS's default, but
+/// `terraform apply` leaves it alone — no "revert" verdict, and the gate passes.
+#[test]
+fn a_policy_the_code_does_not_set_is_not_reverted_by_apply() {
+    let default = r#"{\"Version\":\"2012-10-17\",\"Id\":\"key-default-1\",\"Statement\":[{\"Sid\":\"Enable IAM User Permissions\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::111122223333:root\"},\"Action\":\"kms:*\",\"Resource\":\"*\"}]}"#;
+    let p = Project::new();
+    p.config("")
+        .file(
+            "tf/main.tf",
+            "resource \"aws_kms_key\" \"k\" {\n  description = \"k\"\n}\n\nresource \"aws_kms_alias\" \"k\" {\n  name          = \"alias/k\"\n  target_key_id = aws_kms_key.k.key_id\n}\n",
+        )
+        .snapshot(
+            r#""kms": {"keys": [{"key_id": "k-1", "arn": "arn:aws:kms:eu-west-1:111122223333:key/k-1", "key_state": "Enabled",
+            "aliases": ["alias/k"], "policy": {"Version": "2012-10-17", "Statement": [
+              {"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"},
+              {"Sid": "HandAdded", "Effect": "Allow", "Principal": {"Service": "logs.amazonaws.com"}, "Action": "kms:Decrypt", "Resource": "*"}]}}]}"#,
+        )
+        .file(
+            "k.tfstate",
+            &format!(
+                r#"{{"version": 4, "terraform_version": "1.11.4", "serial": 1, "lineage": "k", "outputs": {{}}, "resources": [
+                {{"mode": "managed", "type": "aws_kms_key", "name": "k", "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+                  "instances": [{{"schema_version": 0, "attributes": {{"key_id": "k-1", "arn": "arn:aws:kms:eu-west-1:111122223333:key/k-1", "policy": "{default}"}}}}]}},
+                {{"mode": "managed", "type": "aws_kms_alias", "name": "k", "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+                  "instances": [{{"schema_version": 0, "attributes": {{"name": "alias/k", "target_key_id": "k-1"}}}}]}}]}}"#
+            ),
+        );
+    let out = p.run(&["check", "--state", "k.tfstate", "--format", "json"]);
+    assert_eq!(out.code, 2, "drift from the default policy: {}", out.stdout);
+    assert_eq!(
+        verdicts(&out.json()),
+        vec!["changed kms_key_policy alias/k unmanaged"],
+        "{}",
+        out.stdout
+    );
+    let human = p.run(&["check", "--state", "k.tfstate", "--color", "never"]);
+    assert!(
+        human
+            .stdout
+            .contains("not set in the code: terraform apply leaves it alone"),
+        "{}",
+        human.stdout
+    );
+    let gate = p.run(&["check", "--state", "k.tfstate", "--before-apply"]);
+    assert_eq!(gate.code, 0, "{}", gate.stdout);
+}
+
 /// Another workspace's state is where terraform keeps it (`terraform.tfstate.d/<name>/` for the
 /// local backend), in the workspace terraform would use: the one `terraform workspace select`
 /// recorded in `.terraform/environment`, unless `[terraform] workspace` says otherwise.

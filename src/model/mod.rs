@@ -307,6 +307,10 @@ pub struct State {
     /// "terraform_remote_state"` over the `s3` backend) that were not given; once read, the
     /// code is read again.
     pub remote_states_wanted: Vec<crate::tfstate::Source>,
+    /// Desired side: values drift assumes because the code does not set them (AWS's default
+    /// key policy for a key declared without one). Terraform does not manage them: `apply`
+    /// leaves a change to them alone.
+    pub not_in_code: std::collections::HashSet<(Kind, String)>,
     /// Where each (kind, id) is in `items`.
     index: std::collections::HashMap<(Kind, String), usize>,
 }

@@ -225,6 +225,9 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                 key.address
             ))
         } else {
+            if key.policy.is_none() {
+                state.not_in_code.insert((Kind::KmsKeyPolicy, id.clone()));
+            }
             let text = match key.policy {
                 None => match key_account {
                     Some(acct) => Value::String(default_policy(acct, partition)),
