@@ -111,10 +111,8 @@ fn read_both(
     // What the states record of values AWS computed, for the code that refers to them. A state
     // that cannot be read is reported by the three-way view; here it only gives nothing.
     let mut state_attrs = std::collections::HashMap::new();
-    for (_, text) in states {
-        if let Ok(text) = text {
-            state_attrs.extend(crate::tfstate::attributes(text));
-        }
+    for state in states {
+        state_attrs.extend(state.attrs.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
     match source {
         live::Source::Snapshot(path) => {
@@ -251,8 +249,13 @@ fn read_both(
     }
 }
 
-/// A state's name and its text (or why it could not be read).
-type StateText = (String, Result<String>);
+/// A state's name, its text (or why it could not be read), and the attributes it records by
+/// resource instance address (read once, for the computed values, the verdicts and the patch).
+struct StateText {
+    name: String,
+    text: Result<String>,
+    attrs: crate::tfstate::Attributes,
+}
 
 /// The states for the three-way view: the files given, else `[terraform] state`, else each
 /// root's default (its `backend "s3"` object, its `backend "local"` path, or
@@ -308,7 +311,15 @@ fn load_states(cfg: &Config, sources: &[crate::tfstate::Source]) -> Result<Vec<S
                 ))
             }
         };
-        out.push((source.display(), text));
+        let attrs = text
+            .as_deref()
+            .map(crate::tfstate::attributes)
+            .unwrap_or_default();
+        out.push(StateText {
+            name: source.display(),
+            text,
+            attrs,
+        });
     }
     Ok(out)
 }
@@ -335,7 +346,7 @@ fn read_states(
         .collect();
     let mut read = Vec::new();
     let mut errors = Vec::new();
-    for (name, text) in states {
+    for StateText { name, text, attrs } in states {
         let text = match text {
             Ok(t) => t,
             Err(e) => {
@@ -348,8 +359,7 @@ fn read_states(
         };
         // A state that records none of this code's resources is another root's: using it would
         // call everything it holds "removed from the code".
-        let recorded = crate::tfstate::attributes(text);
-        if !recorded.is_empty() && !crate::tfstate::describes(&recorded, &declared) {
+        if !attrs.is_empty() && !crate::tfstate::describes(attrs, &declared) {
             eprintln!(
                 "drift: {name} records none of this code's resources (another root's state?): not used"
             );
@@ -644,8 +654,7 @@ fn write_patch(
         .collect();
     let state_records = states
         .iter()
-        .filter_map(|(_, text)| text.as_ref().ok())
-        .flat_map(|text| crate::tfstate::record_addresses(text))
+        .flat_map(|state| crate::tfstate::record_addresses(&state.attrs))
         .collect();
     let ctx = patch::Context {
         desired,

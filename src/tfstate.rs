@@ -196,30 +196,46 @@ pub fn parse(text: &str, display: &str, account_id: &str, region: &str) -> Resul
             z.records.push(rec);
         }
     }
-    Ok(Snapshot {
+    Ok(recorded(
+        keys.into_values().collect(),
+        zones.into_values().collect(),
+        instances,
+        account_id,
+        region,
+    ))
+}
+
+/// A snapshot of what states record: these sections, and nothing a capture adds.
+fn recorded(
+    keys: Vec<KmsKey>,
+    zones: Vec<HostedZone>,
+    instances: Vec<DbInstance>,
+    account_id: &str,
+    region: &str,
+) -> Snapshot {
+    Snapshot {
         schema: crate::live::snapshot::SCHEMA.into(),
         account_id: account_id.into(),
         caller_arn: None,
         caller_user_id: None,
         region: region.into(),
         captured_at: String::new(),
-        kms: Some(KmsSection {
-            keys: keys.into_values().collect(),
-        }),
-        route53: Some(Route53Section {
-            zones: zones.into_values().collect(),
-        }),
+        kms: Some(KmsSection { keys }),
+        route53: Some(Route53Section { zones }),
         rds: Some(RdsSection { instances }),
         errors: Vec::new(),
         state: None,
         remote_states: Default::default(),
-    })
+    }
 }
+
+/// What a state records of each managed resource instance, by address.
+pub type Attributes = std::collections::HashMap<String, serde_json::Map<String, Value>>;
 
 /// The attributes each managed resource instance has in the state, by its address as drift
 /// writes it (`module.a.aws_lb.web`, `aws_route53_record.r["x"]`, `aws_instance.n[0]`): the
 /// values AWS computed that the code refers to (`aws_lb.web.dns_name`).
-pub fn attributes(text: &str) -> std::collections::HashMap<String, serde_json::Map<String, Value>> {
+pub fn attributes(text: &str) -> Attributes {
     let Ok(j) = serde_json::from_str::<Value>(text) else {
         return Default::default();
     };
@@ -262,22 +278,23 @@ pub struct StateRecord {
     pub name: String,
 }
 
-/// The Route 53 records `text` holds, by record id.
-pub fn record_addresses(text: &str) -> std::collections::HashMap<String, StateRecord> {
-    attributes(text)
-        .into_iter()
+/// The Route 53 records among a state's `attributes`, by record id.
+pub fn record_addresses(attrs: &Attributes) -> std::collections::HashMap<String, StateRecord> {
+    attrs
+        .iter()
         .filter(|(address, _)| {
             base_address(address).split('.').rev().nth(1) == Some("aws_route53_record")
         })
         .filter_map(|(address, a)| {
-            let fqdn = s(&Value::Object(a.clone()), "fqdn")?;
+            let fqdn = a["fqdn"].as_str().filter(|f| !f.is_empty())?;
             let rtype = a["type"].as_str()?.to_string();
             let name = a["name"].as_str()?.to_string();
-            let fqdn = crate::model::dns::canonical_name(&fqdn);
+            let fqdn = crate::model::dns::canonical_name(fqdn);
             let id = match a["set_identifier"].as_str().filter(|x| !x.is_empty()) {
                 Some(set) => format!("{fqdn}/{rtype}/{set}"),
                 None => format!("{fqdn}/{rtype}"),
             };
+            let address = address.clone();
             Some((id, StateRecord { address, name }))
         })
         .collect()
@@ -305,10 +322,7 @@ pub fn base_address(address: &str) -> String {
 /// Whether a state describes any of the code's resources: some resource it records is declared
 /// (`declared`: the code's addresses without instance keys), directly or inside a module call
 /// the code declares. A state that shares nothing is another root's.
-pub fn describes(
-    recorded: &std::collections::HashMap<String, serde_json::Map<String, Value>>,
-    declared: &std::collections::HashSet<String>,
-) -> bool {
+pub fn describes(recorded: &Attributes, declared: &std::collections::HashSet<String>) -> bool {
     recorded.keys().any(|address| {
         let base = base_address(address);
         declared.iter().any(|d| {
@@ -330,20 +344,7 @@ pub fn merge(states: Vec<Snapshot>, account_id: &str, region: &str) -> Snapshot 
         zones.extend(s.route53.map(|r| r.zones).unwrap_or_default());
         instances.extend(s.rds.map(|r| r.instances).unwrap_or_default());
     }
-    Snapshot {
-        schema: crate::live::snapshot::SCHEMA.into(),
-        account_id: account_id.into(),
-        caller_arn: None,
-        caller_user_id: None,
-        region: region.into(),
-        captured_at: String::new(),
-        kms: Some(KmsSection { keys }),
-        route53: Some(Route53Section { zones }),
-        rds: Some(RdsSection { instances }),
-        errors: Vec::new(),
-        state: None,
-        remote_states: Default::default(),
-    }
+    recorded(keys, zones, instances, account_id, region)
 }
 
 /// The object key where terraform's `s3` backend keeps a workspace's state: `key` for the

@@ -69,7 +69,9 @@ enum Outcome {
     Differ(String),
 }
 
-fn run_case(case: &Case, expected: &Json) -> Outcome {
+/// What drift makes of a case: its files and an output `out` holding its expression, in a
+/// temporary root module.
+fn evaluate(case: &Case) -> drift::error::Result<drift::desired::terraform::value::Value> {
     let dir = tempfile::tempdir().expect("temp dir");
     for (name, text) in &case.files {
         std::fs::write(dir.path().join(name), text).expect("write case file");
@@ -79,7 +81,11 @@ fn run_case(case: &Case, expected: &Json) -> Outcome {
         format!("output \"out\" {{\n  value = {}\n}}\n", case.expr),
     )
     .expect("write output");
-    let got = root_output(Path::new(dir.path()), "out");
+    root_output(Path::new(dir.path()), "out")
+}
+
+fn run_case(case: &Case, expected: &Json) -> Outcome {
+    let got = evaluate(case);
     match (got, expected.get("error")) {
         (Err(_), Some(_)) => Outcome::Agree,
         (Err(e), None) => Outcome::Differ(format!("drift rejects it: {}", e.render())),
@@ -178,16 +184,7 @@ fn drift_evaluates_as_terraform_does() {
 
 /// What drift made of one policy-document case, against what terraform and the provider did.
 fn policy_case(case: &Case, expected: &Json) -> Result<(), String> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (name, text) in &case.files {
-        std::fs::write(dir.path().join(name), text).expect("write case file");
-    }
-    std::fs::write(
-        dir.path().join("zz_out.tf"),
-        format!("output \"out\" {{\n  value = {}\n}}\n", case.expr),
-    )
-    .expect("write output");
-    let got = root_output(Path::new(dir.path()), "out");
+    let got = evaluate(case);
     // An error contained to the data source leaves its `json` unknown, with the error.
     let rejected = match &got {
         Err(_) => true,

@@ -11,7 +11,7 @@
 
 use crate::harness::Moto;
 use crate::support::Project;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -215,6 +215,39 @@ fn terraform(dir: &Path, moto: &Moto, mirror: &Path, args: &[&str]) -> std::proc
     out
 }
 
+/// What `terraform plan` would do, by resource address: its actions (`update`,
+/// `delete,create`), no-ops left out.
+fn plan(dir: &Path, moto: &Moto, mirror: &Path) -> BTreeMap<String, String> {
+    terraform(
+        dir,
+        moto,
+        mirror,
+        &[
+            "plan",
+            "-input=false",
+            "-lock=false",
+            "-no-color",
+            "-out=plan",
+        ],
+    );
+    let shown = terraform(dir, moto, mirror, &["show", "-json", "plan"]);
+    let plan: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("plan JSON");
+    plan["resource_changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| {
+            let actions: Vec<&str> = c["change"]["actions"]
+                .as_array()?
+                .iter()
+                .filter_map(|a| a.as_str())
+                .collect();
+            let address = c["address"].as_str()?.to_string();
+            (actions != ["no-op"]).then(|| (address, actions.join(",")))
+        })
+        .collect()
+}
+
 fn drift(p: &Project, moto: &Moto, args: &[&str]) -> (i32, serde_json::Value, String) {
     let mut cmd = crate::support::drift_command(p.path());
     for (k, v) in moto.env() {
@@ -407,27 +440,12 @@ fn drift_says_what_terraform_plan_would_do_on_a_state_terraform_wrote() {
     );
 
     // terraform's own plan: the resources it would update, and those it would destroy.
-    terraform(
-        &tf,
-        &moto,
-        &mirror,
-        &[
-            "plan",
-            "-input=false",
-            "-lock=false",
-            "-no-color",
-            "-out=plan",
-        ],
-    );
-    let shown = terraform(&tf, &moto, &mirror, &["show", "-json", "plan"]);
-    let plan: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("plan JSON");
+    let planned = plan(&tf, &moto, &mirror);
     let with_action = |action: &str| -> BTreeSet<String> {
-        plan["resource_changes"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|c| c["change"]["actions"] == serde_json::json!([action]))
-            .filter_map(|c| c["address"].as_str().map(str::to_string))
+        planned
+            .iter()
+            .filter(|(_, a)| a.as_str() == action)
+            .map(|(address, _)| address.clone())
             .collect()
     };
     let drift_updates: BTreeSet<String> = j["findings"]
@@ -467,27 +485,7 @@ fn drift_says_what_terraform_plan_would_do_on_a_state_terraform_wrote() {
         String::from_utf8_lossy(&applied.stderr),
         std::fs::read_to_string(p.path().join("drift.patch")).unwrap_or_default()
     );
-    terraform(
-        &tf,
-        &moto,
-        &mirror,
-        &[
-            "plan",
-            "-input=false",
-            "-lock=false",
-            "-no-color",
-            "-out=plan",
-        ],
-    );
-    let shown = terraform(&tf, &moto, &mirror, &["show", "-json", "plan"]);
-    let plan: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("plan JSON");
-    let planned: Vec<String> = plan["resource_changes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| c["change"]["actions"] != serde_json::json!(["no-op"]))
-        .map(|c| format!("{} {}", c["address"], c["change"]["actions"]))
-        .collect();
+    let planned = plan(&tf, &moto, &mirror);
     let patch = std::fs::read_to_string(p.path().join("drift.patch")).unwrap_or_default();
     assert!(
         planned.is_empty(),

@@ -438,6 +438,15 @@ pub struct Change {
 }
 
 impl Change {
+    /// The path as reports show it: `(whole value)` when the whole value differs.
+    pub fn shown_path(&self) -> &str {
+        if self.path.is_empty() {
+            "(whole value)"
+        } else {
+            &self.path
+        }
+    }
+
     pub fn add(path: impl Into<String>, live: serde_json::Value) -> Change {
         Change {
             path: path.into(),

@@ -47,17 +47,7 @@ pub fn render(report: &Report) -> String {
         );
         match f.status {
             Status::Changed => {
-                let paths: Vec<&str> = f
-                    .changes
-                    .iter()
-                    .map(|c| {
-                        if c.path.is_empty() {
-                            "(whole value)"
-                        } else {
-                            c.path.as_str()
-                        }
-                    })
-                    .collect();
+                let paths: Vec<&str> = f.changes.iter().map(|c| c.shown_path()).collect();
                 message.push_str(&format!(" in AWS: {}", paths.join(", ")));
             }
             Status::Missing => message.push_str(": declared, not in AWS"),

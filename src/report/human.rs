@@ -115,11 +115,7 @@ fn render_finding(p: Painter, out: &mut String, f: &Finding) {
         Status::Changed => {
             out.push_str(&format!("  {} {{\n", p.yellow(&format!("~ {what}"))));
             for c in &f.changes {
-                let path = if c.path.is_empty() {
-                    "(whole value)"
-                } else {
-                    &c.path
-                };
+                let path = c.shown_path();
                 match c.op {
                     Op::Add => {
                         out.push_str(&format!(

@@ -70,14 +70,7 @@ pub fn render(report: &Report) -> String {
             Status::Changed => {
                 out.push_str("```diff\n");
                 for c in &f.changes {
-                    out.push_str(&format!(
-                        "# {}\n",
-                        if c.path.is_empty() {
-                            "(whole value)"
-                        } else {
-                            &c.path
-                        }
-                    ));
+                    out.push_str(&format!("# {}\n", c.shown_path()));
                     match c.op {
                         Op::Add => c.live.iter().for_each(|v| prefixed(&mut out, '-', v)),
                         Op::Remove => c.desired.iter().for_each(|v| prefixed(&mut out, '+', v)),

@@ -41,17 +41,7 @@ pub fn render(report: &Report) -> String {
             f.status.as_str().replace('_', " ")
         );
         if !f.changes.is_empty() {
-            let paths: Vec<&str> = f
-                .changes
-                .iter()
-                .map(|c| {
-                    if c.path.is_empty() {
-                        "(whole value)"
-                    } else {
-                        c.path.as_str()
-                    }
-                })
-                .collect();
+            let paths: Vec<&str> = f.changes.iter().map(|c| c.shown_path()).collect();
             text.push_str(&format!(" (differs in {})", paths.join(", ")));
         }
         if let Some(r) = &f.reason {
