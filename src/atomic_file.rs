@@ -62,3 +62,105 @@ pub fn write(path: &Path, contents: &[u8], inputs: &[PathBuf]) -> Result<()> {
     }
     result.map_err(err)
 }
+
+/// Creates `path` with `contents`, complete or not at all, and never over an existing file:
+/// the contents go to a temporary file beside it, reach the disk, and are then linked in
+/// under `path`, which fails with `AlreadyExists` if another writer got there first. Where the
+/// file system has no hard links, the temporary file is renamed when `path` does not exist.
+pub fn create_new(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let tmp = dir.join(format!(
+        ".{name}.drift-{}-{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(contents)?;
+        f.sync_all()?;
+        match std::fs::hard_link(&tmp, path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(e),
+            Err(_) if !path.exists() => std::fs::rename(&tmp, path)?,
+            Err(e) => return Err(e),
+        }
+        if let Ok(d) = std::fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    result
+}
+
+/// Replaces the existing file `path` (already resolved through any symlink) with `contents`,
+/// atomically, keeping its permission bits and its owner and group: the one edit drift makes
+/// to a file of the user's (`--write-ignores` on drift.toml). A read-only file is refused, not
+/// replaced by a writable one.
+pub fn replace_keeping(path: &Path, contents: &[u8]) -> Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let err = |source: std::io::Error| Error::Write {
+        path: path.display().to_string(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(err)?;
+    if meta.permissions().readonly() {
+        return Err(err(std::io::Error::other(format!(
+            "the file is read-only (mode {:o}): drift does not replace it; make it writable or edit it by hand",
+            meta.mode() & 0o7777
+        ))));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let tmp = dir.join(format!(
+        ".{name}.drift-{}-{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(contents)?;
+        f.set_permissions(std::fs::Permissions::from_mode(meta.mode() & 0o7777))?;
+        if meta.uid() != f.metadata()?.uid() || meta.gid() != f.metadata()?.gid() {
+            std::os::unix::fs::fchown(&f, Some(meta.uid()), Some(meta.gid())).map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!(
+                        "cannot keep its owner {}:{} ({e}); run drift as that user",
+                        meta.uid(),
+                        meta.gid()
+                    ),
+                )
+            })?;
+        }
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = std::fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(err)
+}

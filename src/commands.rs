@@ -458,8 +458,11 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
                 .into(),
         ));
     }
+    // From here on every output — reports, history, patch — sees `(sensitive value)`.
+    let sensitive = report.redact_secrets();
     if let Some(dir) = &args.history {
-        crate::history::annotate(&mut report, dir, now)?;
+        let unchecked = |kind: &str, id: &str| not_rechecked(kind, id, &fams, &live_state);
+        crate::history::annotate(&mut report, dir, now, &unchecked)?;
         for f in &mut report.findings {
             if let (Some(first), Some(new)) = (&f.first_seen, f.new) {
                 f.age = Some(crate::history::age(first, new, now));
@@ -494,20 +497,7 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         append_step_summary(&report)?;
     }
     if args.write_ignores && !report.findings.is_empty() {
-        let entries = crate::ignore_rules::entries_for(&report);
-        let mut text = crate::input_file::read_text(&cfg.path)
-            .map_err(|e| Error::read("config file", &cfg.path, e))?;
-        if !text.ends_with('\n') {
-            text.push('\n');
-        }
-        text.push_str(&entries);
-        // drift.toml is an input, but this is the one write asked of it: whole or not at all.
-        crate::atomic_file::write(&cfg.path, text.as_bytes(), &[])?;
-        eprintln!(
-            "drift: appended {} [[ignore]] entries with reason \"TODO\" to {}; fill in each reason",
-            report.findings.len(),
-            cfg.path.display()
-        );
+        write_ignores(&cfg.path, &report, &cfg.ignores)?;
     }
     // After the report, so a patch that cannot be written still leaves the report printed.
     if let Some(path) = &args.patch {
@@ -516,7 +506,20 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             live::Source::Aws => None,
         };
         let inputs = files_read(&cfg, snapshot);
-        write_patch(path, &report, &desired, &snap, &states, &inputs)?;
+        // A sensitive value is never written into the code.
+        let mut patchable = report.clone();
+        patchable.findings.retain(|f| {
+            let secret = sensitive.contains(&(f.kind, f.id.clone()));
+            if secret {
+                eprintln!(
+                    "drift: not in the patch: {} \"{}\": it carries a sensitive value",
+                    f.kind,
+                    report::safe_line(&f.id)
+                );
+            }
+            !secret
+        });
+        write_patch(path, &patchable, &desired, &snap, &states, &inputs)?;
     }
     let fails = |status: report::Status| {
         args.fail_on.iter().any(|f| match f {
@@ -540,6 +543,54 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     } else {
         EXIT_OK
     })
+}
+
+/// `--write-ignores`: adds a TODO entry per finding to drift.toml — the file a symlink points
+/// to, in the style the file uses, with its mode and owner kept; a read-only file is refused.
+fn write_ignores(
+    path: &std::path::Path,
+    report: &report::Report,
+    existing: &[crate::config::IgnoreRule],
+) -> Result<()> {
+    let target = std::fs::canonicalize(path).map_err(|e| Error::read("config file", path, e))?;
+    let text = crate::input_file::read_text(&target)
+        .map_err(|e| Error::read("config file", &target, e))?;
+    let (text, added) =
+        crate::ignore_rules::add_entries(&text, report, existing).map_err(|message| {
+            Error::Invalid {
+                path: target.display().to_string(),
+                message,
+            }
+        })?;
+    crate::atomic_file::replace_keeping(&target, text.as_bytes())?;
+    eprintln!(
+        "drift: added {added} ignore entries with reason \"TODO\" to {}; they ignore nothing until each says why",
+        path.display()
+    );
+    Ok(())
+}
+
+/// Why this run did not look again at the object a previous run reported as (`kind`, `id`):
+/// its family was left out by `--only`, or its read (or its zone's, its instance's) failed.
+/// `None` when it did look.
+fn not_rechecked(
+    kind: &str,
+    id: &str,
+    fams: &[model::Family],
+    live: &model::State,
+) -> Option<String> {
+    let kind = model::Kind::parse(kind)?;
+    let family = kind.family()?;
+    if !fams.contains(&family) {
+        return Some(format!("--only left out {family}"));
+    }
+    if live.failed.contains(&family) {
+        return Some(format!("the {family} read failed"));
+    }
+    live.failed_scopes
+        .iter()
+        .find(|(k, scope)| *k == kind && model::in_scope(kind, id, scope))
+        .map(|(_, scope)| format!("the read of {scope} failed"))
 }
 
 /// In a GitHub Actions job (`GITHUB_STEP_SUMMARY` set), appends the Markdown report to the

@@ -128,7 +128,10 @@ impl Error {
     /// The error as the user sees it on stderr: the message, then for input errors the
     /// offending line with a caret under the column.
     pub fn render(&self) -> String {
-        let mut out = format!("error: {self}");
+        let mut out = format!(
+            "error: {}",
+            crate::report::safe_line(&crate::report::bounded(&self.to_string()))
+        );
         if let Error::Input { location, .. } = self
             && let Some(line) = &location.source_line
         {
@@ -153,7 +156,7 @@ impl Error {
                         .map(|&c| if c == '\t' { '\t' } else { ' ' }),
                 )
                 .collect();
-            let shown = crate::report::safe(&shown);
+            let shown = crate::report::safe_line(&shown);
             out.push_str(&format!(
                 "\n{pad} |\n{num} | {lead}{shown}{tail}\n{pad} | {caret_pad}^"
             ));

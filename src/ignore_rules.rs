@@ -1,9 +1,10 @@
 //! Accountable ignores: the `[[ignore]]` entries of drift.toml, applied to a finished report.
 //! A matching finding (or, with `field`, the changes at that path) moves from `findings` to
 //! `ignored` with its reason — counted and listed, never dropped. An expired entry stops
-//! ignoring and says so; an entry that matched nothing is reported stale; a reason of "TODO"
-//! (what `--write-ignores` writes) is reported until someone fills it. Knows nothing of how
-//! findings are made.
+//! ignoring and says so; an entry that matched nothing is reported stale; an entry whose
+//! reason is "TODO" (what `--write-ignores` writes) ignores nothing — its findings still count
+//! for the report and the exit status — and is reported until someone writes a reason.
+//! Knows nothing of how findings are made.
 
 use crate::config::IgnoreRule;
 use crate::report::{IgnoreNotice, Ignored, Report, Status};
@@ -44,22 +45,34 @@ pub fn apply(report: &mut Report, rules: &[IgnoreRule], today: time::Date) {
     if rules.is_empty() {
         return;
     }
-    let active: Vec<bool> = rules
+    let expired: Vec<bool> = rules
         .iter()
-        .map(|r| r.expires.is_none_or(|e| today <= e))
+        .map(|r| r.expires.is_some_and(|e| today > e))
         .collect();
+    // An entry whose reason is still TODO (what `--write-ignores` writes) ignores nothing: its
+    // findings stay findings, for the report and the exit status, until someone says why.
+    let todo: Vec<bool> = rules.iter().map(|r| r.reason.trim() == "TODO").collect();
+    let active: Vec<bool> = (0..rules.len()).map(|i| !expired[i] && !todo[i]).collect();
+    let matches = |r: &IgnoreRule, f: &crate::report::Finding| {
+        r.kind == f.kind.as_str()
+            && glob(&r.id, &f.id)
+            && r.field
+                .as_deref()
+                .is_none_or(|field| f.changes.iter().any(|c| inside(&c.path, field)))
+    };
     let mut matched = vec![0usize; rules.len()];
     let mut kept = Vec::new();
     for mut f in std::mem::take(&mut report.findings) {
-        let rule = rules.iter().enumerate().find(|(i, r)| {
-            active[*i]
-                && r.kind == f.kind.as_str()
-                && glob(&r.id, &f.id)
-                && r.field
-                    .as_deref()
-                    .is_none_or(|field| f.changes.iter().any(|c| inside(&c.path, field)))
-        });
+        let rule = rules
+            .iter()
+            .enumerate()
+            .find(|(i, r)| active[*i] && matches(r, &f));
         let Some((i, r)) = rule else {
+            for (i, r) in rules.iter().enumerate() {
+                if todo[i] && !expired[i] && matches(r, &f) {
+                    matched[i] += 1;
+                }
+            }
             kept.push(f);
             continue;
         };
@@ -95,11 +108,11 @@ pub fn apply(report: &mut Report, rules: &[IgnoreRule], today: time::Date) {
     }
     report.findings = kept;
     for (i, r) in rules.iter().enumerate() {
-        let problem = if !active[i] {
+        let problem = if expired[i] {
             "expired"
         } else if matched[i] == 0 {
             "stale"
-        } else if r.reason.trim() == "TODO" {
+        } else if todo[i] {
             "todo"
         } else {
             continue;
@@ -115,19 +128,65 @@ pub fn apply(report: &mut Report, rules: &[IgnoreRule], today: time::Date) {
     }
 }
 
-/// The `[[ignore]]` entries `--write-ignores` appends for the findings of a run.
-pub fn entries_for(report: &Report) -> String {
-    let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
-    let mut out = String::new();
-    for f in &report.findings {
-        out.push_str(&format!(
-            "\n[[ignore]]\nkind = {}\nid = {}\nreason = \"TODO\"  # {}: say why this is accepted\n",
-            quote(f.kind.as_str()),
-            quote(&f.id),
-            f.status.as_str()
-        ));
+/// Adds an `ignore` entry with reason "TODO" for each finding of the run to the config text,
+/// in the style the file already uses: appended to an inline `ignore = [ … ]` array when it has
+/// one, else as `[[ignore]]` tables. Everything else in the file is kept as written. Findings an
+/// entry of `existing` already names (a TODO one from an earlier run) get none. Returns the new
+/// text and how many entries it added.
+pub fn add_entries(
+    config_text: &str,
+    report: &Report,
+    existing: &[IgnoreRule],
+) -> std::result::Result<(String, usize), String> {
+    let mut doc: toml_edit::DocumentMut = config_text.parse().map_err(|e| format!("{e}"))?;
+    let new: Vec<&crate::report::Finding> = report
+        .findings
+        .iter()
+        .filter(|f| {
+            !existing
+                .iter()
+                .any(|r| r.kind == f.kind.as_str() && glob(&r.id, &f.id))
+        })
+        .collect();
+    let entry = |f: &crate::report::Finding| {
+        let mut t = toml_edit::InlineTable::new();
+        t.insert("kind", f.kind.as_str().into());
+        t.insert("id", f.id.as_str().into());
+        t.insert("reason", "TODO".into());
+        t
+    };
+    match doc.get_mut("ignore") {
+        None => {
+            let mut tables = toml_edit::ArrayOfTables::new();
+            for f in &new {
+                tables.push(todo_table(entry(f), f.status));
+            }
+            doc.insert("ignore", toml_edit::Item::ArrayOfTables(tables));
+        }
+        Some(toml_edit::Item::ArrayOfTables(tables)) => {
+            for f in &new {
+                tables.push(todo_table(entry(f), f.status));
+            }
+        }
+        Some(toml_edit::Item::Value(toml_edit::Value::Array(array))) => {
+            for f in &new {
+                array.push(entry(f));
+            }
+            array.fmt();
+        }
+        Some(_) => return Err("`ignore` is neither a list of tables nor an array".into()),
     }
-    out
+    Ok((doc.to_string(), new.len()))
+}
+
+/// An `[[ignore]]` table for a finding, with a comment that asks for its reason.
+fn todo_table(entry: toml_edit::InlineTable, status: Status) -> toml_edit::Table {
+    let mut t = entry.into_table();
+    t.decor_mut().set_prefix(format!(
+        "\n# {}: say why this is accepted; until then it ignores nothing\n",
+        status.as_str()
+    ));
+    t
 }
 
 #[cfg(test)]
@@ -144,6 +203,53 @@ mod tests {
         assert!(!glob("cdn.*", "www.cdn.x"));
         assert!(glob("*.co.kr/*", "x.co.kr/CNAME"));
         assert!(glob("exact", "exact") && !glob("exact", "exactly"));
+    }
+
+    #[test]
+    fn entries_are_added_in_the_style_of_the_file() {
+        let report = Report {
+            findings: vec![crate::report::Finding {
+                status: Status::Missing,
+                kind: crate::model::Kind::PostgresDatabase,
+                id: "db/\"x\"\n".into(),
+                origin: None,
+                changes: Vec::new(),
+                reason: None,
+                hints: Vec::new(),
+                value: None,
+                remediation: None,
+                first_seen: None,
+                new: None,
+                age: None,
+                state: None,
+                verdict: None,
+            }],
+            ..Report::default()
+        };
+        // Inline array: the entry joins it (a `[[ignore]]` would be a duplicate key).
+        let inline = "live = \"x.json\"\nignore = [ { kind = \"kms_key_policy\", id = \"a\", reason = \"r\" } ]\n";
+        let (out, n) = add_entries(inline, &report, &[]).unwrap();
+        assert_eq!(n, 1);
+        assert!(!out.contains("[[ignore]]"), "{out}");
+        let t: toml::Table = out.parse().unwrap();
+        let list = t["ignore"].as_array().unwrap();
+        assert_eq!(list.len(), 2, "{out}");
+        assert_eq!(list[1]["id"].as_str(), Some("db/\"x\"\n"));
+        // Tables, or none yet: `[[ignore]]` tables, the rest of the file kept as written.
+        for text in [
+            "# mine\nlive = \"x.json\" # keep\n",
+            "live = \"x.json\"\n[[ignore]]\nkind = \"kms_key_policy\"\nid = \"a\"\nreason = \"r\"\n",
+        ] {
+            let (out, _) = add_entries(text, &report, &[]).unwrap();
+            assert!(out.starts_with(text), "{out}");
+            let t: toml::Table = out.parse().unwrap();
+            let list = t["ignore"].as_array().unwrap();
+            assert_eq!(
+                list.last().unwrap()["reason"].as_str(),
+                Some("TODO"),
+                "{out}"
+            );
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod live;
 pub mod model;
 pub mod patch;
 pub mod report;
+pub mod secrets;
 pub mod tfstate;
 pub mod three_way;
 
@@ -53,7 +54,8 @@ where
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("{}", e.render());
+            let text = e.render();
+            eprintln!("{}", secrets::redact(&text).unwrap_or(text));
             EXIT_ERROR
         }
     }

@@ -257,6 +257,8 @@ pub fn attributes(text: &str) -> Attributes {
             r["name"].as_str().unwrap_or_default()
         );
         for inst in r["instances"].as_array().into_iter().flatten() {
+            // What the state marks sensitive is never printed, wherever it ends up.
+            crate::secrets::note_state_instance(inst);
             let key = match &inst["index_key"] {
                 Value::Null => String::new(),
                 Value::Number(n) => format!("[{n}]"),

@@ -79,7 +79,7 @@ fn accepted_findings_are_counted_listed_and_leave_the_exit_status() {
         "{}",
         md.stdout
     );
-    assert!(md.stdout.contains("| kms_key_policy | `alias/wealist-prod-files` | changed | Statement[AllowCloudFrontDecrypt] | INC-2291: hand fix, moving into code | 2026-12-31 |"), "{}", md.stdout);
+    assert!(md.stdout.contains("| kms_key_policy | `alias/wealist-prod-files` | changed | `Statement[AllowCloudFrontDecrypt]` | `INC-2291: hand fix, moving into code` | `2026-12-31` |"), "{}", md.stdout);
 
     // With the database ignored too, nothing is left: exit 0.
     with_ignores(
@@ -119,7 +119,7 @@ fn write_ignores_appends_todo_entries_that_are_reported_until_filled() {
     let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--write-ignores"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
-        out.stderr.contains("appended 3 [[ignore]] entries"),
+        out.stderr.contains("added 3 ignore entries"),
         "{}",
         out.stderr
     );
@@ -127,10 +127,13 @@ fn write_ignores_appends_todo_entries_that_are_reported_until_filled() {
     assert_eq!(cfg.matches("[[ignore]]").count(), 3, "{cfg}");
     assert!(cfg.contains("id = \"cdn.wealist.co.kr/A\""), "{cfg}");
 
+    // A TODO entry ignores nothing: the gate still fails (a missing database included) and
+    // the entries are listed until someone writes a reason.
     let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--format", "json"]);
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
     let j = out.json();
-    assert_eq!(j["summary"]["ignored"], 3);
+    assert_eq!(j["summary"]["ignored"], 0);
+    assert_eq!(j["summary"]["missing"], 1);
     let todo = j["ignore_notices"]
         .as_array()
         .unwrap()
@@ -138,6 +141,16 @@ fn write_ignores_appends_todo_entries_that_are_reported_until_filled() {
         .filter(|n| n["problem"] == "todo")
         .count();
     assert_eq!(todo, 3, "{}", out.stdout);
+
+    // With the reasons written, they are accepted: exit 0.
+    std::fs::write(
+        p.path().join("drift.toml"),
+        cfg.replace("reason = \"TODO\"", "reason = \"accepted in review INC-7\""),
+    )
+    .unwrap();
+    let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(out.json()["summary"]["ignored"], 3);
 }
 
 #[test]
@@ -163,4 +176,67 @@ fn an_entry_without_a_reason_is_a_config_error() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn write_ignores_edits_the_users_file_as_it_is() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    // An inline `ignore = [ … ]` array grows in place (a `[[ignore]]` table would make the
+    // next run fail with a duplicate key).
+    let p = seed_copy();
+    let cfg = std::fs::read_to_string(p.path().join("drift.toml")).unwrap();
+    p.file(
+        "drift.toml",
+        &format!(
+            "ignore = [ {{ kind = \"route53_record\", id = \"old.*\", reason = \"retired\" }} ]\n{cfg}"
+        ),
+    );
+    let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--write-ignores"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let text = std::fs::read_to_string(p.path().join("drift.toml")).unwrap();
+    assert!(!text.contains("[[ignore]]"), "{text}");
+    let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(out.json()["ignore_notices"].as_array().unwrap().len(), 4);
+    // A second --write-ignores adds nothing for findings that already have an entry.
+    let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--write-ignores"]);
+    assert!(
+        out.stderr.contains("added 0 ignore entries"),
+        "{}",
+        out.stderr
+    );
+
+    // Through a symlink: the shared target is edited, the link stays a link.
+    let p = seed_copy();
+    let shared = p.path().join("shared-drift.toml");
+    std::fs::rename(p.path().join("drift.toml"), &shared).unwrap();
+    std::os::unix::fs::symlink(&shared, p.path().join("drift.toml")).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let root = unsafe { libc::geteuid() } == 0;
+    if root {
+        std::os::unix::fs::chown(&shared, Some(65534), Some(65534)).unwrap();
+    }
+    let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--write-ignores"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let link = std::fs::symlink_metadata(p.path().join("drift.toml")).unwrap();
+    assert!(link.file_type().is_symlink());
+    let text = std::fs::read_to_string(&shared).unwrap();
+    assert_eq!(text.matches("[[ignore]]").count(), 3, "{text}");
+    let meta = std::fs::metadata(&shared).unwrap();
+    assert_eq!(meta.mode() & 0o7777, 0o640);
+    if root {
+        assert_eq!((meta.uid(), meta.gid()), (65534, 65534));
+    }
+
+    // A read-only file is refused with a clear error, and left as it was.
+    let p = seed_copy();
+    let path = p.path().join("drift.toml");
+    let before = std::fs::read_to_string(&path).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--write-ignores"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("read-only"), "{}", out.stderr);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+    let meta = std::fs::metadata(&path).unwrap();
+    assert_eq!(meta.mode() & 0o7777, 0o444);
 }

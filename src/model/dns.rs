@@ -80,14 +80,16 @@ impl Routing {
     }
 }
 
-/// Lowercase, trailing dot removed, `\ooo` octal escapes decoded.
+/// Lowercase, trailing dot removed, `\ooo` octal escapes decoded. Route 53 writes each octet
+/// of a non-ASCII name as its own escape (`中` is `\344\270\255`): the octets are read as
+/// UTF-8, and an octet that is not part of valid UTF-8 stays escaped.
 pub fn canonical_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
+    let mut octets: Vec<u8> = Vec::with_capacity(name.len());
     let bytes = name.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'\\'
-            && i + 3 < bytes.len()
+            && i + 4 <= bytes.len()
             && bytes[i + 1..i + 4]
                 .iter()
                 .all(|b| (b'0'..=b'7').contains(b))
@@ -95,16 +97,21 @@ pub fn canonical_name(name: &str) -> String {
             let code = (bytes[i + 1] - b'0') as u32 * 64
                 + (bytes[i + 2] - b'0') as u32 * 8
                 + (bytes[i + 3] - b'0') as u32;
-            if let Some(c) = char::from_u32(code) {
-                out.push(c);
+            if let Ok(octet) = u8::try_from(code) {
+                octets.push(octet);
+                i += 4;
+                continue;
             }
-            i += 4;
-            continue;
         }
-        // Push the whole UTF-8 character starting here.
-        let ch_len = name[i..].chars().next().map_or(1, char::len_utf8);
-        out.push_str(&name[i..i + ch_len]);
-        i += ch_len;
+        octets.push(bytes[i]);
+        i += 1;
+    }
+    let mut out = String::with_capacity(octets.len());
+    for chunk in octets.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\{b:03o}"));
+        }
     }
     let lower = out.to_lowercase();
     lower.strip_suffix('.').unwrap_or(&lower).to_string()
@@ -312,6 +319,13 @@ mod tests {
         assert_eq!(canonical_name("\\052.example.com."), "*.example.com");
         assert_eq!(canonical_name("a\\100b.example.com"), "a@b.example.com");
         assert_eq!(canonical_name("example.com"), "example.com");
+        // Non-ASCII names arrive one escaped octet at a time: UTF-8, not Latin-1.
+        assert_eq!(
+            canonical_name("\\344\\270\\255.example.com."),
+            "中.example.com"
+        );
+        assert_eq!(canonical_name("\\377x.example.com"), "\\377x.example.com");
+        assert_eq!(canonical_name("a.example.\\052"), "a.example.*");
         assert_ne!(canonical_name("dualstack.x.com"), canonical_name("x.com"));
     }
 

@@ -76,6 +76,21 @@ impl Kind {
         }
     }
 
+    pub const ALL: [Kind; 7] = [
+        Kind::KmsKeyPolicy,
+        Kind::Route53Record,
+        Kind::RdsInstance,
+        Kind::RdsCluster,
+        Kind::PostgresDatabase,
+        Kind::MysqlDatabase,
+        Kind::TerraformModule,
+    ];
+
+    /// The kind a report names (`kms_key_policy`).
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     /// The family; none for a module call, which may hold objects of any family.
     pub fn family(self) -> Option<Family> {
         match self {
@@ -92,6 +107,19 @@ impl Kind {
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Whether the object `id` of `kind` belongs to `scope` (a zone's scope key for records, an
+/// instance for databases), as the readers assign scopes.
+pub fn in_scope(kind: Kind, id: &str, scope: &str) -> bool {
+    match kind {
+        Kind::Route53Record => {
+            let (zone, _) = dns::parse_zone_scope(scope);
+            let name = id.split('/').next().unwrap_or_default();
+            name == zone || name.ends_with(&format!(".{zone}"))
+        }
+        _ => id == scope || id.starts_with(&format!("{scope}/")),
     }
 }
 

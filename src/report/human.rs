@@ -308,6 +308,16 @@ pub fn render(report: &Report, color: bool) -> String {
             r.status.replace('_', " ")
         )));
     }
+    for x in &report.not_rechecked {
+        out.push_str(&p.yellow(&format!(
+            "not re-checked this run ({}): {} \"{}\" was {} (first seen {})\n",
+            x.why,
+            x.kind,
+            x.id,
+            x.status.replace('_', " "),
+            x.first_seen.as_deref().unwrap_or("?")
+        )));
+    }
     for n in &report.ignore_notices {
         let what = match n.problem {
             "expired" => format!(
@@ -315,7 +325,7 @@ pub fn render(report: &Report, color: bool) -> String {
                 n.expires.as_deref().unwrap_or("?")
             ),
             "stale" => "matched nothing in this run (stale): remove it".to_string(),
-            _ => "its reason is TODO: say why this is accepted".to_string(),
+            _ => "its reason is TODO: not ignored until it says why this is accepted".to_string(),
         };
         out.push_str(&p.yellow(&format!("ignore entry {} \"{}\": {what}\n", n.kind, n.id)));
     }

@@ -46,6 +46,7 @@ pub fn render(report: &Report) -> String {
     });
     if report.history {
         doc["resolved"] = json!(report.resolved);
+        doc["not_rechecked"] = json!(report.not_rechecked);
     }
     if report.three_way {
         doc["pending_apply"] = json!(report.pending);

@@ -1,11 +1,59 @@
-//! The Markdown report for the nightly job: a summary table, then one section per finding
-//! with a `diff` code block.
+//! The Markdown report for the nightly job and the GitHub job summary: a summary table, then
+//! one section per finding with a `diff` code block.
+//!
+//! Every value from outside drift (ids, paths, reasons, server messages, values) goes through
+//! one escaping layer: an inline code span whose backtick fence is longer than any backtick run
+//! in the value ([`code`]), `|` escaped inside table cells ([`cell`]), or a fenced block whose
+//! fence is longer than any backtick run ([`block`]). Inside code spans and blocks CommonMark
+//! reads no HTML, link, image, emphasis or heading, so data can never become markup; values
+//! are already on one line (`Report::terminal_safe`).
 
 use super::{Report, Status};
 use crate::model::Op;
 
 fn pretty(v: &serde_json::Value) -> String {
     super::safe_json(v)
+}
+
+/// The longest run of backticks in `s`.
+fn longest_backtick_run(s: &str) -> usize {
+    let (mut best, mut run) = (0, 0);
+    for c in s.chars() {
+        if c == '`' {
+            run += 1;
+            best = best.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    best
+}
+
+/// `s` as an inline code span no content can close early. The padding spaces (which
+/// CommonMark strips) keep a leading or trailing backtick or space inside the span.
+pub fn code(s: &str) -> String {
+    let fence = "`".repeat(longest_backtick_run(s) + 1);
+    if s.is_empty() {
+        return "` `".to_string();
+    }
+    let pad = s.starts_with(['`', ' ']) || s.ends_with(['`', ' ']);
+    if pad {
+        format!("{fence} {s} {fence}")
+    } else {
+        format!("{fence}{s}{fence}")
+    }
+}
+
+/// `s` as a code span in a table cell: a `|` cannot end the cell.
+fn cell(s: &str) -> String {
+    code(s).replace('|', "\\|")
+}
+
+/// `s` as a fenced code block (with `lang`) no line of it can close.
+fn block(lang: &str, s: &str) -> String {
+    let fence = "`".repeat((longest_backtick_run(s) + 1).max(3));
+    let body = s.trim_end_matches('\n');
+    format!("{fence}{lang}\n{body}\n{fence}\n")
 }
 
 fn prefixed(out: &mut String, tag: char, v: &serde_json::Value) {
@@ -18,15 +66,15 @@ pub fn render(report: &Report) -> String {
     let report = &report.terminal_safe();
     let s = &report.summary;
     let mut out = String::from("# drift report\n\n");
-    out.push_str(&format!("Live state: `{}`", report.live.source));
+    out.push_str(&format!("Live state: {}", code(&report.live.source)));
     if let Some(a) = &report.live.account_id {
-        out.push_str(&format!(", account `{a}`"));
+        out.push_str(&format!(", account {}", code(a)));
     }
     if let Some(r) = &report.live.region {
-        out.push_str(&format!(", `{r}`"));
+        out.push_str(&format!(", {}", code(r)));
     }
     if let Some(c) = &report.live.captured_at {
-        out.push_str(&format!(", captured {c}"));
+        out.push_str(&format!(", captured {}", code(c)));
     }
     out.push_str("\n\n| in sync | changed | missing | unmanaged | not checked | errors |\n");
     out.push_str("|---:|---:|---:|---:|---:|---:|\n");
@@ -39,6 +87,7 @@ pub fn render(report: &Report) -> String {
         && report.ignored.is_empty()
         && report.ignore_notices.is_empty()
         && report.resolved.is_empty()
+        && report.not_rechecked.is_empty()
         && report.pending.is_empty()
     {
         out.push_str("No drift.\n");
@@ -46,64 +95,64 @@ pub fn render(report: &Report) -> String {
     }
     for f in &report.findings {
         out.push_str(&format!(
-            "## {} `{}` — {}\n\n",
+            "## {} {} — {}\n\n",
             f.kind,
-            f.id,
+            code(&f.id),
             f.status.as_str().replace('_', " ")
         ));
         if let Some(age) = &f.age {
-            out.push_str(&format!("*{age}*\n\n"));
+            out.push_str(&format!("Age: {}\n\n", code(age)));
         }
         if let Some(v) = f.verdict {
             out.push_str(&format!("**{}**\n\n", crate::three_way::words(v, f.status)));
         }
         if let Some(o) = &f.origin {
+            let at = code(&format!("{}:{}", o.file, o.line));
             match &o.address {
-                Some(a) => out.push_str(&format!(
-                    "Declared as `{a}` at `{}:{}`.\n\n",
-                    o.file, o.line
-                )),
-                None => out.push_str(&format!("Declared at `{}:{}`.\n\n", o.file, o.line)),
+                Some(a) => out.push_str(&format!("Declared as {} at {at}.\n\n", code(a))),
+                None => out.push_str(&format!("Declared at {at}.\n\n")),
             }
         }
         match f.status {
             Status::Changed => {
-                out.push_str("```diff\n");
+                let mut diff = String::new();
                 for c in &f.changes {
-                    out.push_str(&format!("# {}\n", c.shown_path()));
+                    diff.push_str(&format!("# {}\n", c.shown_path()));
                     match c.op {
-                        Op::Add => c.live.iter().for_each(|v| prefixed(&mut out, '-', v)),
-                        Op::Remove => c.desired.iter().for_each(|v| prefixed(&mut out, '+', v)),
+                        Op::Add => c.live.iter().for_each(|v| prefixed(&mut diff, '-', v)),
+                        Op::Remove => c.desired.iter().for_each(|v| prefixed(&mut diff, '+', v)),
                         Op::Change => {
-                            c.live.iter().for_each(|v| prefixed(&mut out, '-', v));
-                            c.desired.iter().for_each(|v| prefixed(&mut out, '+', v));
+                            c.live.iter().for_each(|v| prefixed(&mut diff, '-', v));
+                            c.desired.iter().for_each(|v| prefixed(&mut diff, '+', v));
                         }
                     }
                 }
-                out.push_str("```\n\n`-` is in AWS only, `+` in code only.\n\n");
+                out.push_str(&block("diff", &diff));
+                out.push_str("\n`-` is in AWS only, `+` in code only.\n\n");
             }
             Status::Missing => match &f.remediation {
-                Some(sql) => out.push_str(&format!(
-                    "Create it (drift never runs this):\n\n```sql\n{sql}\n```\n\n"
-                )),
+                Some(sql) => {
+                    out.push_str("Create it (drift never runs this):\n\n");
+                    out.push_str(&block("sql", sql));
+                    out.push('\n');
+                }
                 None => out.push_str("`terraform apply` will create it.\n\n"),
             },
             Status::Unmanaged => {
-                out.push_str("In AWS, not in code:\n\n```json\n");
-                if let Some(v) = &f.value {
-                    out.push_str(&pretty(v));
-                }
-                out.push_str("\n```\n\n");
+                out.push_str("In AWS, not in code:\n\n");
+                let value = f.value.as_ref().map(pretty).unwrap_or_default();
+                out.push_str(&block("json", &value));
+                out.push('\n');
             }
             Status::NotChecked => {
                 out.push_str(&format!(
                     "Not checked: {}\n\n",
-                    f.reason.as_deref().unwrap_or("unknown")
+                    code(f.reason.as_deref().unwrap_or("unknown"))
                 ));
             }
         }
         for h in &f.hints {
-            out.push_str(&format!("> hint: {h}\n\n"));
+            out.push_str(&format!("Hint: {}\n\n", code(h)));
         }
     }
     if report.ignored.iter().any(|i| i.reason.is_some()) {
@@ -113,15 +162,19 @@ pub fn render(report: &Report) -> String {
         );
         for i in report.ignored.iter().filter(|i| i.reason.is_some()) {
             out.push_str(&format!(
-                "| {} | `{}` | {} | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {} | {} |\n",
                 i.kind,
-                i.id,
+                cell(&i.id),
                 i.status
                     .map(|s| s.as_str().replace('_', " "))
                     .unwrap_or_default(),
-                i.attributes.join(", "),
-                i.reason.as_deref().unwrap_or_default().replace('|', "\\|"),
-                i.expires.as_deref().unwrap_or("—"),
+                if i.attributes.is_empty() {
+                    String::new()
+                } else {
+                    cell(&i.attributes.join(", "))
+                },
+                cell(i.reason.as_deref().unwrap_or_default()),
+                i.expires.as_deref().map(cell).unwrap_or_else(|| "—".into()),
             ));
         }
         out.push('\n');
@@ -132,7 +185,7 @@ pub fn render(report: &Report) -> String {
             report
                 .values_from_state
                 .iter()
-                .map(|v| format!("`{v}`"))
+                .map(|v| code(v))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
@@ -141,8 +194,9 @@ pub fn render(report: &Report) -> String {
         out.push_str("## Pending terraform apply\n\n");
         for x in &report.pending {
             out.push_str(&format!(
-                "- {} `{}`: the code changed; AWS already matches it\n",
-                x.kind, x.id
+                "- {} {}: the code changed; AWS already matches it\n",
+                x.kind,
+                code(&x.id)
             ));
         }
         out.push('\n');
@@ -151,10 +205,24 @@ pub fn render(report: &Report) -> String {
         out.push_str("## Resolved since last run\n\n");
         for r in &report.resolved {
             out.push_str(&format!(
-                "- {} `{}` (was {})\n",
-                r.kind,
-                r.id,
-                r.status.replace('_', " ")
+                "- {} {} (was {})\n",
+                code(&r.kind),
+                code(&r.id),
+                code(&r.status.replace('_', " "))
+            ));
+        }
+        out.push('\n');
+    }
+    if !report.not_rechecked.is_empty() {
+        out.push_str("## Not re-checked this run (carried from the last run)\n\n");
+        for x in &report.not_rechecked {
+            out.push_str(&format!(
+                "- {} {} (was {}, first seen {}): {}\n",
+                code(&x.kind),
+                code(&x.id),
+                code(&x.status.replace('_', " ")),
+                code(x.first_seen.as_deref().unwrap_or("?")),
+                code(&x.why)
             ));
         }
         out.push('\n');
@@ -165,12 +233,12 @@ pub fn render(report: &Report) -> String {
             let what = match n.problem {
                 "expired" => format!(
                     "expired on {}; no longer ignored",
-                    n.expires.as_deref().unwrap_or("?")
+                    code(n.expires.as_deref().unwrap_or("?"))
                 ),
                 "stale" => "matched nothing in this run (stale)".to_string(),
-                _ => "reason is still TODO".to_string(),
+                _ => "reason is still TODO: not ignored until it says why".to_string(),
             };
-            out.push_str(&format!("- {} `{}`: {what}\n", n.kind, n.id));
+            out.push_str(&format!("- {} {}: {what}\n", code(&n.kind), code(&n.id)));
         }
         out.push('\n');
     }
@@ -178,15 +246,15 @@ pub fn render(report: &Report) -> String {
         out.push_str("## Ignored (lifecycle `ignore_changes`)\n\n");
         for i in report.ignored.iter().filter(|i| i.reason.is_none()) {
             out.push_str(&format!(
-                "- {} `{}`{}: differs in {}; `ignore_changes = [{}]`\n",
+                "- {} {}{}: differs in {}; {}\n",
                 i.kind,
-                i.id,
+                code(&i.id),
                 i.address
                     .as_ref()
-                    .map(|a| format!(" (`{a}`)"))
+                    .map(|a| format!(" ({})", code(a)))
                     .unwrap_or_default(),
-                i.differs_in(),
-                i.attributes.join(", ")
+                code(&i.differs_in()),
+                code(&format!("ignore_changes = [{}]", i.attributes.join(", ")))
             ));
         }
         out.push('\n');
@@ -194,9 +262,24 @@ pub fn render(report: &Report) -> String {
     if !report.errors.is_empty() {
         out.push_str("## Errors\n\n");
         for e in &report.errors {
-            out.push_str(&format!("- **{}**: {}\n", e.source, e.message));
+            out.push_str(&format!("**{}**:\n\n", code(&e.source)));
+            out.push_str(&block("text", &e.message));
+            out.push('\n');
         }
-        out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_and_blocks_cannot_be_closed_by_their_content() {
+        assert_eq!(code("a"), "`a`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x"), "`` `x ``");
+        assert_eq!(cell("a|b"), "`a\\|b`");
+        assert_eq!(block("", "```\nx"), "````\n```\nx\n````\n");
+    }
 }

@@ -127,6 +127,19 @@ pub struct Resolved {
     pub status: String,
 }
 
+/// With `--history`: a finding of the previous run that this run could not look at again (its
+/// family's read failed, or `--only` left the family out). Carried forward with its
+/// `first_seen`, never called resolved.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Carried {
+    pub kind: String,
+    pub id: String,
+    pub status: String,
+    pub first_seen: Option<String>,
+    /// Why it was not looked at again ("the kms read failed", "left out by --only").
+    pub why: String,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
     pub in_sync: usize,
@@ -160,6 +173,8 @@ pub struct Report {
     pub history: bool,
     /// With `--history`: what the previous run found that this one does not.
     pub resolved: Vec<Resolved>,
+    /// With `--history`: the previous run's findings this run did not look at again.
+    pub not_rechecked: Vec<Carried>,
     /// Whether a Terraform state was read (the three-way view).
     pub three_way: bool,
     /// With a Terraform state: code changes waiting for `terraform apply`.
@@ -180,18 +195,66 @@ impl Report {
 }
 
 /// Text from outside drift (names, values, policy strings, server messages) made safe for a
-/// terminal: control characters other than newline and tab are shown as `\u{1b}`, so a live
-/// name can never move the cursor or retitle the window.
-pub fn safe(s: &str) -> String {
+/// terminal and for CI logs, on one line: every control character — line breaks and tabs
+/// included — and the Unicode line and paragraph separators are shown escaped (`\n`,
+/// `\u{1b}`), so a live name can never move the cursor, retitle the window, or start a line
+/// of its own (GitHub Actions runs any output line that starts with `::`).
+pub fn safe_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if c.is_control() && c != '\n' && c != '\t' {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32))
+            }
+            c => out.push(c),
         }
     }
     out
+}
+
+/// The same for a message that may carry drift's own source excerpt (`Error::render`: lines
+/// that begin with the ` | ` gutter): those line breaks are kept, every other one is shown
+/// escaped, so each line still begins with drift's text, never with data.
+pub fn safe_message(s: &str) -> String {
+    let s = bounded(s);
+    let mut out = String::with_capacity(s.len());
+    for (i, line) in s.split('\n').enumerate() {
+        if i > 0 {
+            if is_gutter(line) {
+                out.push('\n');
+            } else {
+                out.push_str("\\n");
+            }
+        }
+        out.push_str(&safe_line(line));
+    }
+    out
+}
+
+/// `  |`, `12 | …`: the gutter of a source excerpt drift renders under an input error.
+fn is_gutter(line: &str) -> bool {
+    let rest = line.trim_start_matches(' ');
+    let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+    rest.starts_with(" |") || rest.starts_with('|')
+}
+
+/// The most characters of one message drift shows: a value from outside (a 10 MB service
+/// name) is quoted as an excerpt, never whole.
+pub const MAX_MESSAGE: usize = 2000;
+
+/// `s` cut to `MAX_MESSAGE` characters, saying how many were left out.
+pub fn bounded(s: &str) -> String {
+    match s.char_indices().nth(MAX_MESSAGE) {
+        None => s.to_string(),
+        Some((at, _)) => format!(
+            "{}… ({} more characters not shown)",
+            &s[..at],
+            s[at..].chars().count()
+        ),
+    }
 }
 
 /// Pretty JSON made safe for a terminal: serde escapes the C0 controls; DEL and the C1
@@ -210,52 +273,126 @@ pub fn safe_json(v: &serde_json::Value) -> String {
 }
 
 impl Report {
+    /// Hides every value the run learnt is sensitive (`crate::secrets`) in every field a
+    /// renderer, the history or the patch reads, before any of them runs; the comparison is
+    /// already done with the real values. Returns the findings that had one, by (kind, id).
+    pub fn redact_secrets(&mut self) -> std::collections::BTreeSet<(crate::model::Kind, String)> {
+        use crate::secrets::{redact_in_place as text, redact_json as json};
+        let mut touched = std::collections::BTreeSet::new();
+        if !crate::secrets::any() {
+            return touched;
+        }
+        let opt = |o: &mut Option<String>| o.as_mut().is_some_and(text);
+        let opt_json = |o: &mut Option<serde_json::Value>| o.as_mut().is_some_and(json);
+        for f in &mut self.findings {
+            let mut hit = text(&mut f.id);
+            hit |= opt(&mut f.reason);
+            hit |= opt(&mut f.remediation);
+            hit |= opt_json(&mut f.value);
+            hit |= opt_json(&mut f.state);
+            for h in &mut f.hints {
+                hit |= text(h);
+            }
+            for c in &mut f.changes {
+                hit |= text(&mut c.path);
+                hit |= opt_json(&mut c.desired);
+                hit |= opt_json(&mut c.live);
+            }
+            if hit {
+                touched.insert((f.kind, f.id.clone()));
+            }
+        }
+        for i in &mut self.ignored {
+            text(&mut i.id);
+            opt(&mut i.reason);
+            for c in &mut i.changes {
+                text(&mut c.path);
+                opt_json(&mut c.desired);
+                opt_json(&mut c.live);
+            }
+        }
+        for p in &mut self.pending {
+            text(&mut p.id);
+            opt_json(&mut p.state);
+        }
+        for r in &mut self.resolved {
+            text(&mut r.id);
+        }
+        for r in &mut self.not_rechecked {
+            text(&mut r.id);
+        }
+        for n in &mut self.ignore_notices {
+            text(&mut n.id);
+        }
+        for e in &mut self.errors {
+            text(&mut e.message);
+        }
+        touched
+    }
+
     /// A copy whose every string from outside is `safe` for a terminal (for the human and
     /// Markdown reports; JSON escapes on its own).
     pub fn terminal_safe(&self) -> Report {
         let mut r = self.clone();
         let opt = |o: &mut Option<String>| {
             if let Some(s) = o {
-                *s = safe(s);
+                *s = safe_line(s);
             }
         };
         for f in &mut r.findings {
-            f.id = safe(&f.id);
+            f.id = safe_line(&f.id);
             opt(&mut f.reason);
             opt(&mut f.remediation);
-            f.hints = f.hints.iter().map(|h| safe(h)).collect();
+            f.hints = f.hints.iter().map(|h| safe_line(h)).collect();
             for c in &mut f.changes {
-                c.path = safe(&c.path);
+                c.path = safe_line(&c.path);
             }
             if let Some(o) = &mut f.origin {
-                o.file = safe(&o.file);
+                o.file = safe_line(&o.file);
                 opt(&mut o.address);
             }
         }
         for i in &mut r.ignored {
-            i.id = safe(&i.id);
+            i.id = safe_line(&i.id);
             opt(&mut i.address);
-            i.attributes = i.attributes.iter().map(|a| safe(a)).collect();
+            i.attributes = i.attributes.iter().map(|a| safe_line(a)).collect();
             for c in &mut i.changes {
-                c.path = safe(&c.path);
+                c.path = safe_line(&c.path);
             }
         }
         for i in &mut r.ignored {
             opt(&mut i.reason);
         }
         for x in &mut r.resolved {
-            x.id = safe(&x.id);
+            x.kind = safe_line(&x.kind);
+            x.id = safe_line(&x.id);
+            x.status = safe_line(&x.status);
+        }
+        for x in &mut r.not_rechecked {
+            x.kind = safe_line(&x.kind);
+            x.id = safe_line(&x.id);
+            x.status = safe_line(&x.status);
+            x.why = safe_line(&x.why);
+            opt(&mut x.first_seen);
+        }
+        for x in &mut r.pending {
+            x.id = safe_line(&x.id);
+        }
+        r.values_from_state = r.values_from_state.iter().map(|v| safe_line(v)).collect();
+        for f in &mut r.findings {
+            opt(&mut f.age);
+            opt(&mut f.first_seen);
         }
         for n in &mut r.ignore_notices {
-            n.id = safe(&n.id);
-            n.reason = safe(&n.reason);
+            n.id = safe_line(&n.id);
+            n.reason = safe_line(&n.reason);
             opt(&mut n.field);
         }
         for e in &mut r.errors {
-            e.source = safe(&e.source);
-            e.message = safe(&e.message);
+            e.source = safe_line(&e.source);
+            e.message = safe_message(&e.message);
         }
-        r.live.source = safe(&r.live.source);
+        r.live.source = safe_line(&r.live.source);
         opt(&mut r.live.account_id);
         opt(&mut r.live.region);
         opt(&mut r.live.captured_at);

@@ -6,6 +6,21 @@
 use super::{Report, Status};
 use serde_json::{Value, json};
 
+/// A relative path as a SARIF `uri` (RFC 3986): each segment percent-encoded but for the
+/// unreserved characters, so `prod stack#1/main.tf` is `prod%20stack%231/main.tf` and a `#`
+/// or `?` in a file name can never be read as a fragment or a query.
+pub fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn level(status: Status) -> &'static str {
     match status {
         Status::Changed | Status::Missing | Status::Unmanaged => "error",
@@ -53,7 +68,7 @@ pub fn render(report: &Report) -> String {
         let location = match &f.origin {
             Some(o) => json!({
                 "physicalLocation": {
-                    "artifactLocation": {"uri": o.file},
+                    "artifactLocation": {"uri": uri(&o.file)},
                     "region": {"startLine": o.line.max(1)}
                 },
                 "logicalLocations": [{"name": f.id, "kind": "resource"}]
@@ -104,4 +119,16 @@ pub fn render(report: &Report) -> String {
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(uri("prod stack#1/main.tf"), "prod%20stack%231/main.tf");
+        assert_eq!(uri("a?b/%/中.tf"), "a%3Fb/%25/%E4%B8%AD.tf");
+        assert_eq!(uri("desired/terraform/kms.tf"), "desired/terraform/kms.tf");
+    }
 }

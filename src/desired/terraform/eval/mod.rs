@@ -350,13 +350,20 @@ impl ModuleInstance {
                     decl.item.span(),
                 ));
             }
-            convert(raw, &constraint).map_err(|m| {
+            let value = convert(raw, &constraint).map_err(|m| {
                 fatal(
                     format!("invalid value for variable `{name}` ({where_set}): {m}"),
                     decl.file,
                     decl.item.span(),
                 )
-            })
+            })?;
+            // `sensitive = true`: its value is never printed.
+            if matches!(at("sensitive").map(|a| &a.value), Some(Expression::Bool(b)) if **b)
+                && let Ok(j) = value.to_json()
+            {
+                crate::secrets::note_json(&j);
+            }
+            Ok(value)
         })
     }
 
@@ -767,7 +774,12 @@ impl ModuleInstance {
         };
         for (name, o) in outputs {
             let value = match o.get("value") {
-                Some(v) => Value::from_json(v),
+                Some(v) => {
+                    if o.get("sensitive").and_then(|s| s.as_bool()) == Some(true) {
+                        crate::secrets::note_json(v);
+                    }
+                    Value::from_json(v)
+                }
                 // A sensitive output a snapshot left out.
                 None => unknown(format!(
                     "`{address}.outputs.{name}` is sensitive: snapshots do not record it"
