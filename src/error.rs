@@ -118,6 +118,23 @@ impl Error {
         }
     }
 
+    /// An AWS error told where it happened (`region us-west-2, account 1111… through role
+    /// arn:…`), so an outage or a denied role names its place; other errors are unchanged.
+    pub fn at(self, place: &str) -> Error {
+        match self {
+            Error::Aws {
+                service,
+                operation,
+                message,
+            } => Error::Aws {
+                service,
+                operation,
+                message: format!("[{place}] {message}"),
+            },
+            other => other,
+        }
+    }
+
     pub fn input(location: Location, message: impl Into<String>) -> Error {
         Error::Input {
             location,

@@ -406,7 +406,7 @@ pub fn workspace(root: &Path, configured: Option<&str>, data_dir: Option<&str>) 
         .map(str::to_string)
         .or_else(|| std::env::var("TF_DATA_DIR").ok())
         .unwrap_or_else(|| ".terraform".into());
-    std::fs::read_to_string(root.join(dir).join("environment"))
+    crate::input_file::read_text(&root.join(dir).join("environment"))
         .ok()
         .map(|t| t.trim().to_string())
         .filter(|w| !w.is_empty())
@@ -428,7 +428,8 @@ pub fn default_source(root: &Path, workspace: &str) -> Option<Source> {
             if file.extension().is_none_or(|x| x != "tf") {
                 continue;
             }
-            let Ok(text) = std::fs::read_to_string(&file) else {
+            // Only regular files: a FIFO named `*.tf` would block the run.
+            let Ok(text) = crate::input_file::read_text(&file) else {
                 continue;
             };
             let Ok(body) = hcl_edit::parser::parse_body(&text) else {

@@ -51,19 +51,131 @@ fn the_cronjob_runs_the_nightly_report_with_history_and_irsa() {
     assert!(kind("PersistentVolumeClaim").is_some());
 }
 
+/// The CronJob's script run for real with `drift` and `curl` stand-ins on PATH (this machine
+/// has no cluster): exit 0 and 2 are a successful night, exit 1 fails the job — and the report
+/// is posted every time.
+#[test]
+fn the_cronjob_fails_the_job_when_drift_fails_and_posts_the_report_each_time() {
+    use std::os::unix::fs::PermissionsExt;
+    let docs = yaml_docs("deploy/kubernetes/cronjob.yaml");
+    let cron = docs.iter().find(|d| d["kind"] == "CronJob").unwrap();
+    let pod = &cron["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+    assert_eq!(pod["containers"][0]["command"][0], "/bin/sh");
+    let script = pod["containers"][0]["args"][0].as_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let stub = |name: &str, body: &str| {
+        let path = bin.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    stub(
+        "drift",
+        r##"if [ "$1" = check ]; then echo "# drift report"; exit "$DRIFT_EXIT"; fi; exit 0"##,
+    );
+    stub(
+        "curl",
+        r#"cat >/dev/null; echo posted >> "$POSTED"; exit 0"#,
+    );
+    let posted = dir.path().join("posted");
+    for (drift_exit, job_ok) in [(0, true), (2, true), (1, false), (3, false)] {
+        let _ = std::fs::remove_file(&posted);
+        let status = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(script)
+            .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+            .env("TMPDIR", dir.path())
+            .env("DRIFT_EXIT", drift_exit.to_string())
+            .env("POSTED", &posted)
+            .env("REPORT_WEBHOOK_URL", "http://127.0.0.1:9/hook")
+            .status()
+            .unwrap();
+        assert_eq!(status.success(), job_ok, "drift exit {drift_exit}");
+        assert!(
+            posted.exists(),
+            "drift exit {drift_exit}: report not posted"
+        );
+    }
+}
+
+/// The workflow runs where its annotations can appear (pull requests), gates with the state
+/// and `--before-apply` (a resource the pull request adds is not a reason to stop its own
+/// apply), reads the state with a role of its own, uses the read-only role for drift only,
+/// and applies with a separate role, only after the gate, only on main.
 #[test]
 fn the_workflow_gates_terraform_apply_on_drift() {
     let docs = yaml_docs("docs/examples/github-workflow.yml");
-    let steps = docs[0]["jobs"]["apply"]["steps"].as_sequence().unwrap();
+    let wf = &docs[0];
+    assert!(
+        wf["on"]["pull_request"].is_mapping(),
+        "runs on pull requests"
+    );
     let run = |s: &serde_yaml_ng::Value| s["run"].as_str().unwrap_or_default().to_string();
-    let gate = steps
+    let role = |s: &serde_yaml_ng::Value| {
+        s["with"]["role-to-assume"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    // The role in force at step i: the last credentials step before it.
+    let role_at = |steps: &[serde_yaml_ng::Value], i: usize| {
+        steps[..i]
+            .iter()
+            .rev()
+            .map(role)
+            .find(|r| !r.is_empty())
+            .unwrap_or_default()
+    };
+
+    let gate_steps = wf["jobs"]["drift"]["steps"].as_sequence().unwrap();
+    let pull = gate_steps
         .iter()
-        .position(|s| run(s).contains("drift check") && run(s).contains("--fail-on"))
-        .expect("a drift check step with --fail-on");
+        .position(|s| run(s).contains("terraform state pull"))
+        .expect("the state is pulled");
+    let checks: Vec<usize> = (0..gate_steps.len())
+        .filter(|&i| run(&gate_steps[i]).contains("drift check"))
+        .collect();
+    assert!(!checks.is_empty());
+    let drift_role = role_at(gate_steps, checks[0]);
+    assert!(drift_role.ends_with("role/drift-read-only"), "{drift_role}");
+    let state_role = role_at(gate_steps, pull);
+    assert_ne!(state_role, drift_role, "the state is read by its own role");
+    for &i in &checks {
+        let step = &gate_steps[i];
+        let cmd = run(step);
+        assert!(pull < i, "the state is pulled before drift runs");
+        assert!(cmd.contains("--before-apply"), "{cmd}");
+        assert!(cmd.contains("--state"), "{cmd}");
+        assert!(!cmd.contains("--fail-on"), "{cmd}");
+        assert_eq!(role_at(gate_steps, i), drift_role);
+        // Annotations only where a pull request can show them.
+        if cmd.contains("--format github") {
+            assert_eq!(
+                step["if"].as_str(),
+                Some("github.event_name == 'pull_request'"),
+                "{cmd}"
+            );
+        }
+    }
+
+    let apply_job = &wf["jobs"]["apply"];
+    assert_eq!(apply_job["needs"], "drift", "apply waits for the gate");
+    let cond = apply_job["if"].as_str().unwrap_or_default();
+    assert!(cond.contains("github.event_name == 'push'"), "{cond}");
+    let steps = apply_job["steps"].as_sequence().unwrap();
     let apply = steps
         .iter()
         .position(|s| run(s).contains("terraform apply"))
         .expect("a terraform apply step");
-    assert!(gate < apply, "drift runs before terraform apply");
-    assert!(run(&steps[gate]).contains("--format github"));
+    let apply_role = role_at(steps, apply);
+    assert!(!apply_role.is_empty());
+    assert_ne!(
+        apply_role, drift_role,
+        "never applies with drift's read-only role"
+    );
+    assert!(
+        !steps.iter().any(|s| run(s).contains("drift check")),
+        "drift never runs with the apply role"
+    );
 }

@@ -314,6 +314,37 @@ fn unreadable_inputs_are_errors_naming_the_path() {
         std::fs::remove_file(&fifo).unwrap();
     }
 
+    // A FIFO named like Terraform code: an error naming it, never a run that blocks on it.
+    let fifo = p.path().join("tf/evil.tf");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let mut child = crate::support::drift_command(p.path())
+            .arg("check")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut waited = 0;
+        while child.try_wait().unwrap().is_none() && waited < 300 {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            waited += 1;
+        }
+        if child.try_wait().unwrap().is_none() {
+            // Opening the FIFO for writing unblocks a reader stuck on it; then fail.
+            let _ = std::fs::OpenOptions::new().write(true).open(&fifo);
+            let _ = child.kill();
+            panic!("drift blocked on a FIFO named evil.tf");
+        }
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("evil.tf") && stderr.contains("not a regular file"),
+            "{stderr}"
+        );
+        std::fs::remove_file(&fifo).unwrap();
+    }
+
     // A byte-order mark is accepted, as terraform accepts it.
     p.file("tf/main.tf", "\u{feff}locals {\n  a = 1\n}\n");
     let out = p.run(&["check"]);
@@ -351,6 +382,30 @@ fn manifest_names_are_checked() {
         assert_clean_error(&out);
         assert!(out.stderr.contains(expect), "{yaml}\n{}", out.stderr);
     }
+}
+
+/// A value from outside quoted in an error is an excerpt: a 10 MB service name gives an error
+/// of a few kilobytes, not 30 MB.
+#[test]
+fn errors_quote_a_bounded_excerpt_of_any_value() {
+    let p = Project::new();
+    let name = format!("Bad-{}", "x".repeat(10 * 1024 * 1024));
+    p.config("[manifest]\npath = \"services.yaml\"\n")
+        .snapshot("")
+        .file("tf/main.tf", "")
+        .file(
+            "services.yaml",
+            &format!("rds_instance: db\nservices:\n  - name: web\n    database: \"{name}\"\n"),
+        );
+    let out = p.run(&["check"]);
+    assert_clean_error(&out);
+    assert!(out.stderr.len() < 10_000, "{} bytes", out.stderr.len());
+    assert!(
+        out.stderr.contains("services.yaml:3:1"),
+        "{}",
+        &out.stderr[..500.min(out.stderr.len())]
+    );
+    assert!(out.stderr.contains("more characters not shown"));
 }
 
 /// Huge `count`/`for_each` results are an error at the place, never an allocation abort or a

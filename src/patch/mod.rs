@@ -92,7 +92,7 @@ impl Files {
         }
         let display = normal.as_str();
         if !self.files.contains_key(display) {
-            let text = std::fs::read_to_string(display)
+            let text = crate::input_file::read_text(std::path::Path::new(display))
                 .map_err(|e| format!("cannot read `{display}`: {e}"))?;
             let body = hcl_edit::parser::parse_body(&text)
                 .map_err(|e| format!("`{display}` no longer parses: {}", e.message()))?;

@@ -39,7 +39,10 @@ pub async fn read(
             None => None,
         };
         let sdk = s.in_place(role.as_deref(), region.as_deref()).await;
-        let mut found = read_region(s, &sdk, &names).await?;
+        let place = s.place(account.as_deref(), region.as_deref(), role.as_deref());
+        let mut found = read_region(s, &sdk, &names)
+            .await
+            .map_err(|e| e.at(&place))?;
         for k in &mut found {
             k.region = region.clone();
             k.account = account.clone();

@@ -109,6 +109,21 @@ impl Session {
             .build()
     }
 
+    /// Where a request goes, for errors: the region (or the default one), and the account and
+    /// role when another account is read through a role.
+    pub fn place(&self, account: Option<&str>, region: Option<&str>, role: Option<&str>) -> String {
+        let region = region
+            .map(str::to_string)
+            .or_else(|| self.region())
+            .unwrap_or_else(|| "no region set".into());
+        match (account, role) {
+            (Some(a), Some(r)) => format!("region {region}, account {a} through role {r}"),
+            (Some(a), None) => format!("region {region}, account {a}"),
+            (None, Some(r)) => format!("region {region}, through role {r}"),
+            (None, None) => format!("region {region}, the caller's account"),
+        }
+    }
+
     /// The shared configuration for `region` (`None`: the default region).
     pub fn in_region(&self, region: Option<&str>) -> aws_config::SdkConfig {
         match region {
@@ -126,11 +141,9 @@ impl Session {
     pub async fn identity(&self) -> Result<Identity, Error> {
         let sts = aws_sdk_sts::Client::new(&self.sdk);
         self.count();
-        let out = sts
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| aws_error("sts", "GetCallerIdentity", e))?;
+        let out = sts.get_caller_identity().send().await.map_err(|e| {
+            aws_error("sts", "GetCallerIdentity", e).at(&self.place(None, None, None))
+        })?;
         let account = out
             .account()
             .map(str::to_string)

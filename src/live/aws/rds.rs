@@ -69,12 +69,21 @@ pub async fn read(
     }
     let results: Vec<Result<Vec<DbInstance>, Error>> = futures::stream::iter(calls)
         .map(|((account, region), rds, id)| async move {
-            let found = match (clusters, id) {
-                (true, Some(id)) => describe_cluster(s, &rds, &id).await?,
-                (false, Some(id)) => describe_instance(s, &rds, &id).await?,
-                (true, None) => list_clusters(s, &rds).await?,
-                (false, None) => list_instances(s, &rds).await?,
+            let place = || {
+                let role = account.as_ref().and_then(|a| roles.get(a));
+                s.place(
+                    account.as_deref(),
+                    region.as_deref(),
+                    role.map(String::as_str),
+                )
             };
+            let found = match (clusters, id) {
+                (true, Some(id)) => describe_cluster(s, &rds, &id).await,
+                (false, Some(id)) => describe_instance(s, &rds, &id).await,
+                (true, None) => list_clusters(s, &rds).await,
+                (false, None) => list_instances(s, &rds).await,
+            }
+            .map_err(|e| e.at(&place()))?;
             Ok(found
                 .into_iter()
                 .map(|mut i| {

@@ -155,7 +155,9 @@ pub async fn read(
             break;
         };
         s.count();
-        let page = page.map_err(|e| aws_error("route53", "ListHostedZones", e))?;
+        let page = page.map_err(|e| {
+            aws_error("route53", "ListHostedZones", e).at("global service, the caller's account")
+        })?;
         for z in page.hosted_zones() {
             let private = z.config().is_some_and(|c| c.private_zone());
             let name = canonical_name(z.name());
@@ -173,7 +175,9 @@ pub async fn read(
         .map(|(id, name, private, count)| {
             let r53 = r53.clone();
             async move {
-                let recs = records(s, &r53, &id, count).await;
+                let recs = records(s, &r53, &id, count)
+                    .await
+                    .map_err(|e| e.at(&format!("zone {name} ({id}), the caller's account")));
                 (id, name, private, recs)
             }
         })
