@@ -62,6 +62,23 @@ pub fn parse(text: &str, display: &str, account_id: &str, region: &str) -> Resul
         path: display.to_string(),
         message,
     })?;
+    // terraform never writes one address twice: a state that does is not one to take a
+    // verdict from (which copy would apply believe?).
+    let mut seen = std::collections::HashSet::new();
+    for r in j["resources"].as_array().into_iter().flatten() {
+        for inst in r["instances"].as_array().into_iter().flatten() {
+            let address = instance_address(r, inst);
+            if !seen.insert(address.clone()) {
+                return Err(Error::Invalid {
+                    path: display.to_string(),
+                    message: format!(
+                        "the state lists `{}` twice; terraform never writes such a state",
+                        crate::report::safe_line(&crate::report::bounded(&address))
+                    ),
+                });
+            }
+        }
+    }
     let mut keys: BTreeMap<String, KmsKey> = BTreeMap::new();
     let mut aliases: Vec<(String, String)> = Vec::new();
     let mut zones: BTreeMap<String, HostedZone> = BTreeMap::new();
@@ -247,29 +264,35 @@ pub fn attributes(text: &str) -> Attributes {
         if r["mode"] != "managed" {
             continue;
         }
-        let module = r["module"]
-            .as_str()
-            .map(|m| format!("{m}."))
-            .unwrap_or_default();
-        let base = format!(
-            "{module}{}.{}",
-            r["type"].as_str().unwrap_or_default(),
-            r["name"].as_str().unwrap_or_default()
-        );
         for inst in r["instances"].as_array().into_iter().flatten() {
             // What the state marks sensitive is never printed, wherever it ends up.
             crate::secrets::note_state_instance(inst);
-            let key = match &inst["index_key"] {
-                Value::Null => String::new(),
-                Value::Number(n) => format!("[{n}]"),
-                other => format!("[{other}]"),
-            };
             if let Some(attrs) = inst["attributes"].as_object() {
-                out.insert(format!("{base}{key}"), attrs.clone());
+                out.insert(instance_address(r, inst), attrs.clone());
             }
         }
     }
     out
+}
+
+/// A resource instance's address as drift writes it (`module.a.aws_lb.web`,
+/// `aws_route53_record.r["x"]`, `aws_instance.n[0]`, `data.aws_x.y`).
+fn instance_address(r: &Value, inst: &Value) -> String {
+    let module = r["module"]
+        .as_str()
+        .map(|m| format!("{m}."))
+        .unwrap_or_default();
+    let data = if r["mode"] == "data" { "data." } else { "" };
+    let key = match &inst["index_key"] {
+        Value::Null => String::new(),
+        Value::Number(n) => format!("[{n}]"),
+        other => format!("[{other}]"),
+    };
+    format!(
+        "{module}{data}{}.{}{key}",
+        r["type"].as_str().unwrap_or_default(),
+        r["name"].as_str().unwrap_or_default()
+    )
 }
 
 /// Where a state keeps a Route 53 record: its resource address (with instance keys) and its

@@ -23,6 +23,12 @@ pub enum Fault {
     Rewrite(&'static [(&'static str, &'static str)]),
     /// Answers `200 OK` with this JSON body without asking moto.
     RespondJson(&'static str),
+    /// Forwards, then sends the answer's body one byte every 2 s.
+    Trickle,
+    /// Answers `200 OK` with a chunked body that never ends (1 MiB chunks, up to 1 GiB).
+    Endless,
+    /// Answers `200 OK` saying `Content-Length: 1610612736` (1.5 GiB), then sends a little.
+    Huge,
 }
 
 #[derive(Clone, Debug)]
@@ -184,7 +190,54 @@ fn handle(
     if fault.is_some() {
         fired.fetch_add(1, Ordering::SeqCst);
     }
+    match fault {
+        Some(Fault::Trickle) => {
+            if let Some(full) = forward(&upstream, &req) {
+                let split = full
+                    .windows(4)
+                    .position(|w| w == b"\r\n\r\n")
+                    .map_or(full.len(), |i| i + 4);
+                let _ = client.write_all(&full[..split]);
+                for b in &full[split..] {
+                    if stop.load(Ordering::SeqCst) || client.write_all(&[*b]).is_err() {
+                        break;
+                    }
+                    let _ = client.flush();
+                    std::thread::sleep(Duration::from_secs(2));
+                }
+            }
+            let _ = client.shutdown(std::net::Shutdown::Both);
+            return;
+        }
+        Some(Fault::Endless) => {
+            let _ = client.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n",
+            );
+            let chunk = vec![b'{'; 1 << 20];
+            let head = format!("{:x}\r\n", chunk.len());
+            for _ in 0..1024 {
+                if stop.load(Ordering::SeqCst)
+                    || client.write_all(head.as_bytes()).is_err()
+                    || client.write_all(&chunk).is_err()
+                    || client.write_all(b"\r\n").is_err()
+                {
+                    break;
+                }
+            }
+            let _ = client.shutdown(std::net::Shutdown::Both);
+            return;
+        }
+        Some(Fault::Huge) => {
+            let _ = client.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 1610612736\r\n\r\n{\"version\": 4",
+            );
+            let _ = client.shutdown(std::net::Shutdown::Both);
+            return;
+        }
+        _ => {}
+    }
     let reply = match fault {
+        Some(Fault::Trickle | Fault::Endless | Fault::Huge) => None,
         None => forward(&upstream, &req),
         Some(Fault::Status500) => Some(status("500 Internal Server Error", "text/plain", "")),
         Some(Fault::Status503) => Some(status("503 Service Unavailable", "text/plain", "")),

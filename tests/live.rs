@@ -278,13 +278,28 @@ fn route53_down_is_an_error_and_the_rest_is_checked() {
         ]
     );
     assert_eq!(j["errors"][0]["source"], "route53");
+    let msg = j["errors"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("ListHostedZones"), "{msg}");
     assert!(
-        j["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("ListHostedZones"),
-        "{}",
-        j["errors"]
+        msg.contains("[global service, the caller's account]"),
+        "{msg}"
+    );
+
+    // KMS down in the region: the error says which region.
+    let out = run(
+        &p,
+        &moto,
+        &pg,
+        &[("AWS_ENDPOINT_URL_KMS", &dead)],
+        &["check", "--live", "aws", "--format", "json"],
+    );
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let j = out.json();
+    let msg = j["errors"][0]["message"].as_str().unwrap();
+    assert_eq!(j["errors"][0]["source"], "kms");
+    assert!(
+        msg.contains("[region ap-northeast-2, the caller's account]"),
+        "{msg}"
     );
 }
 
@@ -949,6 +964,31 @@ resource "aws_kms_alias" "shared" {{
     let text = std::fs::read_to_string(p.path().join("snap.json")).unwrap();
     assert!(text.contains("\"account\": \"222233334444\""), "{text}");
     assert!(text.contains("arn:aws:iam::222233334444:root"), "{text}");
+
+    // STS unreachable: the AssumeRole behind the KMS read fails, and the error names the
+    // region, the account and the role.
+    let dead = format!("http://127.0.0.1:{}", crate::harness::free_port());
+    let out = drift_on(
+        &p,
+        &moto,
+        &[("AWS_ENDPOINT_URL_STS", &dead)],
+        &["check", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kms = j["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["source"] == "kms")
+        .unwrap_or_else(|| panic!("{j}"));
+    let msg = kms["message"].as_str().unwrap();
+    assert!(
+        msg.contains(&format!(
+            "[region ap-northeast-2, account 222233334444 through role {role}]"
+        )),
+        "{msg}"
+    );
 }
 
 /// Aurora: an `aws_rds_cluster` and its `aws_rds_cluster_instance` are read with
@@ -1600,7 +1640,92 @@ fn the_s3_backend_state_is_read_from_s3() {
         "{}",
         j["errors"]
     );
+    assert!(
+        j["errors"]
+            .to_string()
+            .contains("s3://wealist-tf-state/states/qa/prod/terraform.tfstate"),
+        "{}",
+        j["errors"]
+    );
     assert_eq!(j["findings"].as_array().unwrap().len(), 3);
+}
+
+/// The s3 backend's object read as a local file is: bounded in size (from `Content-Length`
+/// and while reading), in time (the whole body within the operation timeout: a body that
+/// trickles a byte every 2 s does not hold the run), and every failure names the object.
+/// Faults come from the proxy in front of moto.
+#[test]
+fn the_s3_backend_is_bounded_and_names_the_object() {
+    use crate::fault_proxy::{Fault, FaultProxy, Rule};
+    let moto = Moto::start();
+    let rt = rt();
+    let state = std::fs::read(repo().join("tests/fixtures/state/seed.tfstate")).unwrap();
+    rt.block_on(async {
+        let sdk = moto.sdk().await;
+        let s3 = crate::harness::bucket(&sdk, "wealist-tf-state").await;
+        s3.put_object()
+            .bucket("wealist-tf-state")
+            .key("prod/terraform.tfstate")
+            .body(state.into())
+            .send()
+            .await
+            .expect("state object");
+    });
+    let p = crate::support::seed_copy();
+    p.file(
+        "desired/terraform/prod/foundation/backend.tf",
+        "terraform {\n  backend \"s3\" {\n    bucket         = \"wealist-tf-state\"\n    key            = \"prod/terraform.tfstate\"\n    region         = \"ap-northeast-2\"\n    use_path_style = true\n  }\n}\n",
+    );
+    let cfg = std::fs::read_to_string(p.path().join("drift.toml")).unwrap();
+    p.file(
+        "drift.toml",
+        &cfg.replace(
+            "[aws]\n",
+            "[aws]\nmax_attempts = 2\nattempt_timeout_secs = 2\noperation_timeout_secs = 6\n",
+        ),
+    );
+    let object = "s3://wealist-tf-state/prod/terraform.tfstate";
+    let cases: [(Fault, &str); 5] = [
+        (Fault::Trickle, "was not read within 6 s"),
+        (
+            Fault::Huge,
+            "has 1610612736 bytes; drift reads at most 268435456",
+        ),
+        (Fault::Endless, "grew past 268435456 bytes"),
+        (Fault::Status500, "GetObject"),
+        (Fault::Reset, "GetObject"),
+    ];
+    for (fault, expect) in cases {
+        let proxy = FaultProxy::start(
+            &moto.endpoint,
+            vec![Rule {
+                op: "s3 GET",
+                fault,
+                times: usize::MAX,
+            }],
+        );
+        let start = std::time::Instant::now();
+        let out = drift_on(
+            &p,
+            &moto,
+            &[("AWS_ENDPOINT_URL", proxy.endpoint.as_str())],
+            &["check", "--format", "json"],
+        );
+        let took = start.elapsed();
+        assert!(proxy.fired() > 0, "{fault:?}");
+        assert_eq!(out.status.code(), Some(1), "{fault:?}");
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let errors = j["errors"].to_string();
+        assert!(errors.contains(object), "{fault:?}: {errors}");
+        assert!(errors.contains(expect), "{fault:?}: {errors}");
+        assert!(
+            errors.contains("region ap-northeast-2"),
+            "{fault:?}: {errors}"
+        );
+        assert!(took.as_secs() < 30, "{fault:?} took {took:?}");
+        // The code-versus-live comparison still ran.
+        assert_eq!(j["findings"].as_array().unwrap().len(), 3, "{fault:?}");
+    }
 }
 
 /// `data "terraform_remote_state"` over the s3 backend: the other stack's state is read from S3

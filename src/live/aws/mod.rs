@@ -40,6 +40,9 @@ pub struct Session {
     /// Paces every Route 53 request (`[aws] route53_rps`, default 5: the API's limit per
     /// account).
     pub route53: Arc<pacer::Pacer>,
+    /// `[aws] operation_timeout_secs`: also bounds what the SDK's own timeout does not cover
+    /// (an S3 object's body, read after the answer's headers).
+    pub operation_timeout: Duration,
 }
 
 impl Session {
@@ -52,12 +55,11 @@ impl Session {
             Some("adaptive") => RetryConfig::adaptive().with_max_attempts(attempts),
             _ => RetryConfig::standard().with_max_attempts(attempts),
         };
+        let operation_timeout = Duration::from_secs(cfg.operation_timeout_secs.unwrap_or(60));
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(5))
             .operation_attempt_timeout(Duration::from_secs(cfg.attempt_timeout_secs.unwrap_or(10)))
-            .operation_timeout(Duration::from_secs(
-                cfg.operation_timeout_secs.unwrap_or(60),
-            ))
+            .operation_timeout(operation_timeout)
             .build();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .http_client(http)
@@ -74,6 +76,7 @@ impl Session {
             concurrency: cfg.concurrency.unwrap_or(8).max(1),
             requests: Arc::new(AtomicUsize::new(0)),
             route53: Arc::new(pacer::Pacer::new(cfg.route53_rps.unwrap_or(5.0))),
+            operation_timeout,
         }
     }
 
