@@ -391,7 +391,7 @@ impl Mariadb {
     }
 
     /// Runs SQL as root over the socket (this is the harness, not drift).
-    fn sql(&self, statements: &str) {
+    pub fn sql(&self, statements: &str) {
         let mut last = String::new();
         for _ in 0..50 {
             let out = Command::new("mariadb")

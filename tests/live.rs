@@ -1191,6 +1191,28 @@ fn mysql_databases_are_listed_from_a_real_server() {
         .unwrap();
     assert_eq!(missing["remediation"], "CREATE DATABASE `billing_db`;");
     assert!(!stdout.contains(&db.password) && !stderr.contains(&db.password));
+
+    // A user granted only SELECT on one database sees only that one in SHOW DATABASES: an
+    // error naming the grant it needs, never the others reported missing.
+    db.sql(
+        "REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'drift'@'%'; GRANT SELECT ON `shop_main`.* TO 'drift'@'%';",
+    );
+    let out = drift_on(
+        &p,
+        &moto,
+        &[("TEST_DB_PASSWORD", &db.password)],
+        &["check", "--format", "json"],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        j["errors"]
+            .to_string()
+            .contains("GRANT SHOW DATABASES ON *.*"),
+        "{stdout}"
+    );
+    assert_eq!(j["summary"]["missing"], 0, "{stdout}");
 }
 
 /// Zones named only by id: a record whose `zone_id` is a literal, one whose `zone_id` is a

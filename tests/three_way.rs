@@ -652,3 +652,50 @@ resource "aws_route53_record" "api" {
     let out = p.run(&["check", "--format", "json"]);
     assert_eq!(out.json()["summary"]["in_sync"], 1, "{}", out.stdout);
 }
+
+/// terraform never writes one address twice: such a state is an error naming the address,
+/// never a verdict silently taken from one of the copies.
+#[test]
+fn a_state_listing_one_address_twice_is_an_error() {
+    let p = seed_with_state();
+    let path = p.path().join("seed.tfstate");
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let resources = state["resources"].as_array_mut().unwrap();
+    let key = resources
+        .iter()
+        .find(|r| r["type"] == "aws_kms_key")
+        .cloned()
+        .unwrap();
+    resources.push(key.clone());
+    std::fs::write(&path, serde_json::to_string(&state).unwrap()).unwrap();
+    let out = p.run(&["check", "--state", "seed.tfstate", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let j = out.json();
+    let message = j["errors"][0]["message"].as_str().unwrap();
+    let index = match &key["instances"][0]["index_key"] {
+        serde_json::Value::Null => String::new(),
+        k => format!("[{k}]"),
+    };
+    let address = format!(
+        "{}{}.{}{index}",
+        key["module"]
+            .as_str()
+            .map(|m| format!("{m}."))
+            .unwrap_or_default(),
+        key["type"].as_str().unwrap(),
+        key["name"].as_str().unwrap()
+    );
+    assert!(
+        message.contains(&format!("lists `{address}` twice")),
+        "{message}"
+    );
+    // No verdict from a state drift does not trust.
+    assert!(
+        j["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["verdict"].is_null())
+    );
+}

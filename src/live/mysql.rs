@@ -1,6 +1,11 @@
 //! Lists the databases of a MySQL or MariaDB server (`SHOW DATABASES`, minus the system
 //! schemas) over TLS, read-only, with the same connection settings, verification, timeouts
 //! and password discipline as `postgres.rs`. The settings come from `[mysql.ID]`.
+//!
+//! `SHOW DATABASES` lists only what the user may see unless it holds the global `SHOW
+//! DATABASES` privilege: without it, every other database would look missing. So the user's
+//! own grants are read first, and without that privilege the listing is an error naming the
+//! grant it needs, never a list of "missing" databases.
 
 use crate::live::postgres::{Target, scrub};
 use crate::live::snapshot::PgDatabase;
@@ -39,6 +44,27 @@ pub async fn list(t: &Target) -> Result<Vec<PgDatabase>, String> {
         let mut conn = mysql_async::Conn::new(opts)
             .await
             .map_err(|e| format!("cannot connect to {}:{}: {e}", t.host, t.port))?;
+        let grants: Vec<String> = tokio::time::timeout(
+            t.query_timeout,
+            conn.query("SHOW GRANTS FOR CURRENT_USER()"),
+        )
+        .await
+        .map_err(|_| {
+            format!(
+                "reading the user's grants on {}:{} timed out after {}s",
+                t.host,
+                t.port,
+                t.query_timeout.as_secs()
+            )
+        })?
+        .map_err(|e| format!("reading the user's grants failed: {e}"))?;
+        if !may_list_every_database(&grants) {
+            return Err(format!(
+                "the user `{}` may not list every database, so drift cannot tell a missing one: \
+                 grant it the global privilege (GRANT SHOW DATABASES ON *.* TO '{}'@'%')",
+                t.user, t.user
+            ));
+        }
         let names: Vec<String> =
             tokio::time::timeout(t.query_timeout, conn.query("SHOW DATABASES"))
                 .await
@@ -73,4 +99,44 @@ pub async fn list(t: &Target) -> Result<Vec<PgDatabase>, String> {
             datistemplate: false,
         })
         .collect())
+}
+
+/// Whether `SHOW GRANTS` lines give the global `SHOW DATABASES` privilege (or all of them).
+fn may_list_every_database(grants: &[String]) -> bool {
+    grants.iter().any(|g| {
+        let upper = g.to_ascii_uppercase();
+        let Some(rest) = upper.strip_prefix("GRANT ") else {
+            return false;
+        };
+        let Some((privileges, _)) = rest.split_once(" ON *.* TO ") else {
+            return false;
+        };
+        privileges
+            .split(',')
+            .map(str::trim)
+            .any(|p| p == "SHOW DATABASES" || p == "ALL" || p == "ALL PRIVILEGES")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_global_show_databases_or_all_lets_every_database_be_listed() {
+        let g = |lines: &[&str]| lines.iter().map(|l| l.to_string()).collect::<Vec<_>>();
+        assert!(may_list_every_database(&g(&[
+            "GRANT SELECT, SHOW DATABASES ON *.* TO `drift`@`%`"
+        ])));
+        assert!(may_list_every_database(&g(&[
+            "GRANT ALL PRIVILEGES ON *.* TO 'admin'@'%' WITH GRANT OPTION"
+        ])));
+        assert!(!may_list_every_database(&g(&[
+            "GRANT USAGE ON *.* TO `drift`@`%`",
+            "GRANT SELECT ON `shop`.* TO `drift`@`%`"
+        ])));
+        assert!(!may_list_every_database(&g(&[
+            "GRANT SHOW DATABASES ON `shop`.* TO `drift`@`%`"
+        ])));
+    }
 }
