@@ -25,7 +25,27 @@ fn finding(status: Status, item: &Item) -> Finding {
         age: None,
         state: None,
         verdict: None,
+        near: None,
     }
+}
+
+/// Where the code declares each scope: a zone's declaration for records, else the first
+/// declared object of that kind in the scope, and for databases their instance.
+fn scope_origins(desired: &State) -> HashMap<(Kind, &str), &crate::model::Origin> {
+    let mut out: HashMap<(Kind, &str), &crate::model::Origin> = HashMap::new();
+    for (scope, origin) in &desired.zones {
+        out.insert((Kind::Route53Record, scope.as_str()), origin);
+    }
+    for i in &desired.items {
+        let Some(origin) = &i.origin else { continue };
+        if matches!(i.kind, Kind::RdsInstance | Kind::RdsCluster) {
+            for db in [Kind::PostgresDatabase, Kind::MysqlDatabase] {
+                out.entry((db, i.id.as_str())).or_insert(origin);
+            }
+        }
+        out.entry((i.kind, i.scope.as_str())).or_insert(origin);
+    }
+    out
 }
 
 /// Compares `desired` with `live` for the families in `only`.
@@ -129,6 +149,7 @@ pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
         }
     }
 
+    let near = scope_origins(desired);
     let mut claimed: Vec<(Kind, String, String)> = Vec::new();
     for l in live.items.iter().filter(|i| wanted(i.kind)) {
         if matched.contains(&(l.kind, l.id.as_str()))
@@ -156,6 +177,7 @@ pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
             continue;
         }
         let mut f = finding(Status::Unmanaged, l);
+        f.near = near.get(&(l.kind, l.scope.as_str())).map(|o| (*o).clone());
         f.value = Some(spec.to_json());
         f.hints = spec.hints();
         report.findings.push(f);

@@ -223,6 +223,7 @@ mod tests {
                 age: None,
                 state: None,
                 verdict: None,
+                near: None,
             }],
             ..Report::default()
         };

@@ -51,6 +51,12 @@ fn sarif_of_the_example_is_valid_and_pinned() {
     assert!(ok, "{said}");
     let j: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(j["runs"][0]["results"].as_array().unwrap().len(), 3);
+    // Every result has a place in a file (GitHub code scanning drops those without): the
+    // hand-made CloudFront alias, only in AWS, is placed where its zone is declared.
+    for r in j["runs"][0]["results"].as_array().unwrap() {
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str();
+        assert!(uri.is_some_and(|u| u.ends_with(".tf") || u.ends_with(".yaml")), "{r}");
+    }
     insta::assert_snapshot!("example_sarif", out.stdout);
 
     // The schema can say no: a result whose level is not one SARIF knows.

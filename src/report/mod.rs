@@ -107,6 +107,9 @@ pub struct Finding {
     pub state: Option<serde_json::Value>,
     /// With a Terraform state: what `terraform apply` would do (`three_way.rs`).
     pub verdict: Option<&'static str>,
+    /// For an object only in AWS: where the code declares what it belongs to (its zone, its
+    /// instance), so a tool that needs a place in the code (SARIF) has one.
+    pub near: Option<Origin>,
 }
 
 /// With a Terraform state: an object in sync between code and AWS whose state differs — a code

@@ -1,7 +1,8 @@
 //! The report as SARIF 2.1.0 (`--format sarif`), for code-scanning tools: one rule per kind
 //! and status that occurs, one result per finding, located at the `file:line` that declares
-//! it (a logical location, the natural id, for objects only in AWS); source errors are tool
-//! notifications of a failed invocation. Knows nothing of how findings are made.
+//! it — for an object only in AWS, where its zone or instance is declared — with the natural
+//! id as a logical location; source errors are tool notifications of a failed invocation.
+//! URIs are percent-encoded (RFC 3986). Knows nothing of how findings are made.
 
 use super::{Report, Status};
 use serde_json::{Value, json};
@@ -65,7 +66,9 @@ pub fn render(report: &Report) -> String {
         if let Some(r) = &f.remediation {
             text.push_str(&format!(". To fix: {r}"));
         }
-        let location = match &f.origin {
+        // GitHub code scanning takes only results with a place in a file: an object only in
+        // AWS is placed where the code declares what it belongs to (its zone, its instance).
+        let location = match f.origin.as_ref().or(f.near.as_ref()) {
             Some(o) => json!({
                 "physicalLocation": {
                     "artifactLocation": {"uri": uri(&o.file)},
