@@ -2,7 +2,9 @@
 //! Fields added after the first version: `hints` (list) and `remediation` (string or null) on
 //! findings; `summary.ignored` and `ignored` (differences `lifecycle { ignore_changes }`
 //! covers: kind, id, address, attributes, changes; findings `[[ignore]]` accepts, with
-//! status, reason, expires), `ignore_notices` (expired, stale or TODO entries).
+//! status, reason, expires), `ignore_notices` (expired, stale or TODO entries);
+//! `not_rechecked` with `--history` (the previous run's findings this run did not look at
+//! again). Values marked sensitive are `(sensitive value)` here as everywhere.
 
 use super::Report;
 use serde_json::{Value, json};
