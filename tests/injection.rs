@@ -3,7 +3,9 @@
 //! never let data start a line (GitHub Actions runs any line that starts with `::`, after
 //! leading spaces); the GitHub format emits only drift's own commands; the Markdown report,
 //! read by a CommonMark parser, has no HTML, link, image or heading from data and keeps its
-//! tables' columns; SARIF URIs are percent-encoded.
+//! tables' columns, and rendered to HTML in a real headless Chromium its DOM has no script,
+//! image or link; the HTML page of a history full of such data has none either; SARIF URIs are
+//! percent-encoded.
 
 use crate::support::Project;
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
@@ -132,6 +134,43 @@ fn markdown_is_inert(md: &str) {
     }
 }
 
+/// The DOM headless Chromium builds from the HTML file `page`.
+fn dom(page: &std::path::Path) -> String {
+    let browser = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    let out = std::process::Command::new("timeout")
+        .arg("120")
+        .arg(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--dump-dom",
+        ])
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("{browser} does not run ({e}): install Debian's chromium (scripts/test does)")
+        });
+    assert!(
+        out.status.success(),
+        "{browser}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// No element from data in a DOM Chromium built: no script, image, link, iframe or handler.
+fn dom_is_inert(what: &str, dom: &str) {
+    assert!(dom.contains("<body"), "{what}: no DOM:\n{dom}");
+    for banned in ["<script", "<img", "<a ", "<iframe", "onerror=\""] {
+        assert!(
+            !dom.contains(banned),
+            "{what}: the DOM has {banned}:\n{dom}"
+        );
+    }
+}
+
 #[test]
 fn data_never_becomes_a_command_or_markup_in_any_format() {
     let p = hostile_project();
@@ -173,6 +212,23 @@ fn data_never_becomes_a_command_or_markup_in_any_format() {
 
     let md = p.run(&["check", "--format", "markdown"]);
     markdown_is_inert(&md.stdout);
+    // As a Markdown viewer shows it: rendered to HTML, then built into a DOM by Chromium.
+    let mut html = String::from("<!doctype html><html><body>");
+    pulldown_cmark::html::push_html(
+        &mut html,
+        Parser::new_ext(&md.stdout, Options::ENABLE_TABLES),
+    );
+    html.push_str("</body></html>");
+    let page = p.path().join("markdown.html");
+    std::fs::write(&page, html).unwrap();
+    dom_is_inert("the Markdown report", &dom(&page));
+
+    // The stored history and its HTML page.
+    let out = p.run(&["check", "--history", "hist", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let out = p.run(&["report", "--history", "hist", "-o", "report.html"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    dom_is_inert("report.html", &dom(&p.path().join("report.html")));
 
     let summary = p.path().join("summary.md");
     let gh = crate::support::drift_command(p.path())

@@ -55,7 +55,10 @@ fn sarif_of_the_example_is_valid_and_pinned() {
     // hand-made CloudFront alias, only in AWS, is placed where its zone is declared.
     for r in j["runs"][0]["results"].as_array().unwrap() {
         let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str();
-        assert!(uri.is_some_and(|u| u.ends_with(".tf") || u.ends_with(".yaml")), "{r}");
+        assert!(
+            uri.is_some_and(|u| u.ends_with(".tf") || u.ends_with(".yaml")),
+            "{r}"
+        );
     }
     insta::assert_snapshot!("example_sarif", out.stdout);
 

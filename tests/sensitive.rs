@@ -5,10 +5,11 @@
 
 use crate::support::Project;
 
-const SECRETS: [&str; 3] = [
+const SECRETS: [&str; 4] = [
     "S3cr3t-from-state-41",
     "remote-api-key-9000",
     "whsec-variable-value-77",
+    "marked-by-function-55",
 ];
 
 fn project() -> Project {
@@ -48,6 +49,13 @@ resource "aws_route53_record" "api" {
   ttl     = 300
   records = ["key=${data.terraform_remote_state.shared.outputs.api_key}"]
 }
+resource "aws_route53_record" "marked" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "marked"
+  type    = "TXT"
+  ttl     = 300
+  records = [sensitive("marked-by-function-55")]
+}
 resource "aws_route53_record" "hook" {
   zone_id = aws_route53_zone.z.zone_id
   name    = "hook"
@@ -77,7 +85,8 @@ resource "aws_route53_record" "hook" {
   {"Name": "example.com.", "Type": "NS", "TTL": 172800, "ResourceRecords": [{"Value": "ns-1.awsdns-01.org."}]},
   {"Name": "token.example.com.", "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": "\"old-token\""}]},
   {"Name": "api.example.com.", "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": "\"key=old\""}]},
-  {"Name": "hook.example.com.", "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": "\"old-hook\""}]}
+  {"Name": "hook.example.com.", "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": "\"old-hook\""}]},
+  {"Name": "marked.example.com.", "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": "\"old-marked\""}]}
 ]}]}"#,
         );
     p
@@ -94,13 +103,13 @@ fn sensitive_values_are_compared_but_never_shown() {
     let p = project();
     let json = p.run(&["check", "--format", "json"]);
     assert_eq!(json.code, 2, "{}{}", json.stdout, json.stderr);
-    // Compared with the real values: the three records differ.
+    // Compared with the real values: the four records differ.
     let changed: Vec<String> = json
         .finding_lines()
         .into_iter()
         .filter(|l| l.starts_with("changed"))
         .collect();
-    assert_eq!(changed.len(), 3, "{}", json.stdout);
+    assert_eq!(changed.len(), 4, "{}", json.stdout);
     assert!(json.stdout.contains("(sensitive value)"), "{}", json.stdout);
     no_secret("json", &json.stdout);
     no_secret("json stderr", &json.stderr);

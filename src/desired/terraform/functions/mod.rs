@@ -67,6 +67,8 @@ const ALLOW_NULL: &[&str] = &[
     "try",
     "can",
     "concat",
+    "sensitive",
+    "nonsensitive",
 ];
 
 /// How many arguments each function takes: (fewest, most).
@@ -78,7 +80,7 @@ fn arity(name: &str) -> Option<(usize, usize)> {
         | "tostring" | "tonumber" | "tobool" | "flatten" | "distinct" | "compact" | "one"
         | "reverse" | "sort" | "alltrue" | "anytrue" | "sum" | "jsonencode" | "jsondecode"
         | "base64encode" | "base64decode" | "urlencode" | "file" | "fileexists" | "dirname"
-        | "basename" => (1, 1),
+        | "basename" | "sensitive" | "nonsensitive" => (1, 1),
         "join" | "concat" | "merge" | "coalesce" | "coalescelist" | "setunion"
         | "setintersection" | "setsubtract" | "format" | "formatlist" | "max" | "min" => match name
         {
@@ -131,6 +133,14 @@ pub fn call(name: &str, mut args: Vec<Value>, ctx: &Ctx<'_>) -> FResult {
     }
     let a = &mut args;
     match name {
+        // The value, marked: it is compared, and never shown (`crate::secrets`).
+        "sensitive" => {
+            if let Ok(j) = a[0].to_json() {
+                crate::secrets::note_json(&j);
+            }
+            Ok(a.swap_remove(0))
+        }
+        "nonsensitive" => Ok(a.swap_remove(0)),
         "format" => format::format(a),
         "formatlist" => format::formatlist(a),
         "jsonencode" | "jsondecode" | "base64encode" | "base64decode" | "urlencode" => {
