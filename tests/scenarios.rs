@@ -1398,3 +1398,120 @@ resource "aws_route53_record" "old" {
         out.stdout
     );
 }
+
+/// terraform's graph has a node per module input and output: a module whose input reads one
+/// of its own outputs (as the official acm, s3-bucket and rds-aurora examples do), and two
+/// modules reading each other's outputs, evaluate — the outputs used do not depend on those
+/// inputs. A real cycle is an error naming it, never a stack overflow.
+#[test]
+fn modules_reading_their_own_and_each_others_outputs() {
+    let p = Project::new();
+    p.config("")
+        .snapshot(
+            r#""route53": {"zones": [{"id": "/hostedzone/ZABC", "name": "example.com.", "private_zone": false, "records": [
+  {"Name": "example.com.", "Type": "NS", "TTL": 172800, "ResourceRecords": [{"Value": "ns-1.awsdns-01.org."}]},
+  {"Name": "api.example.com.", "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": "\"sg-api\""}]},
+  {"Name": "a.example.com.", "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": "\"from-b\""}]},
+  {"Name": "b.example.com.", "Type": "TXT", "TTL": 300, "ResourceRecords": [{"Value": "\"from-a\""}]}
+]}]}"#,
+        )
+        .file(
+            "tf/main.tf",
+            r#"
+module "sr" {
+  source              = "./sr"
+  name                = "api"
+  rds_security_groups = [module.sr.bosh_security_group]
+}
+module "a" {
+  source = "./pair"
+  name   = "a"
+  peer   = module.b.own
+}
+module "b" {
+  source = "./pair"
+  name   = "b"
+  peer   = module.a.own
+}
+resource "aws_route53_zone" "z" {
+  name = "example.com"
+}
+resource "aws_route53_record" "sr" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = module.sr.record_name
+  type    = "TXT"
+  ttl     = 300
+  records = module.sr.groups
+}
+resource "aws_route53_record" "pair" {
+  for_each = { a = module.a, b = module.b }
+  zone_id  = aws_route53_zone.z.zone_id
+  name     = each.value.name
+  type     = "TXT"
+  ttl      = 300
+  records  = [each.value.peer_value]
+}
+"#,
+        )
+        .file(
+            "tf/sr/main.tf",
+            r#"
+variable "name" {}
+variable "rds_security_groups" {
+  type = list(string)
+}
+output "bosh_security_group" {
+  value = "sg-${var.name}"
+}
+output "record_name" {
+  value = var.name
+}
+output "groups" {
+  value = var.rds_security_groups
+}
+"#,
+        )
+        .file(
+            "tf/pair/main.tf",
+            r#"
+variable "name" {}
+variable "peer" {}
+output "name" {
+  value = var.name
+}
+output "own" {
+  value = "from-${var.name}"
+}
+output "peer_value" {
+  value = var.peer
+}
+"#,
+        );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(out.json()["summary"]["in_sync"], 3, "{}", out.stdout);
+
+    // A value that really depends on itself: terraform's cycle, drift's error — no crash.
+    p.file(
+        "tf/loop.tf",
+        r#"
+module "loop" {
+  source = "./pair"
+  name   = module.loop.own
+  peer   = "x"
+}
+resource "aws_route53_record" "loop" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = module.loop.name
+  type    = "TXT"
+  ttl     = 300
+  records = ["x"]
+}
+"#,
+    );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let all = format!("{}{}", out.stdout, out.stderr);
+    assert!(all.contains("refers to itself"), "{all}");
+    assert!(!all.contains("overflow"), "{all}");
+}

@@ -71,8 +71,7 @@ pub fn load_module_cached(dir: &Path) -> Result<Rc<Module>> {
 
 /// Turns an evaluation error into a user-facing error at its position.
 pub(crate) fn eval_error(inst: &ModuleInstance, e: EvalError) -> Error {
-    let file = &inst.module.files[e.file];
-    Error::input(file.location(e.span.map_or(0, |s| s.start)), e.message)
+    Error::input(inst.location_of(&e), e.message)
 }
 
 /// Evaluates a whole `.tfvars` file (literal values only); `.tfvars.json` is JSON.
@@ -418,6 +417,7 @@ pub fn root_output(dir: &Path, name: &str) -> Result<Value> {
     let (inputs, sources) = root_inputs(&module, &Input::default(), &env)?;
     let mut inst = ModuleInstance::new(module.clone(), String::new(), inputs, env);
     inst.input_sources = sources;
+    let inst = inst.into_rc();
     let Some(out) = module.outputs.get(name) else {
         return Err(Error::input(
             crate::error::Location::new(display_path(dir), 1, 1),
@@ -442,7 +442,7 @@ pub fn load(input: &Input, env: &Env, state: &mut State) -> Result<()> {
             .own_provider_regions()
             .map_err(|e| eval_error(&root_inst, e))?;
         root_inst.provider_regions = Rc::new(providers);
-        let root_inst = Rc::new(root_inst);
+        let root_inst = root_inst.into_rc();
         let mut all = Vec::new();
         walk(&root_inst, &mut all)?;
         let mut zones = route53::Zones::new();

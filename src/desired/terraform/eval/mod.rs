@@ -22,7 +22,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 /// What the evaluation knows about the world outside the code.
 #[derive(Debug, Clone, Default)]
@@ -57,6 +57,10 @@ pub struct EvalError {
     /// module it cannot load, a variable value that does not convert): it stops the run.
     /// Every other error costs only the object that needed the value.
     pub fatal: bool,
+    /// Where it happened, when that is in another module instance than the one the error is
+    /// returned through (a module input evaluated in its caller): `file` and `span` then
+    /// belong to that other module and are not used.
+    pub at: Option<Box<crate::error::Location>>,
 }
 
 type EResult<T> = Result<T, EvalError>;
@@ -141,6 +145,20 @@ const MODULE_META: &[&str] = &[
 /// A child module instance with its `count`/`for_each` key (`""` without them).
 pub type ChildInstance = (String, Rc<ModuleInstance>);
 
+/// A module call's arguments, each evaluated in the calling instance only when the child first
+/// needs it: as in terraform's graph, every input is a node of its own, so a module whose
+/// input reads one of its own outputs (or two modules reading each other's) evaluates as long
+/// as no value really depends on itself.
+struct LazyInputs {
+    caller: Weak<ModuleInstance>,
+    /// The caller's file the call is in, and the call instance's `count`/`each` scope.
+    file: usize,
+    scope: Scope,
+    /// `module.NAME[KEY]`: the caller memoizes each input under this prefix.
+    call: String,
+    exprs: BTreeMap<String, Expression>,
+}
+
 /// One instance of a resource, data source or module call after `count`/`for_each`.
 #[derive(Debug, Clone)]
 pub struct Expanded {
@@ -174,6 +192,11 @@ pub struct ModuleInstance {
     active: RefCell<HashSet<String>>,
     /// Child module instances by call name and instance key.
     children: RefCell<BTreeMap<String, Rc<ModuleInstance>>>,
+    /// This instance, once it is shared (`into_rc`): what its children's inputs are
+    /// evaluated in.
+    me: RefCell<Weak<ModuleInstance>>,
+    /// A child's inputs, evaluated on demand in its caller.
+    lazy: Option<LazyInputs>,
 }
 
 pub(super) fn err(
@@ -186,6 +209,7 @@ pub(super) fn err(
         file,
         span,
         fatal: false,
+        at: None,
     }
 }
 
@@ -226,7 +250,56 @@ impl ModuleInstance {
             cache: RefCell::new(HashMap::new()),
             active: RefCell::new(HashSet::new()),
             children: RefCell::new(BTreeMap::new()),
+            me: RefCell::new(Weak::new()),
+            lazy: None,
         }
+    }
+
+    /// This instance, shared, knowing itself: its module calls' inputs are then evaluated
+    /// lazily in it (an instance that is never shared evaluates them when the call is made).
+    pub fn into_rc(self) -> Rc<ModuleInstance> {
+        let rc = Rc::new(self);
+        *rc.me.borrow_mut() = Rc::downgrade(&rc);
+        rc
+    }
+
+    /// Where an error happened, as `file:line:col`.
+    pub fn location_of(&self, e: &EvalError) -> crate::error::Location {
+        if let Some(at) = &e.at {
+            return (**at).clone();
+        }
+        match self.module.files.get(e.file) {
+            Some(f) => f.location(e.span.as_ref().map_or(0, |s| s.start)),
+            None => crate::error::Location::new("?", 0, 0),
+        }
+    }
+
+    /// The value the caller gives input `name`: set when the instance was made (the root's
+    /// variables), or the call's argument, evaluated now in the caller (once).
+    fn given(&self, name: &str) -> EResult<Option<Value>> {
+        if let Some(v) = self.inputs.get(name) {
+            return Ok(Some(v.clone()));
+        }
+        let Some(lazy) = &self.lazy else {
+            return Ok(None);
+        };
+        let Some(expr) = lazy.exprs.get(name) else {
+            return Ok(None);
+        };
+        let Some(caller) = lazy.caller.upgrade() else {
+            return Ok(None);
+        };
+        let key = format!("{}.{name}", lazy.call);
+        caller
+            .memo_shared(&key, lazy.file, expr.span(), || {
+                caller.contain(caller.eval(expr, &lazy.scope, lazy.file))
+            })
+            .map(|v| Some((*v).clone()))
+            .map_err(|mut e| {
+                // Located in the caller's files, which this instance does not know.
+                e.at = Some(Box::new(caller.location_of(&e)));
+                e
+            })
     }
 
     pub fn dir(&self) -> &Path {
@@ -326,14 +399,14 @@ impl ModuleInstance {
                 Some(a) => Some((self.eval(&a.value, &Scope::default(), decl.file)?, a.value.span())),
                 None => None,
             };
-            let (raw, where_set) = match self.inputs.get(name) {
+            let (raw, where_set) = match self.given(name)? {
                 Some(v) if !(v.is_null() && !nullable && default.is_some()) => {
                     let at = self
                         .input_sources
                         .get(name)
                         .cloned()
                         .unwrap_or_else(|| "the caller".to_string());
-                    (v.clone(), format!("set in {at}"))
+                    (v, format!("set in {at}"))
                 }
                 _ => match &default {
                     Some((v, _)) => (v.clone(), "its default".to_string()),
@@ -507,12 +580,9 @@ impl ModuleInstance {
     }
 
     pub fn note(&self, e: &EvalError) -> Unknown {
-        let at = match self.module.files.get(e.file) {
-            Some(f) => {
-                let l = f.location(e.span.as_ref().map_or(0, |s| s.start));
-                format!("{}:{}:{}", l.path, l.line, l.column)
-            }
-            None => "?".to_string(),
+        let at = {
+            let l = self.location_of(e);
+            format!("{}:{}:{}", l.path, l.line, l.column)
         };
         Unknown {
             reason: self.object_error(&at, &e.message),
@@ -968,7 +1038,20 @@ impl ModuleInstance {
                 decl.item.span(),
             )
         })?;
-        let instances = match self.expand(&decl.item, decl.file) {
+        // A `count`/`for_each` that needs the module's own outputs: terraform's `Cycle:`.
+        let expanding = format!("module.{name} (count/for_each)");
+        if !self.active.borrow_mut().insert(expanding.clone()) {
+            return Err(fatal(
+                format!(
+                    "Cycle: the `count` or `for_each` of `module.{name}` depends on the module's own outputs"
+                ),
+                decl.file,
+                decl.item.span(),
+            ));
+        }
+        let expanded = self.expand(&decl.item, decl.file);
+        self.active.borrow_mut().remove(&expanding);
+        let instances = match expanded {
             Ok(Ok(i)) => i,
             Ok(Err(u)) => return Ok(Some(Err(u))),
             Err(e) if !e.fatal => return Ok(Some(Err(self.note(&e)))),
@@ -981,13 +1064,39 @@ impl ModuleInstance {
                 out.push((one.key.clone(), c.clone()));
                 continue;
             }
-            let inputs = self.eval_module_inputs(&decl.item.body, &one.scope, decl.file)?;
+            // Shared instances evaluate each argument when the child needs it; others now.
+            let caller = self.me.borrow().clone();
+            let (inputs, lazy) = if caller.upgrade().is_some() {
+                let exprs = decl
+                    .item
+                    .body
+                    .attributes()
+                    .filter(|a| !MODULE_META.contains(&a.key.as_str()))
+                    .map(|a| (a.key.as_str().to_string(), a.value.clone()))
+                    .collect();
+                let lazy = LazyInputs {
+                    caller,
+                    file: decl.file,
+                    scope: one.scope.clone(),
+                    call: format!("module.{name}{}", one.key),
+                    exprs,
+                };
+                (BTreeMap::new(), Some(lazy))
+            } else {
+                let inputs = self.eval_module_inputs(&decl.item.body, &one.scope, decl.file)?;
+                (inputs, None)
+            };
+            let given: Vec<String> = match &lazy {
+                Some(l) => l.exprs.keys().cloned().collect(),
+                None => inputs.keys().cloned().collect(),
+            };
             let mut child = ModuleInstance::new(
                 module.clone(),
                 format!("{}module.{name}{}.", self.prefix, one.key),
                 inputs,
                 self.env.clone(),
             );
+            child.lazy = lazy;
             child.root_dir = self.root_dir.clone();
             child.module_key = self.call_key(name);
             child.installed = self.installed.clone();
@@ -999,12 +1108,8 @@ impl ModuleInstance {
                 }
                 None => format!("module.{name}"),
             };
-            child.input_sources = child
-                .inputs
-                .keys()
-                .map(|k| (k.clone(), call.clone()))
-                .collect();
-            let child = Rc::new(child);
+            child.input_sources = given.into_iter().map(|k| (k, call.clone())).collect();
+            let child = child.into_rc();
             self.children.borrow_mut().insert(cache_key, child.clone());
             out.push((one.key, child));
         }
@@ -1148,10 +1253,15 @@ impl ModuleInstance {
         self.installed.get(&self.call_key(name)).cloned()
     }
 
-    /// The outputs of a child instance, as an object.
-    fn outputs(child: &ModuleInstance) -> EResult<Value> {
+    /// The outputs of a child instance, as an object: all of them, or `only` the one a
+    /// reference reads (each output is a node of its own: reading one never evaluates the
+    /// others, which may depend on the very input being evaluated).
+    fn outputs(child: &ModuleInstance, only: Option<&str>) -> EResult<Value> {
         let mut outputs = BTreeMap::new();
         for (out_name, out) in &child.module.outputs {
+            if only.is_some_and(|o| o != out_name) {
+                continue;
+            }
             let v = child.memo(&format!("output.{out_name}"), out.file, None, || {
                 child.eval(&out.item, &Scope::default(), out.file)
             })?;
@@ -1160,7 +1270,15 @@ impl ModuleInstance {
         Ok(Value::Object(outputs))
     }
 
-    fn module_ref(&self, name: &str, file: usize, span: Option<Range<usize>>) -> EResult<Value> {
+    /// `module.NAME`, followed by `next` (the rest of the reference: when it reads one output,
+    /// only that output is evaluated).
+    fn module_ref(
+        &self,
+        name: &str,
+        next: &[&TraversalOperator],
+        file: usize,
+        span: Option<Range<usize>>,
+    ) -> EResult<Value> {
         let Some(decl) = self.module.module_calls.get(name) else {
             return Err(fatal(
                 format!("reference to undeclared module `module.{name}`"),
@@ -1186,11 +1304,26 @@ impl ModuleInstance {
             Some(Ok(list)) => list,
         };
         let body = &decl.item.body;
+        let expanded = body.has_attribute("count") || body.has_attribute("for_each");
+        let attr_at = |i: usize| match next.get(i) {
+            Some(TraversalOperator::GetAttr(id)) => Some(id.as_str()),
+            _ => None,
+        };
+        let only = if !expanded {
+            attr_at(0)
+        } else if matches!(
+            next.first(),
+            Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_))
+        ) {
+            attr_at(1)
+        } else {
+            None
+        };
         if body.has_attribute("count") {
             return Ok(Value::Tuple(
                 instances
                     .iter()
-                    .map(|(_, c)| Self::outputs(c))
+                    .map(|(_, c)| Self::outputs(c, only))
                     .collect::<EResult<_>>()?,
             ));
         }
@@ -1201,12 +1334,12 @@ impl ModuleInstance {
                     key.trim_start_matches('[').trim_end_matches(']'),
                 )
                 .unwrap_or_else(|_| key.clone());
-                m.insert(k, Self::outputs(c)?);
+                m.insert(k, Self::outputs(c, only)?);
             }
             return Ok(Value::Object(m));
         }
         match instances.first() {
-            Some((_, c)) => Self::outputs(c),
+            Some((_, c)) => Self::outputs(c, only),
             None => Ok(Value::null()),
         }
     }
@@ -1268,7 +1401,7 @@ impl ModuleInstance {
         }
         let (base, used) = match root {
             "module" => (
-                self.module_ref(&need(0, "a module name")?, file, span.clone())?,
+                self.module_ref(&need(0, "a module name")?, &ops[1..], file, span.clone())?,
                 1,
             ),
             "path" => {
