@@ -264,6 +264,8 @@ fn state_sources(cfg: &Config, given: &[std::path::PathBuf]) -> Vec<crate::tfsta
     use crate::tfstate::Source;
     if !given.is_empty() {
         given.iter().cloned().map(Source::File).collect()
+    } else if cfg.state_off {
+        Vec::new()
     } else if !cfg.states.is_empty() {
         cfg.states.iter().cloned().map(Source::File).collect()
     } else {

@@ -113,11 +113,26 @@ struct RawTerraform {
     vars: BTreeMap<String, toml::Value>,
     /// Terraform's data directory (`.terraform`), relative to each root, as `TF_DATA_DIR`.
     data_dir: Option<String>,
-    /// Terraform state files (format 4) for the three-way view.
+    /// Terraform state files (format 4) for the three-way view, or `false`: no state is read.
     #[serde(default)]
-    state: Vec<String>,
+    state: StateSetting,
     /// The Terraform workspace whose state the three-way view reads by default.
     workspace: Option<String>,
+}
+
+/// `[terraform] state`: the files, or `true` (the default: each root's own state) / `false`
+/// (no three-way view, no state read at all — for a role without access to the state).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum StateSetting {
+    Switch(bool),
+    Files(Vec<String>),
+}
+
+impl Default for StateSetting {
+    fn default() -> Self {
+        StateSetting::Switch(true)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -190,6 +205,8 @@ pub struct Config {
     pub history: HistoryConfig,
     /// `[terraform] state`: state files for the three-way view.
     pub states: Vec<PathBuf>,
+    /// `[terraform] state = false`: no state is read unless `--state` names one.
+    pub state_off: bool,
     /// `[terraform] workspace`: whose state is read by default (else as terraform decides).
     pub workspace: Option<String>,
 }
@@ -283,7 +300,11 @@ impl Config {
             mysql,
             ignores,
             history: raw.history,
-            states: raw.terraform.state.iter().map(|r| rel(r)).collect(),
+            states: match &raw.terraform.state {
+                StateSetting::Files(files) => files.iter().map(|r| rel(r)).collect(),
+                StateSetting::Switch(_) => Vec::new(),
+            },
+            state_off: matches!(raw.terraform.state, StateSetting::Switch(false)),
             workspace: raw.terraform.workspace,
             dir,
         })

@@ -699,3 +699,54 @@ fn a_state_listing_one_address_twice_is_an_error() {
             .all(|f| f["verdict"].is_null())
     );
 }
+
+/// `[terraform] state = false`: no state is read (a root's `backend "s3"` block included, for a
+/// role without access to the state bucket), so there is no three-way view and no error.
+#[test]
+fn state_false_turns_the_three_way_view_off() {
+    let p = seed_copy();
+    p.file(
+        "desired/terraform/prod/foundation/backend.tf",
+        "terraform {\n  backend \"s3\" {\n    bucket = \"state-bucket-drift-cannot-read\"\n    key    = \"prod/terraform.tfstate\"\n    region = \"ap-northeast-2\"\n  }\n}\n",
+    );
+    // The backend's object cannot be read (no AWS here): an error for the three-way view.
+    let unreachable = format!("http://127.0.0.1:{}", crate::harness::free_port());
+    let run = |p: &Project| {
+        let out = crate::support::drift_command(p.path())
+            .env("AWS_ENDPOINT_URL", &unreachable)
+            .env("AWS_ACCESS_KEY_ID", "x")
+            .env("AWS_SECRET_ACCESS_KEY", "x")
+            .env("AWS_MAX_ATTEMPTS", "1")
+            .args(["check", "--format", "json"])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),
+        )
+    };
+    let (code, j) = run(&p);
+    assert_eq!(code, Some(1), "{j}");
+    assert!(j["errors"].to_string().contains("GetObject"), "{j}");
+
+    let cfg = std::fs::read_to_string(p.path().join("drift.toml")).unwrap();
+    p.file(
+        "drift.toml",
+        &cfg.replace("[terraform]\n", "[terraform]\nstate = false\n"),
+    );
+    let (code, j) = run(&p);
+    assert_eq!(code, Some(2), "{j}");
+    assert_eq!(j["errors"], serde_json::json!([]), "{j}");
+    assert!(j.get("pending_apply").is_none(), "no three-way view: {j}");
+    // `--state` still names a state explicitly.
+    std::fs::copy(
+        repo().join("tests/fixtures/state/seed.tfstate"),
+        p.path().join("seed.tfstate"),
+    )
+    .unwrap();
+    let out = p.run(&["check", "--state", "seed.tfstate", "--format", "json"]);
+    assert_eq!(
+        out.json()["findings"][0]["verdict"],
+        "hand_change_reverted_by_apply"
+    );
+}
