@@ -74,7 +74,11 @@ enum Outcome {
 fn evaluate(case: &Case) -> drift::error::Result<drift::desired::terraform::value::Value> {
     let dir = tempfile::tempdir().expect("temp dir");
     for (name, text) in &case.files {
-        std::fs::write(dir.path().join(name), text).expect("write case file");
+        let path = dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("case folder");
+        }
+        std::fs::write(path, text).expect("write case file");
     }
     std::fs::write(
         dir.path().join("zz_out.tf"),
