@@ -1515,3 +1515,96 @@ resource "aws_route53_record" "loop" {
     assert!(all.contains("refers to itself"), "{all}");
     assert!(!all.contains("overflow"), "{all}");
 }
+
+/// `*.tf.json` files are read as terraform reads them: a zone, records and a local declared in
+/// JSON configuration are compared like any other (a record in JSON is not "unmanaged"),
+/// reports point at the JSON file's lines, `--patch` says why it does not write into JSON,
+/// and a JSON error names the file, line and column.
+#[test]
+fn json_configuration_files_are_read() {
+    let p = Project::new();
+    p.config("")
+        .snapshot(ZONE)
+        .file(
+            "tf/main.tf",
+            r#"
+resource "aws_route53_zone" "z" {
+  name = "example.com"
+}
+"#,
+        )
+        .file(
+            "tf/records.tf.json",
+            r#"{
+  "//": "records kept in JSON by a generator",
+  "locals": {"ips": ["192.0.2.1", "192.0.2.2"]},
+  "resource": {
+    "aws_route53_record": {
+      "www": {
+        "zone_id": "${aws_route53_zone.z.zone_id}",
+        "name": "www",
+        "type": "A",
+        "ttl": 60,
+        "records": "${local.ips}"
+      },
+      "old": {
+        "zone_id": "${aws_route53_zone.z.zone_id}",
+        "name": "old",
+        "type": "CNAME",
+        "ttl": 3600,
+        "records": ["www.example.com"]
+      },
+      "star": {
+        "zone_id": "${aws_route53_zone.z.zone_id}",
+        "name": "*",
+        "type": "TXT",
+        "ttl": 300,
+        "records": ["hello world"]
+      }
+    }
+  }
+}
+"#,
+        );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    let j = out.json();
+    assert_eq!(
+        crate::support::finding_lines(&j),
+        vec!["changed route53_record old.example.com/CNAME"],
+        "{}",
+        out.stdout
+    );
+    assert_eq!(j["summary"]["in_sync"], 2, "{}", out.stdout);
+    let f = &j["findings"][0];
+    assert_eq!(f["source"]["file"], "tf/records.tf.json");
+    assert_eq!(f["source"]["line"], 13, "{f}");
+
+    let out = p.run(&["check", "--patch", "fix.patch"]);
+    assert!(
+        out.stderr.contains("JSON configuration") && out.stderr.contains("by hand"),
+        "{}",
+        out.stderr
+    );
+
+    p.file(
+        "tf/records.tf.json",
+        "{\n  \"resource\": {\n    \"aws_route53_record\": {\"x\": {\"depends_on\": [\"${nope}\"]}}\n  }\n}\n",
+    );
+    let out = p.run(&["check"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("tf/records.tf.json:3:1"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("must be a reference"), "{}", out.stderr);
+    p.file("tf/records.tf.json", "{\n  \"locals\": {\n    \"a\": \n}\n");
+    let out = p.run(&["check"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("tf/records.tf.json:4:1"),
+        "{}",
+        out.stderr
+    );
+}

@@ -91,6 +91,11 @@ impl Files {
             return Err(outside());
         }
         let display = normal.as_str();
+        if display.ends_with(".tf.json") {
+            return Err(format!(
+                "it is declared in `{display}`, JSON configuration: drift writes patches in native syntax only; change it there by hand"
+            ));
+        }
         if !self.files.contains_key(display) {
             let text = crate::input_file::read_text(std::path::Path::new(display))
                 .map_err(|e| format!("cannot read `{display}`: {e}"))?;

@@ -8,6 +8,7 @@
 pub mod eval;
 pub mod functions;
 pub mod iam_document;
+mod json_config;
 mod kms;
 pub mod kms_module;
 pub mod module;
@@ -101,6 +102,7 @@ fn read_tfvars(path: &Path, env: &Rc<Env>) -> Result<BTreeMap<String, Value>> {
     let module = Module {
         dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
         files: vec![module::SourceFile {
+            json: None,
             path: path.to_path_buf(),
             display,
             text,

@@ -1,5 +1,6 @@
-//! One Terraform module directory, parsed: its `.tf` files (kept with their text for
-//! positions), and the declarations drift evaluates — variables, locals, resources, data
+//! One Terraform module directory, parsed: its `.tf` and `.tf.json` files (kept with their
+//! text for positions; a `.tf.json` file as the native text `json_config` makes of it, with
+//! positions mapped back to the JSON file), and the declarations drift evaluates — variables, locals, resources, data
 //! sources, module calls and outputs. Parsing only; evaluation is `eval.rs`.
 
 use crate::error::{Error, Location, Result};
@@ -18,6 +19,9 @@ pub struct SourceFile {
     pub text: String,
     /// Where each line of `text` starts, computed on the first location asked for.
     pub line_starts: std::sync::OnceLock<Vec<usize>>,
+    /// For a `.tf.json` file (whose `text` is the native text made of it): the JSON text, and
+    /// for each line of `text` the JSON line it comes from.
+    pub json: Option<(String, Vec<usize>)>,
 }
 
 impl SourceFile {
@@ -25,7 +29,21 @@ impl SourceFile {
         let starts = self
             .line_starts
             .get_or_init(|| crate::error::line_starts(&self.text));
-        Location::at_offset_in(&self.display, &self.text, starts, offset)
+        let at = Location::at_offset_in(&self.display, &self.text, starts, offset);
+        match &self.json {
+            None => at,
+            Some((json, lines)) => {
+                let line = lines.get(at.line.saturating_sub(1)).copied().unwrap_or(1);
+                let mut mapped = Location::new(&self.display, line, 1);
+                mapped.source_line = json.lines().nth(line - 1).map(str::to_string);
+                mapped
+            }
+        }
+    }
+
+    /// Whether the file is JSON configuration (`--patch` writes native syntax only).
+    pub fn is_json(&self) -> bool {
+        self.json.is_some()
     }
 
     pub fn line_of(&self, span: Option<std::ops::Range<usize>>) -> usize {
@@ -143,20 +161,24 @@ fn label(block: &Block, i: usize) -> Option<String> {
 }
 
 impl Module {
-    /// Reads and parses every `.tf` file of `dir` (not `.tf.json`, not subdirectories).
+    /// Reads and parses every `.tf` and `.tf.json` file of `dir` (not subdirectories), in
+    /// name order as terraform does.
     pub fn load(dir: &Path) -> Result<Module> {
         let entries =
             std::fs::read_dir(dir).map_err(|e| Error::read("module directory", dir, e))?;
         let mut paths: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             // Links included: a dangling or looping one is an error when read, as in terraform.
-            .filter(|p| p.extension().is_some_and(|x| x == "tf") && !p.is_dir())
+            .filter(|p| {
+                let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+                name.is_some_and(|n| n.ends_with(".tf") || n.ends_with(".tf.json")) && !p.is_dir()
+            })
             .collect();
         paths.sort();
         if paths.is_empty() {
             return Err(Error::Invalid {
                 path: display_path(dir),
-                message: "no `.tf` files in this module directory".into(),
+                message: "no `.tf` or `.tf.json` files in this module directory".into(),
             });
         }
         let mut module = Module {
@@ -166,13 +188,43 @@ impl Module {
         for path in paths {
             let text = crate::input_file::read("Terraform file", &path)?;
             let display = display_path(&path);
-            let body = parse_hcl(&text, &display)?;
+            let (text, json) = if path.to_string_lossy().ends_with(".tf.json") {
+                let c = super::json_config::convert(&text).map_err(|e| {
+                    let mut at = Location::new(&display, e.line, e.column);
+                    at.source_line = text.lines().nth(e.line - 1).map(str::to_string);
+                    Error::input(at, e.message)
+                })?;
+                (c.text, Some((text, c.lines)))
+            } else {
+                (text, None)
+            };
+            let body = match parse_hcl(&text, &display) {
+                Ok(b) => b,
+                // A JSON file's text is drift's: say where in the JSON file.
+                Err(Error::Input { location, message }) if json.is_some() => {
+                    let file = SourceFile {
+                        path: path.clone(),
+                        display: display.clone(),
+                        text: text.clone(),
+                        line_starts: Default::default(),
+                        json: json.clone(),
+                    };
+                    let starts = crate::error::line_starts(&text);
+                    let offset = starts
+                        .get(location.line.saturating_sub(1))
+                        .copied()
+                        .unwrap_or(0);
+                    return Err(Error::input(file.location(offset), message));
+                }
+                Err(e) => return Err(e),
+            };
             let file = module.files.len();
             module.files.push(SourceFile {
                 path: path.clone(),
                 display,
                 text,
                 line_starts: Default::default(),
+                json,
             });
             module.index(file, body)?;
         }
@@ -194,6 +246,7 @@ impl Module {
             display,
             text: text.to_string(),
             line_starts: Default::default(),
+            json: None,
         });
         module.index(0, body)?;
         Ok(module)
