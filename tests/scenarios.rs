@@ -1608,3 +1608,52 @@ resource "aws_route53_zone" "z" {
         out.stderr
     );
 }
+
+/// A key policy or alias whose key is not a key this code declares (a literal key id, an ARN,
+/// a data source) is never left out of the report: it is not checked, with why — even when its
+/// policy is not valid JSON.
+#[test]
+fn key_policies_and_aliases_on_undeclared_keys_are_accounted_for() {
+    let p = Project::new();
+    p.config("").snapshot(KMS_KEY_SNAPSHOT).file(
+        "tf/main.tf",
+        r#"
+data "aws_kms_key" "shared" {
+  key_id = "alias/shared"
+}
+resource "aws_kms_key_policy" "literal" {
+  key_id = "1234abcd-12ab-34cd-56ef-1234567890ab"
+  policy = "{ not json"
+}
+resource "aws_kms_key_policy" "from_data" {
+  key_id = data.aws_kms_key.shared.id
+  policy = jsonencode({ Version = "2012-10-17", Statement = [] })
+}
+resource "aws_kms_alias" "arn" {
+  name          = "alias/by-arn"
+  target_key_id = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+}
+"#,
+    );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let j = out.json();
+    assert_eq!(
+        crate::support::finding_lines(&j),
+        vec![
+            "not_checked kms_key_policy 1234abcd-12ab-34cd-56ef-1234567890ab",
+            "not_checked kms_key_policy alias/by-arn",
+            "not_checked kms_key_policy aws_kms_key_policy.from_data",
+        ],
+        "{}",
+        out.stdout
+    );
+    for f in j["findings"].as_array().unwrap() {
+        let reason = f["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("drift identifies keys by the aliases"),
+            "{reason}"
+        );
+        assert_eq!(f["source"]["file"], "tf/main.tf");
+    }
+}

@@ -145,36 +145,68 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
         }
     }
 
-    // A separate aws_kms_key_policy replaces the key's own policy (a module's key's too).
+    // A separate aws_kms_key_policy replaces the key's own policy (a module's key's too). One
+    // whose key is not a key declared here is not checked, with why — never left out.
     for found in instances_of(inst, "resource", "aws_kms_key_policy") {
         let (decl, found) = found?;
-        if let Instances::Known(list) = found {
-            for r in list {
-                let target = r.attrs.get("key_id").and_then(referenced_address);
-                if let Some(key) = keys
-                    .iter_mut()
-                    .find(|k| Some(&k.address) == target.as_ref())
-                {
-                    key.policy = r.attrs.get("policy").cloned();
-                    key.ignore.extend(ignore_changes(&decl.item.block));
+        let base = format!("{}aws_kms_key_policy.{}", inst.prefix, decl.item.name);
+        match found {
+            Instances::Known(list) => {
+                for r in list {
+                    let target = r.attrs.get("key_id").and_then(referenced_address);
+                    if let Some(key) = keys
+                        .iter_mut()
+                        .find(|k| Some(&k.address) == target.as_ref())
+                    {
+                        key.policy = r.attrs.get("policy").cloned();
+                        key.ignore.extend(ignore_changes(&decl.item.block));
+                        continue;
+                    }
+                    let org = origin(inst, decl, decl.item.block.span(), &r.address);
+                    let (id, reason) = undeclared_key(r.attrs.get("key_id"), &r.address, "key_id");
+                    state.push(Item::unknown(Kind::KmsKeyPolicy, id, org, reason));
                 }
+            }
+            Instances::Unknown(u) => {
+                let org = origin(inst, decl, decl.item.block.span(), &base);
+                state.push(Item::unknown(Kind::KmsKeyPolicy, base, org, u.reason));
             }
         }
     }
     for found in instances_of(inst, "resource", "aws_kms_alias") {
-        let (_, found) = found?;
-        if let Instances::Known(list) = found {
-            for r in list {
-                let target = r.attrs.get("target_key_id").and_then(referenced_address);
-                let Some(Value::String(name)) = r.attrs.get("name") else {
-                    continue;
-                };
-                if let Some(key) = keys
-                    .iter_mut()
-                    .find(|k| Some(&k.address) == target.as_ref())
-                {
-                    key.aliases.push(name.clone());
+        let (decl, found) = found?;
+        let base = format!("{}aws_kms_alias.{}", inst.prefix, decl.item.name);
+        match found {
+            Instances::Known(list) => {
+                for r in list {
+                    let target = r.attrs.get("target_key_id").and_then(referenced_address);
+                    let name = match r.attrs.get("name") {
+                        Some(Value::String(name)) => Some(name.clone()),
+                        _ => None,
+                    };
+                    let key = keys
+                        .iter_mut()
+                        .find(|k| Some(&k.address) == target.as_ref());
+                    match (key, name) {
+                        (Some(key), Some(name)) => key.aliases.push(name),
+                        // The key's own finding says its alias is not known.
+                        (Some(_), None) => {}
+                        (None, name) => {
+                            let org = origin(inst, decl, decl.item.block.span(), &r.address);
+                            let (_, reason) = undeclared_key(
+                                r.attrs.get("target_key_id"),
+                                &r.address,
+                                "target_key_id",
+                            );
+                            let id = name.unwrap_or_else(|| r.address.clone());
+                            state.push(Item::unknown(Kind::KmsKeyPolicy, id, org, reason));
+                        }
+                    }
                 }
+            }
+            Instances::Unknown(u) => {
+                let org = origin(inst, decl, decl.item.block.span(), &base);
+                state.push(Item::unknown(Kind::KmsKeyPolicy, base, org, u.reason));
             }
         }
     }
@@ -273,4 +305,31 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// For a key policy or alias whose key is not a key declared in this module: the id its
+/// finding has (the key id or ARN as written, else the resource's address) and why it is not
+/// checked.
+fn undeclared_key(key: Option<&Value>, address: &str, attr: &str) -> (String, String) {
+    match key {
+        Some(Value::String(k)) => (
+            k.clone(),
+            format!(
+                "`{address}` names key `{k}`, which the code does not declare: drift identifies keys by the aliases of the keys it declares"
+            ),
+        ),
+        Some(Value::Unknown(u)) => match &u.reference {
+            Some(r) => (
+                address.to_string(),
+                format!(
+                    "`{address}`: its `{attr}` is `{r}`, not a key declared in this module: drift identifies keys by the aliases of the keys it declares"
+                ),
+            ),
+            None => (address.to_string(), u.reason.clone()),
+        },
+        _ => (
+            address.to_string(),
+            format!("`{address}` has no `{attr}` drift can read"),
+        ),
+    }
 }
