@@ -435,3 +435,18 @@ fn huge_counts_are_errors() {
     );
     assert_eq!(p.run(&["check"]).code, 0);
 }
+
+/// A syntax error after a `for` expression that spans lines is still placed on its own line
+/// (drift reads line breaks inside `for` expressions as terraform does).
+#[test]
+fn syntax_errors_after_multiline_for_expressions_keep_their_line() {
+    let p = Project::new();
+    p.config("").snapshot("").file(
+        "tf/main.tf",
+        "locals {\n  t = { for k, v in { a = 1 } : k => v > 0 ? \"pos\" :\n    \"neg\" }\n}\nresource \"aws_kms_key\" \"k\" {\n  policy = \n}\n",
+    );
+    let out = p.run(&["check"]);
+    assert_clean_error(&out);
+    assert!(out.stderr.contains("tf/main.tf:6:12"), "{}", out.stderr);
+    assert!(out.stderr.contains("6 |   policy = "), "{}", out.stderr);
+}

@@ -145,13 +145,196 @@ pub fn empty_heredocs(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// Parses HCL text; a syntax error says `file:line:col` and shows the line.
+/// Inside a `for` expression (`[for … ]`, `{for … }`) line breaks mean nothing to terraform
+/// (its parser ignores them there); hcl-edit 0.10 refuses one after a conditional's `:`
+/// (`k => a ? b :⏎ c`, line 82 of `cloudposse/label/null`). So within each `for`
+/// expression every line break becomes a space and every comment spaces, byte for byte, so
+/// that every offset (and so every span) stays where it was. Expressions with a heredoc are
+/// left as they are (its line breaks are its text).
+pub fn for_expression_breaks(text: &str) -> std::borrow::Cow<'_, str> {
+    let b = text.as_bytes();
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'<' if b.get(i + 1) == Some(&b'<') => i = skip_heredoc(text, i),
+            b'"' => i = skip_string(b, i),
+            b'#' => i = skip_line(b, i),
+            b'/' if b.get(i + 1) == Some(&b'/') => i = skip_line(b, i),
+            b'/' if b.get(i + 1) == Some(&b'*') => i = skip_block_comment(b, i),
+            open @ (b'[' | b'{') => {
+                let mut j = i + 1;
+                while j < b.len() && b[j].is_ascii_whitespace() {
+                    j += 1;
+                }
+                let is_for = b[j..].starts_with(b"for")
+                    && b.get(j + 3).is_some_and(|c| c.is_ascii_whitespace());
+                if is_for && let Some(end) = matching(b, i, open) {
+                    if !text[i..end].contains("<<") {
+                        ranges.push((i, end));
+                    }
+                    i = end;
+                    continue;
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    if ranges.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = b.to_vec();
+    for (start, end) in ranges {
+        let mut k = start;
+        while k < end {
+            match out[k] {
+                b'"' => k = skip_string(&out, k),
+                b'#' => {
+                    let stop = skip_line(&out, k).min(end);
+                    out[k..stop].iter_mut().for_each(|c| *c = b' ');
+                    k = stop;
+                }
+                b'/' if out.get(k + 1) == Some(&b'/') => {
+                    let stop = skip_line(&out, k).min(end);
+                    out[k..stop].iter_mut().for_each(|c| *c = b' ');
+                    k = stop;
+                }
+                b'/' if out.get(k + 1) == Some(&b'*') => {
+                    let stop = skip_block_comment(&out, k).min(end);
+                    out[k..stop].iter_mut().for_each(|c| *c = b' ');
+                    k = stop;
+                }
+                b'\n' | b'\r' => {
+                    out[k] = b' ';
+                    k += 1;
+                }
+                _ => k += 1,
+            }
+        }
+    }
+    // Only ASCII bytes were replaced by ASCII spaces: still UTF-8.
+    match String::from_utf8(out) {
+        Ok(s) => std::borrow::Cow::Owned(s),
+        Err(_) => std::borrow::Cow::Borrowed(text),
+    }
+}
+
+/// The offset just past the quoted string (or template) starting at `i`.
+fn skip_string(b: &[u8], i: usize) -> usize {
+    let mut k = i + 1;
+    let mut depth = 0usize;
+    while k < b.len() {
+        match b[k] {
+            b'\\' => k += 2,
+            b'"' if depth == 0 => return k + 1,
+            b'"' => k = skip_string(b, k),
+            b'$' | b'%' if b.get(k + 1) == Some(&b'{') => {
+                depth += 1;
+                k += 2;
+            }
+            b'}' if depth > 0 => {
+                depth -= 1;
+                k += 1;
+            }
+            b'\n' => return k,
+            _ => k += 1,
+        }
+    }
+    k
+}
+
+/// The offset past the heredoc opening at `i` (`<<EOT` / `<<-EOT` … its closing line), or
+/// past the `<<` when it opens none.
+fn skip_heredoc(text: &str, i: usize) -> usize {
+    let rest = &text[i + 2..];
+    let rest = rest.strip_prefix('-').unwrap_or(rest);
+    let marker: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    let after = &rest[marker.len()..];
+    if marker.is_empty() || !(after.starts_with('\n') || after.starts_with("\r\n")) {
+        return i + 2;
+    }
+    let body_start = text.len() - after.len();
+    let mut at = body_start;
+    for line in text[body_start..].split_inclusive('\n') {
+        at += line.len();
+        if line.trim() == marker && at > body_start + line.len() {
+            return at;
+        }
+    }
+    text.len()
+}
+
+/// The offset of the line break ending the comment at `i` (or the end).
+fn skip_line(b: &[u8], i: usize) -> usize {
+    b[i..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |p| i + p)
+}
+
+fn skip_block_comment(b: &[u8], i: usize) -> usize {
+    b[i + 2..]
+        .windows(2)
+        .position(|w| w == b"*/")
+        .map_or(b.len(), |p| i + 2 + p + 2)
+}
+
+/// The offset just past the bracket that closes the one at `i`.
+fn matching(b: &[u8], i: usize, open: u8) -> Option<usize> {
+    let close = if open == b'[' { b']' } else { b'}' };
+    let mut stack = vec![close];
+    let mut k = i + 1;
+    while k < b.len() {
+        match b[k] {
+            b'"' => {
+                k = skip_string(b, k);
+                continue;
+            }
+            b'#' => k = skip_line(b, k),
+            b'/' if b.get(k + 1) == Some(&b'/') => k = skip_line(b, k),
+            b'/' if b.get(k + 1) == Some(&b'*') => {
+                k = skip_block_comment(b, k);
+                continue;
+            }
+            b'[' => stack.push(b']'),
+            b'{' => stack.push(b'}'),
+            b'(' => stack.push(b')'),
+            c @ (b']' | b'}' | b')') => {
+                if stack.pop() != Some(c) {
+                    return None;
+                }
+                if stack.is_empty() {
+                    return Some(k + 1);
+                }
+            }
+            _ => {}
+        }
+        k += 1;
+    }
+    None
+}
+
+/// Parses HCL text; a syntax error says `file:line:col` of `text` and shows the line.
 pub fn parse_hcl(text: &str, display: &str) -> Result<Body> {
-    let text = empty_heredocs(text);
-    hcl_edit::parser::parse_body(&text).map_err(|e| {
+    let prepared = empty_heredocs(text);
+    let prepared = for_expression_breaks(&prepared);
+    hcl_edit::parser::parse_body(&prepared).map_err(|e| {
+        // The prepared text has the same offsets, not the same lines: locate in `text`.
         let loc = e.location();
-        let mut location = Location::new(display, loc.line(), loc.column());
-        location.source_line = Some(e.line().to_string());
+        let starts = crate::error::line_starts(&prepared);
+        let line_start = starts
+            .get(loc.line().saturating_sub(1))
+            .copied()
+            .unwrap_or(0);
+        let offset = prepared[line_start..]
+            .char_indices()
+            .nth(loc.column().saturating_sub(1))
+            .map_or(prepared.len(), |(o, _)| line_start + o);
+        let location = Location::at_offset(display, text, offset);
         Error::input(location, format!("invalid HCL: {}", e.message()))
     })
 }
@@ -391,5 +574,24 @@ impl Module {
                 prev.path, prev.line, prev.column
             ),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_breaks_in_for_expressions_become_spaces_offsets_kept() {
+        let text = "a = { for k in x : k => k ? 1 : # c\n  2 }\nb = <<EOT\n{ for y\nEOT\nc = [\n  1,\n]\n";
+        let out = for_expression_breaks(text);
+        assert_eq!(out.len(), text.len());
+        assert_eq!(
+            &out[..text.find("\nb").unwrap()],
+            "a = { for k in x : k => k ? 1 :       2 }"
+        );
+        // A heredoc's text and a list that is not a `for` expression are left as they are.
+        assert_eq!(&out[text.find("\nb").unwrap()..], &text[text.find("\nb").unwrap()..]);
+        parse_hcl(text, "x.tf").unwrap();
     }
 }
