@@ -583,7 +583,8 @@ mod tests {
 
     #[test]
     fn line_breaks_in_for_expressions_become_spaces_offsets_kept() {
-        let text = "a = { for k in x : k => k ? 1 : # c\n  2 }\nb = <<EOT\n{ for y\nEOT\nc = [\n  1,\n]\n";
+        let text =
+            "a = { for k in x : k => k ? 1 : # c\n  2 }\nb = <<EOT\n{ for y\nEOT\nc = [\n  1,\n]\n";
         let out = for_expression_breaks(text);
         assert_eq!(out.len(), text.len());
         assert_eq!(
@@ -591,7 +592,10 @@ mod tests {
             "a = { for k in x : k => k ? 1 :       2 }"
         );
         // A heredoc's text and a list that is not a `for` expression are left as they are.
-        assert_eq!(&out[text.find("\nb").unwrap()..], &text[text.find("\nb").unwrap()..]);
+        assert_eq!(
+            &out[text.find("\nb").unwrap()..],
+            &text[text.find("\nb").unwrap()..]
+        );
         parse_hcl(text, "x.tf").unwrap();
     }
 }

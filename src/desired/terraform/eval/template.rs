@@ -134,6 +134,51 @@ fn heredoc_texts(t: &Template, src: &str, flush: bool) -> Option<Texts> {
     Some(texts)
 }
 
+/// A quoted string's literal as written, read as terraform reads it: `\n`, `\r`, `\t`,
+/// `\"`, `\\`, `\uNNNN`, `\UNNNNNNNN`, and `$${` / `%%{` for the text `${` / `%{`.
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('r') => out.push('\r'),
+                Some('t') => out.push('\t'),
+                Some('"') => out.push('"'),
+                Some('\\') => out.push('\\'),
+                Some(u @ ('u' | 'U')) => {
+                    let n = if u == 'u' { 4 } else { 8 };
+                    let hex: String = chars.by_ref().take(n).collect();
+                    match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                        Some(ch) => out.push(ch),
+                        None => {
+                            out.push('\\');
+                            out.push(u);
+                            out.push_str(&hex);
+                        }
+                    }
+                }
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            },
+            '$' | '%' if chars.peek() == Some(&c) => {
+                let mut ahead = chars.clone();
+                ahead.next();
+                if ahead.peek() == Some(&'{') {
+                    chars.next();
+                }
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Whether the element strips the literal before it / after it.
 fn strips(el: &Element) -> (bool, bool) {
     match el {
@@ -164,13 +209,40 @@ impl ModuleInstance {
         let Some(texts) = texts else {
             return self.eval_template(&h.template, scope, file);
         };
-        let elements: Vec<&Element> = h.template.iter().collect();
+        self.eval_with_texts(&h.template, &texts, scope, file)
+    }
+
+    /// A template read from a file (`templatefile`), whose text is `src`: as terraform reads a
+    /// template file, its strip markers remove whitespace up to the adjacent line break only
+    /// (one line is one literal token, as in a heredoc) and backslashes are text.
+    pub fn eval_template_file(
+        &self,
+        t: &Template,
+        src: &str,
+        scope: &Scope,
+        file: usize,
+    ) -> EResult<Value> {
+        match heredoc_texts(t, src, false) {
+            Some(texts) => self.eval_with_texts(t, &texts, scope, file),
+            None => self.eval_template(t, scope, file),
+        }
+    }
+
+    fn eval_with_texts(
+        &self,
+        template: &Template,
+        texts: &Texts,
+        scope: &Scope,
+        file: usize,
+    ) -> EResult<Value> {
+        let h = template;
+        let elements: Vec<&Element> = h.iter().collect();
         if let [Element::Interpolation(i)] = elements.as_slice() {
             if i.strip == Strip::None {
                 return self.eval(&i.expr, scope, file);
             }
         }
-        match self.template_text(&h.template, scope, file, (false, false), Some(&texts))? {
+        match self.template_text(h, scope, file, (false, false), Some(texts), false)? {
             Ok(s) => Ok(Value::String(s.nfc().collect())),
             Err(v) => Ok(v),
         }
@@ -183,7 +255,7 @@ impl ModuleInstance {
                 return self.eval(&i.expr, scope, file);
             }
         }
-        match self.template_text(t, scope, file, (false, false), None)? {
+        match self.template_text(t, scope, file, (false, false), None, false)? {
             Ok(s) => Ok(Value::String(s.nfc().collect())),
             Err(v) => Ok(v),
         }
@@ -191,7 +263,8 @@ impl ModuleInstance {
 
     /// The text of a template; `Err(value)` when an unknown decides it. `edges` strips the
     /// first literal's leading and the last literal's trailing whitespace (markers on the
-    /// enclosing directive).
+    /// enclosing directive). `nested`: inside a directive of a quoted string, whose literals
+    /// hcl-edit leaves as written, so their escapes are read here.
     fn template_text(
         &self,
         t: &Template,
@@ -199,6 +272,7 @@ impl ModuleInstance {
         file: usize,
         edges: (bool, bool),
         texts: Option<&Texts>,
+        nested: bool,
     ) -> EResult<Result<String, Value>> {
         let elements: Vec<&Element> = t.iter().collect();
         let mut out = String::new();
@@ -209,7 +283,12 @@ impl ModuleInstance {
                         out.push_str(t);
                         continue;
                     }
-                    let mut text: &str = s;
+                    let unescaped = if nested && texts.is_none() {
+                        Some(unescape(s))
+                    } else {
+                        None
+                    };
+                    let mut text: &str = unescaped.as_deref().unwrap_or(s);
                     let before = idx.checked_sub(1).map(|p| strips(elements[p]).1);
                     let after = elements.get(idx + 1).map(|n| strips(n).0);
                     if before.unwrap_or(edges.0) {
@@ -264,7 +343,7 @@ impl ModuleInstance {
                                 .map(|e| (&e.template, (e.strip.strip_end(), endif)))
                         };
                         if let Some((t, edges)) = part {
-                            match self.template_text(t, scope, file, edges, texts)? {
+                            match self.template_text(t, scope, file, edges, texts, true)? {
                                 Ok(s) => out.push_str(&s),
                                 Err(v) => return Ok(Err(v)),
                             }
@@ -285,7 +364,14 @@ impl ModuleInstance {
                                 inner = inner.with(kv.as_str(), k);
                             }
                             inner = inner.with(fe.value_var.as_str(), v);
-                            match self.template_text(&fe.template, &inner, file, edges, texts)? {
+                            match self.template_text(
+                                &fe.template,
+                                &inner,
+                                file,
+                                edges,
+                                texts,
+                                true,
+                            )? {
                                 Ok(s) => out.push_str(&s),
                                 Err(v) => return Ok(Err(v)),
                             }

@@ -41,7 +41,7 @@ pub fn call(name: &str, a: &mut [Value], ctx: &Ctx<'_>) -> FResult {
                 scope = scope.with(k, v.clone());
             }
             ctx.instance
-                .eval_template(&template, &scope, ctx.file)
+                .eval_template_file(&template, &text, &scope, ctx.file)
                 .map_err(|e| format!("`{}`: {}", p.display(), e.message))
         }
         other => Err(format!("`{other}` is not a filesystem function")),

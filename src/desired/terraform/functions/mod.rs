@@ -67,6 +67,7 @@ const ALLOW_NULL: &[&str] = &[
     "try",
     "can",
     "concat",
+    "coalescelist",
     "sensitive",
     "nonsensitive",
 ];
