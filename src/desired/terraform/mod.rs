@@ -419,6 +419,10 @@ pub fn root_output(dir: &Path, name: &str) -> Result<Value> {
     let (inputs, sources) = root_inputs(&module, &Input::default(), &env)?;
     let mut inst = ModuleInstance::new(module.clone(), String::new(), inputs, env);
     inst.input_sources = sources;
+    let providers = inst
+        .own_provider_regions()
+        .map_err(|e| eval_error(&inst, e))?;
+    inst.provider_regions = Rc::new(providers);
     let inst = inst.into_rc();
     let Some(out) = module.outputs.get(name) else {
         return Err(Error::input(

@@ -916,9 +916,21 @@ impl ModuleInstance {
                 }
             }
             "aws_partition" => {
-                attrs.insert("partition".into(), Value::String("aws".into()));
-                attrs.insert("dns_suffix".into(), Value::String("amazonaws.com".into()));
-                attrs.insert("id".into(), Value::String("aws".into()));
+                // The partition of its provider configuration's region (`cn-north-1`:
+                // `aws-cn`), else of drift's.
+                let region = match self.resource_region(&decl.item.block, &attrs) {
+                    Ok(p) => p.region.or_else(|| self.env.region.clone()),
+                    Err(_) => self.env.region.clone(),
+                };
+                let partition = crate::model::partition_of(region.as_deref());
+                let (suffix, reverse) = match partition {
+                    "aws-cn" => ("amazonaws.com.cn", "cn.com.amazonaws"),
+                    _ => ("amazonaws.com", "com.amazonaws"),
+                };
+                attrs.insert("partition".into(), Value::string(partition));
+                attrs.insert("dns_suffix".into(), Value::string(suffix));
+                attrs.insert("reverse_dns_prefix".into(), Value::string(reverse));
+                attrs.insert("id".into(), Value::string(partition));
             }
             "aws_iam_policy_document" => {
                 let json = iam_document::build(&attrs).unwrap_or_else(|m| {
