@@ -26,6 +26,13 @@ pub fn call(name: &str, a: &mut [Value], ctx: &Ctx<'_>) -> FResult {
                 .to_string(),
         )),
         "templatefile" => {
+            // As in terraform, a template cannot call `templatefile` (so no template can
+            // recurse into itself and exhaust the stack).
+            if IN_TEMPLATEFILE.with(|t| t.get()) {
+                return Err(
+                    "cannot recursively call templatefile from inside templatefile call".into(),
+                );
+            }
             let p = path();
             let text = read(&p)?;
             let template = hcl_edit::parser::parse_template(&text)
@@ -40,6 +47,8 @@ pub fn call(name: &str, a: &mut [Value], ctx: &Ctx<'_>) -> FResult {
             for (k, v) in vars {
                 scope = scope.with(k, v.clone());
             }
+            IN_TEMPLATEFILE.with(|t| t.set(true));
+            let _leave = LeaveTemplate;
             ctx.instance
                 .eval_template_file(&template, &text, &scope, ctx.file)
                 .map_err(|e| format!("`{}`: {}", p.display(), e.message))
@@ -50,4 +59,18 @@ pub fn call(name: &str, a: &mut [Value], ctx: &Ctx<'_>) -> FResult {
 
 fn read(path: &std::path::Path) -> Result<String, String> {
     crate::input_file::read_text(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+}
+
+thread_local! {
+    /// Whether a `templatefile` call is being evaluated.
+    static IN_TEMPLATEFILE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Ends the `templatefile` call when dropped (on every way out of it).
+struct LeaveTemplate;
+
+impl Drop for LeaveTemplate {
+    fn drop(&mut self) {
+        IN_TEMPLATEFILE.with(|t| t.set(false));
+    }
 }
