@@ -154,6 +154,12 @@ fn reference_cycle_is_an_error() {
     let out = p.run(&["check"]);
     assert_clean_error(&out);
     assert!(out.stderr.contains("reference cycle"), "{}", out.stderr);
+    // Named as terraform's `Cycle:` names it: the nodes, back to the first.
+    assert!(
+        out.stderr.contains("Cycle: local.a → local.b → local.a"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

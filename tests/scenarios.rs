@@ -1513,6 +1513,10 @@ resource "aws_route53_record" "loop" {
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
     let all = format!("{}{}", out.stdout, out.stderr);
     assert!(all.contains("refers to itself"), "{all}");
+    assert!(
+        all.contains("Cycle: module.loop.var.name → module.loop.name → module.loop.output.own → module.loop.var.name"),
+        "{all}"
+    );
     assert!(!all.contains("overflow"), "{all}");
 }
 
@@ -1656,4 +1660,58 @@ resource "aws_kms_alias" "arn" {
         );
         assert_eq!(f["source"]["file"], "tf/main.tf");
     }
+}
+
+/// A variable whose `validation` fails is what terraform refuses to plan with: the objects
+/// that use it are not checked, with the rule's message, and the run is an error; the others
+/// are compared as usual.
+#[test]
+fn a_failing_variable_validation_costs_the_objects_that_use_it() {
+    let p = Project::new();
+    p.config("[terraform.vars]\nttl = 5\n").snapshot(ZONE).file(
+        "tf/main.tf",
+        r#"
+variable "ttl" {
+  type = number
+  validation {
+    condition     = var.ttl >= 60
+    error_message = "ttl must be at least 60 seconds."
+  }
+}
+resource "aws_route53_zone" "z" {
+  name = "example.com"
+}
+resource "aws_route53_record" "www" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "www"
+  type    = "A"
+  ttl     = var.ttl
+  records = ["192.0.2.1", "192.0.2.2"]
+}
+resource "aws_route53_record" "old" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "old"
+  type    = "CNAME"
+  ttl     = 300
+  records = ["www.example.com"]
+}
+"#,
+    );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let j = out.json();
+    let www = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["status"] == "not_checked")
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    assert!(
+        www["reason"]
+            .as_str()
+            .unwrap()
+            .contains("invalid value for variable `ttl`: ttl must be at least 60 seconds."),
+        "{www}"
+    );
+    assert_eq!(j["summary"]["in_sync"], 1, "{}", out.stdout);
 }

@@ -318,22 +318,160 @@ fn matching(b: &[u8], i: usize, open: u8) -> Option<usize> {
     None
 }
 
+/// The byte offset of a parser's (line, column) in `text`.
+fn error_offset(text: &str, line: usize, column: usize) -> usize {
+    let starts = crate::error::line_starts(text);
+    let line_start = starts.get(line.saturating_sub(1)).copied().unwrap_or(0);
+    text[line_start..]
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(text.len(), |(o, _)| line_start + o)
+}
+
+/// The brackets of `b` (`[`/`{`/`(` outside strings, comments and heredocs), each with the
+/// offset past its closing bracket.
+fn bracket_pairs(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut stack: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'<' if b.get(i + 1) == Some(&b'<') => {
+                i = skip_heredoc(text, i);
+                continue;
+            }
+            b'"' => {
+                i = skip_string(b, i);
+                continue;
+            }
+            b'#' => i = skip_line(b, i),
+            b'/' if b.get(i + 1) == Some(&b'/') => i = skip_line(b, i),
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = skip_block_comment(b, i);
+                continue;
+            }
+            b'[' | b'{' | b'(' => stack.push(i),
+            b']' | b'}' | b')' => {
+                if let Some(open) = stack.pop() {
+                    out.push((open, i + 1));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The items of the object constructor `{ … }` at `open..end` as (start, end, key) at its own
+/// depth: separated by `,` or a line break, the key before the first `=` or `:`.
+fn object_items(text: &str, open: usize, end: usize) -> Vec<(usize, usize, String)> {
+    let b = text.as_bytes();
+    let mut items = Vec::new();
+    let (mut depth, mut start) = (0usize, open + 1);
+    let mut i = open + 1;
+    let close = end.saturating_sub(1);
+    let push = |s: usize, e: usize, items: &mut Vec<(usize, usize, String)>| {
+        let item = &text[s..e];
+        let mut d = 0usize;
+        let mut key_end = None;
+        for (k, c) in item.char_indices() {
+            match c {
+                '[' | '{' | '(' => d += 1,
+                ']' | '}' | ')' => d = d.saturating_sub(1),
+                '=' | ':' if d == 0 => {
+                    key_end = Some(k);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if let Some(k) = key_end {
+            let key = item[..k].trim().trim_matches('"').to_string();
+            if !key.is_empty() {
+                items.push((s, e, key));
+            }
+        }
+    };
+    while i < close {
+        match b[i] {
+            b'"' => {
+                i = skip_string(b, i);
+                continue;
+            }
+            b'#' => {
+                i = skip_line(b, i);
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i = skip_line(b, i);
+                continue;
+            }
+            b'[' | b'{' | b'(' => depth += 1,
+            b']' | b'}' | b')' => depth = depth.saturating_sub(1),
+            b',' | b'\n' if depth == 0 => {
+                push(start, i, &mut items);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    push(start, close, &mut items);
+    items
+}
+
+/// terraform keeps the last of two items with one key in an object constructor (`{ a = 1,
+/// a = 2 }` is `{ a = 2 }`); hcl-edit refuses them. Given such a refusal at `at` (the second
+/// key), the first item with that key in the same object is blanked out (spaces, so every
+/// offset stays). `None` when no such item is found.
+fn drop_earlier_key(text: &str, at: usize) -> Option<String> {
+    let (open, end) = bracket_pairs(text)
+        .into_iter()
+        .filter(|&(o, e)| text.as_bytes()[o] == b'{' && o < at && at < e)
+        .min_by_key(|&(o, e)| e - o)?;
+    let items = object_items(text, open, end);
+    let (_, _, key) = items.iter().find(|(s, e, _)| *s <= at && at < *e)?;
+    let (s, e, _) = items.iter().find(|(_, _, k)| k == key)?;
+    if *s > at {
+        return None;
+    }
+    let mut out = text.as_bytes().to_vec();
+    let stop = if out.get(*e) == Some(&b',') {
+        e + 1
+    } else {
+        *e
+    };
+    for c in &mut out[*s..stop] {
+        if *c != b'\n' {
+            *c = b' ';
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// Parses HCL text; a syntax error says `file:line:col` of `text` and shows the line.
 pub fn parse_hcl(text: &str, display: &str) -> Result<Body> {
     let prepared = empty_heredocs(text);
-    let prepared = for_expression_breaks(&prepared);
-    hcl_edit::parser::parse_body(&prepared).map_err(|e| {
+    let mut prepared = for_expression_breaks(&prepared).into_owned();
+    let mut result = hcl_edit::parser::parse_body(&prepared);
+    for _ in 0..1000 {
+        let Err(e) = &result else { break };
+        if !e.message().contains("redefined object key") {
+            break;
+        }
+        let offset = error_offset(&prepared, e.location().line(), e.location().column());
+        let Some(next) = drop_earlier_key(&prepared, offset) else {
+            break;
+        };
+        prepared = next;
+        result = hcl_edit::parser::parse_body(&prepared);
+    }
+    result.map_err(|e| {
         // The prepared text has the same offsets, not the same lines: locate in `text`.
         let loc = e.location();
-        let starts = crate::error::line_starts(&prepared);
-        let line_start = starts
-            .get(loc.line().saturating_sub(1))
-            .copied()
-            .unwrap_or(0);
-        let offset = prepared[line_start..]
-            .char_indices()
-            .nth(loc.column().saturating_sub(1))
-            .map_or(prepared.len(), |(o, _)| line_start + o);
+        let offset = error_offset(&prepared, loc.line(), loc.column());
         let location = Location::at_offset(display, text, offset);
         Error::input(location, format!("invalid HCL: {}", e.message()))
     })

@@ -68,13 +68,7 @@ impl ModuleInstance {
                                 })?
                         }
                     };
-                    if m.contains_key(&key) {
-                        return Err(err(
-                            format!("duplicate object attribute \"{key}\""),
-                            file,
-                            v.expr().span(),
-                        ));
-                    }
+                    // A repeated key: the last one wins, as in terraform.
                     m.insert(key, self.eval(v.expr(), scope, file)?);
                 }
                 Ok(Value::Object(m))

@@ -106,6 +106,9 @@ pub const MAX_DEPTH: usize = 12_000;
 
 thread_local! {
     static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// The values being evaluated, outermost first, across module instances (`var.a`,
+    /// `module.m.output.x`): what a cycle's message names.
+    static CHAIN: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Leaves one level of the reference chain when dropped.
@@ -342,14 +345,25 @@ impl ModuleInstance {
                 span,
             ));
         }
+        let node = format!("{}{key}", self.prefix);
         if !self.active.borrow_mut().insert(key.to_string()) {
+            // As terraform's `Cycle:` message: the nodes, from this one back to itself.
+            let cycle = CHAIN.with(|c| {
+                let c = c.borrow();
+                let from = c.iter().rposition(|n| *n == node).unwrap_or(0);
+                let mut nodes: Vec<String> = c[from..].to_vec();
+                nodes.push(node.clone());
+                nodes.join(" → ")
+            });
             return Err(fatal(
-                format!("`{key}` refers to itself (a reference cycle)"),
+                format!("`{key}` refers to itself (a reference cycle). Cycle: {cycle}"),
                 file,
                 span,
             ));
         }
+        CHAIN.with(|c| c.borrow_mut().push(node));
         let result = f();
+        CHAIN.with(|c| c.borrow_mut().pop());
         self.active.borrow_mut().remove(key);
         let v = Rc::new(result?);
         self.cache.borrow_mut().insert(key.to_string(), v.clone());
@@ -378,7 +392,7 @@ impl ModuleInstance {
                 span,
             ));
         };
-        self.memo_shared(&format!("var.{name}"), file, span, || {
+        let value = self.memo_shared(&format!("var.{name}"), file, span, || {
             let body = &decl.item.body;
             let at = |a: &str| body.get_attribute(a);
             let here = |m: String, s: Option<Range<usize>>| fatal(m, decl.file, s);
@@ -437,7 +451,65 @@ impl ModuleInstance {
                 crate::secrets::note_json(&j);
             }
             Ok(value)
-        })
+        })?;
+        self.validate_variable(name, &decl.item, decl.file)?;
+        Ok(value)
+    }
+
+    /// A variable's `validation` blocks, as terraform checks them: a condition that is false
+    /// is an error for everything that uses the variable (terraform fails the plan); one
+    /// that cannot be known yet checks nothing. Checked once per instance.
+    fn validate_variable(&self, name: &str, decl: &Block, file: usize) -> EResult<()> {
+        let rules: Vec<&Block> = decl.body.get_blocks("validation").collect();
+        let key = format!("validation.var.{name}");
+        if rules.is_empty() || self.cache.borrow().contains_key(&key) {
+            return Ok(());
+        }
+        // A condition refers to the variable itself: that reference needs no new check.
+        if !self.active.borrow_mut().insert(key.clone()) {
+            return Ok(());
+        }
+        let result = (|| {
+            for rule in rules {
+                let Some(cond) = rule.body.get_attribute("condition") else {
+                    continue;
+                };
+                let ok = match self.eval(&cond.value, &Scope::default(), file)? {
+                    Value::Unknown(_) => continue,
+                    v => convert(v, &Constraint::Bool)
+                        .and_then(|v| v.truthy())
+                        .map_err(|m| {
+                            err(
+                                format!("invalid validation condition for variable `{name}`: {m}"),
+                                file,
+                                cond.value.span(),
+                            )
+                        })?,
+                };
+                if !ok {
+                    let message = match rule.body.get_attribute("error_message") {
+                        Some(a) => match self.eval(&a.value, &Scope::default(), file) {
+                            Ok(Value::String(s)) => s,
+                            _ => "the validation rule failed".to_string(),
+                        },
+                        None => "the validation rule failed".to_string(),
+                    };
+                    return Err(err(
+                        format!("invalid value for variable `{name}`: {message}"),
+                        file,
+                        rule.span(),
+                    ));
+                }
+            }
+            Ok(())
+        })();
+        self.active.borrow_mut().remove(&key);
+        if result.is_ok() {
+            self.cache
+                .borrow_mut()
+                .insert(key, Rc::new(Value::Bool(true)));
+        }
+        result
     }
 
     pub fn local(&self, name: &str, file: usize, span: Option<Range<usize>>) -> EResult<Value> {
