@@ -464,7 +464,14 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     let sensitive = report.redact_secrets();
     if let Some(dir) = &args.history {
         let unchecked = |kind: &str, id: &str| not_rechecked(kind, id, &fams, &live_state);
-        crate::history::annotate(&mut report, dir, now, &unchecked)?;
+        // A history that cannot be read costs the report its ages, not the report.
+        if let Err(e) = crate::history::annotate(&mut report, dir, now, &unchecked) {
+            report.errors.push(model::SourceError {
+                source: "history".into(),
+                message: e.render().trim_start_matches("error: ").to_string(),
+            });
+            report.summary.errors = report.errors.len();
+        }
         for f in &mut report.findings {
             if let (Some(first), Some(new)) = (&f.first_seen, f.new) {
                 f.age = Some(crate::history::age(first, new, now));
@@ -491,9 +498,14 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         Format::Sarif => report::sarif::render(&report),
     });
     print_out(&text)?;
+    // The report is out; a history that cannot be written is still an error (exit 1).
+    let mut stored = true;
     if let Some(dir) = &args.history {
         let json = report::json::render(&report);
-        crate::history::store(dir, &json, now, cfg.history.keep.unwrap_or(90))?;
+        if let Err(e) = crate::history::store(dir, &json, now, cfg.history.keep.unwrap_or(90)) {
+            eprintln!("{}", e.render());
+            stored = false;
+        }
     }
     if args.format == Format::Github {
         append_step_summary(&report)?;
@@ -538,7 +550,7 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             fails(f.status)
         }
     };
-    Ok(if !report.errors.is_empty() {
+    Ok(if !report.errors.is_empty() || !stored {
         EXIT_ERROR
     } else if report.findings.iter().any(gate) {
         EXIT_DRIFT

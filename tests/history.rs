@@ -317,3 +317,18 @@ fn a_clock_behind_the_newest_run_warns_and_keeps_the_run() {
     );
     assert_eq!(stored(&p), vec!["2026-11-27T03-00-00.000000000Z"]);
 }
+
+/// A history directory that cannot be read or written (here: a file where the directory
+/// should be) costs the report its ages, not the report: it still prints, the error says
+/// why, and the run exits 1.
+#[test]
+fn a_history_that_cannot_be_used_still_gives_the_report() {
+    let p = seed_copy();
+    p.file("hist", "not a directory");
+    let out = p.run_at("2026-11-27T03:00:00Z", &CHECK);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let j = out.json();
+    assert_eq!(j["findings"].as_array().unwrap().len(), 3, "{j}");
+    assert_eq!(j["errors"][0]["source"], "history", "{j}");
+    assert!(out.stderr.contains("hist"), "{}", out.stderr);
+}
