@@ -520,18 +520,32 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             live::Source::Aws => None,
         };
         let inputs = files_read(&cfg, snapshot);
-        // A sensitive value is never written into the code.
+        // A sensitive value is never written into the code, and a declaration an override
+        // file changes is the override's to change.
+        let overridden = desired::terraform::overridden();
         let mut patchable = report.clone();
         patchable.findings.retain(|f| {
-            let secret = sensitive.contains(&(f.kind, f.id.clone()));
-            if secret {
+            let why = if sensitive.contains(&(f.kind, f.id.clone())) {
+                Some("it carries a sensitive value".to_string())
+            } else {
+                f.origin
+                    .as_ref()
+                    .filter(|o| overridden.contains(&(o.file.clone(), o.line)))
+                    .map(|o| {
+                        format!(
+                            "an override file changes its declaration at {}:{}; change it there by hand",
+                            o.file, o.line
+                        )
+                    })
+            };
+            if let Some(why) = &why {
                 eprintln!(
-                    "drift: not in the patch: {} \"{}\": it carries a sensitive value",
+                    "drift: not in the patch: {} \"{}\": {why}",
                     f.kind,
                     report::safe_line(&f.id)
                 );
             }
-            !secret
+            why.is_none()
         });
         write_patch(path, &patchable, &desired, &snap, &states, &inputs)?;
     }

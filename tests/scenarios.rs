@@ -1715,3 +1715,83 @@ resource "aws_route53_record" "old" {
     );
     assert_eq!(j["summary"]["in_sync"], 1, "{}", out.stdout);
 }
+
+/// Override files are merged as terraform merges them: an argument in `override.tf` replaces
+/// the base's, so the record is compared with the overridden value; `--patch` leaves a
+/// declaration an override changes to the override (and says so).
+#[test]
+fn override_files_are_merged_as_terraform_merges_them() {
+    let p = Project::new();
+    p.config("")
+        .snapshot(ZONE)
+        .file(
+            "tf/main.tf",
+            r#"
+resource "aws_route53_zone" "z" {
+  name = "example.com"
+}
+resource "aws_route53_record" "old" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "old"
+  type    = "CNAME"
+  ttl     = 3600
+  records = ["www.example.com"]
+}
+resource "aws_route53_record" "www" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "www"
+  type    = "A"
+  ttl     = 30
+  records = ["192.0.2.1", "192.0.2.2"]
+}
+"#,
+        )
+        .file(
+            "tf/override.tf",
+            "resource \"aws_route53_record\" \"old\" {\n  ttl = 300\n}\n",
+        )
+        .file(
+            "tf/www_override.tf",
+            "resource \"aws_route53_record\" \"www\" {\n  ttl = 90\n}\n",
+        );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    let j = out.json();
+    assert_eq!(
+        crate::support::finding_lines(&j),
+        vec![
+            "changed route53_record www.example.com/A",
+            "unmanaged route53_record *.example.com/TXT"
+        ],
+        "{}",
+        out.stdout
+    );
+    let www = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["status"] == "changed")
+        .unwrap();
+    assert_eq!(www["changes"][0]["desired"], 90, "{}", out.stdout);
+    let out = p.run(&["check", "--patch", "fix.patch"]);
+    assert!(
+        out.stderr
+            .contains("an override file changes its declaration at tf/main.tf:12"),
+        "{}",
+        out.stderr
+    );
+
+    // An override of nothing: terraform's error, at the override.
+    p.file(
+        "tf/override.tf",
+        "resource \"aws_route53_record\" \"nope\" {\n  ttl = 300\n}\n",
+    );
+    let out = p.run(&["check"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("tf/override.tf:1:1: missing base resource `aws_route53_record.nope`"),
+        "{}",
+        out.stderr
+    );
+}

@@ -45,6 +45,15 @@ thread_local! {
     static MODULE_FILES: RefCell<Vec<PathBuf>> = const { RefCell::new(Vec::new()) };
     /// Variable files read, besides the modules' own files.
     static VAR_FILES: RefCell<Vec<PathBuf>> = const { RefCell::new(Vec::new()) };
+    /// Declarations an override file changed (`file`, `line` of the base declaration).
+    static OVERRIDDEN: RefCell<std::collections::BTreeSet<(String, usize)>> =
+        const { RefCell::new(std::collections::BTreeSet::new()) };
+}
+
+/// The declarations override files changed this run, as `file:line` of the base
+/// declaration: `--patch` leaves them alone.
+pub fn overridden() -> std::collections::BTreeSet<(String, usize)> {
+    OVERRIDDEN.with(|o| o.borrow().clone())
 }
 
 /// Every file read from Terraform code this run: each loaded module's files and the variable
@@ -66,6 +75,7 @@ pub fn load_module_cached(dir: &Path) -> Result<Rc<Module>> {
         f.borrow_mut()
             .extend(m.files.iter().map(|file| file.path.clone()))
     });
+    OVERRIDDEN.with(|o| o.borrow_mut().extend(m.overridden.iter().cloned()));
     MODULES.with(|c| c.borrow_mut().insert(key, m.clone()));
     Ok(m)
 }

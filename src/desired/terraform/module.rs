@@ -77,6 +77,66 @@ pub struct Module {
     /// `provider "aws"` blocks by configuration name: `aws`, `aws.west`.
     pub providers: BTreeMap<String, Decl<Block>>,
     pub outputs: BTreeMap<String, Decl<Expression>>,
+    /// Declarations an override file changed, as `file:line` of the base declaration:
+    /// `--patch` does not edit them (the override decides what terraform applies).
+    pub overridden: std::collections::BTreeSet<(String, usize)>,
+}
+
+/// Merges an override block's body into the base's (see `Module::apply_override`).
+fn merge_body(base: &mut Body, over: &Body) {
+    for attr in over.attributes() {
+        base.remove_attribute(attr.key.as_str());
+        base.push(attr.clone());
+    }
+    let mut idents: Vec<String> = Vec::new();
+    for b in over.blocks() {
+        let ident = if b.ident.as_str() == "dynamic" {
+            label(b, 0).unwrap_or_default()
+        } else {
+            b.ident.as_str().to_string()
+        };
+        if !idents.contains(&ident) {
+            idents.push(ident);
+        }
+    }
+    for ident in idents {
+        if ident == "lifecycle" {
+            let over_life: Vec<&Block> = over.get_blocks("lifecycle").collect();
+            if base.get_blocks("lifecycle").next().is_none() {
+                over_life.into_iter().for_each(|o| base.push(o.clone()));
+            } else if let Some(life) = base.get_blocks_mut("lifecycle").next() {
+                for o in over_life {
+                    merge_body(&mut life.body, &o.body);
+                }
+            }
+            continue;
+        }
+        base.remove_blocks(&ident);
+        // `dynamic "x"` blocks of the base are blocks of type x too.
+        let dynamic: Vec<Block> = base.remove_blocks("dynamic");
+        for d in dynamic {
+            if label(&d, 0).as_deref() != Some(ident.as_str()) {
+                base.push(d);
+            }
+        }
+        for b in over.blocks() {
+            let same = b.ident.as_str() == ident
+                || (b.ident.as_str() == "dynamic"
+                    && label(b, 0).as_deref() == Some(ident.as_str()));
+            if same {
+                base.push(b.clone());
+            }
+        }
+    }
+}
+
+/// Whether `name` is an override file (`override.tf`, `x_override.tf`, and `.tf.json`).
+pub fn is_override_file(name: &str) -> bool {
+    let stem = name
+        .strip_suffix(".tf.json")
+        .or_else(|| name.strip_suffix(".tf"))
+        .unwrap_or(name);
+    stem == "override" || stem.ends_with("_override")
 }
 
 /// The `source` of a module call, as written (terraform requires a literal string).
@@ -495,7 +555,11 @@ impl Module {
                 name.is_some_and(|n| n.ends_with(".tf") || n.ends_with(".tf.json")) && !p.is_dir()
             })
             .collect();
-        paths.sort();
+        // The primary files in name order, then the override files in name order.
+        paths.sort_by_key(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+            (name.as_deref().is_some_and(is_override_file), p.clone())
+        });
         if paths.is_empty() {
             return Err(Error::Invalid {
                 path: display_path(dir),
@@ -540,6 +604,7 @@ impl Module {
                 Err(e) => return Err(e),
             };
             let file = module.files.len();
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
             module.files.push(SourceFile {
                 path: path.clone(),
                 display,
@@ -547,9 +612,118 @@ impl Module {
                 line_starts: Default::default(),
                 json,
             });
-            module.index(file, body)?;
+            if name.as_deref().is_some_and(is_override_file) {
+                module.apply_override(file, body)?;
+            } else {
+                module.index(file, body)?;
+            }
         }
         Ok(module)
+    }
+
+    /// Merges an override file's blocks into the declarations, as terraform does: each
+    /// argument replaces the base's argument of that name; each nested block type replaces all
+    /// the base's blocks of that type (`dynamic` ones included), except `lifecycle`, merged
+    /// argument by argument; a local or an output's value replaces the base's. An override of
+    /// something no primary file declares is an error, as in terraform.
+    fn apply_override(&mut self, file: usize, body: Body) -> Result<()> {
+        let blocks: Vec<Block> = body
+            .into_iter()
+            .filter_map(|s| s.into_block().ok())
+            .collect();
+        for block in blocks {
+            let ident = block.ident.as_str().to_string();
+            let here = self.files[file].location(block.span().map_or(0, |s| s.start));
+            let missing = |what: String| {
+                Error::input(
+                    here.clone(),
+                    format!("missing base {what} to override: no primary file declares it"),
+                )
+            };
+            let l0 = label(&block, 0).unwrap_or_default();
+            let l1 = label(&block, 1).unwrap_or_default();
+            match ident.as_str() {
+                "resource" | "data" => {
+                    let map = if ident == "resource" {
+                        &mut self.resources
+                    } else {
+                        &mut self.data
+                    };
+                    let Some(decl) = map.get_mut(&(l0.clone(), l1.clone())) else {
+                        return Err(missing(format!("{ident} `{l0}.{l1}`")));
+                    };
+                    merge_body(&mut decl.item.block.body, &block.body);
+                    let at = decl.item.block.span().map_or(0, |s| s.start);
+                    let base = decl.file;
+                    self.mark_overridden(base, at);
+                }
+                "variable" | "module" => {
+                    let map = if ident == "variable" {
+                        &mut self.variables
+                    } else {
+                        &mut self.module_calls
+                    };
+                    let Some(decl) = map.get_mut(&l0) else {
+                        return Err(missing(format!("{ident} `{l0}`")));
+                    };
+                    merge_body(&mut decl.item.body, &block.body);
+                    let at = decl.item.span().map_or(0, |s| s.start);
+                    let base = decl.file;
+                    self.mark_overridden(base, at);
+                }
+                "provider" => {
+                    let alias = block
+                        .body
+                        .get_attribute("alias")
+                        .and_then(|a| a.value.as_str().map(str::to_string));
+                    let name = match alias {
+                        Some(a) => format!("{l0}.{a}"),
+                        None => l0.clone(),
+                    };
+                    let Some(decl) = self.providers.get_mut(&name) else {
+                        return Err(missing(format!("provider configuration `{name}`")));
+                    };
+                    merge_body(&mut decl.item.body, &block.body);
+                }
+                "output" => {
+                    if !self.outputs.contains_key(&l0) {
+                        return Err(missing(format!("output `{l0}`")));
+                    }
+                    if let Some(v) = block.body.get_attribute("value") {
+                        self.outputs.insert(
+                            l0.clone(),
+                            Decl {
+                                file,
+                                item: v.value.clone(),
+                            },
+                        );
+                    }
+                }
+                "locals" => {
+                    for attr in block.body.attributes() {
+                        let key = attr.key.as_str().to_string();
+                        if !self.locals.contains_key(&key) {
+                            return Err(missing(format!("local value `{key}`")));
+                        }
+                        self.locals.insert(
+                            key,
+                            Decl {
+                                file,
+                                item: attr.value.clone(),
+                            },
+                        );
+                    }
+                }
+                // `terraform` (backend, required providers) and the rest: nothing drift reads.
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn mark_overridden(&mut self, file: usize, offset: usize) {
+        let at = self.files[file].location(offset);
+        self.overridden.insert((at.path, at.line));
     }
 
     /// A module of one file given as text (fuzzing and tests): parsed and indexed as `load`
