@@ -437,7 +437,6 @@ pub(super) fn iteration_pairs(coll: Value, what: &str) -> Result<Vec<(Value, Val
             .into_iter()
             .map(|(k, v)| (Value::String(k), v))
             .collect()),
-        Value::Null(_) if what == "dynamic `for_each`" => Ok(Vec::new()),
         Value::Null(_) => Err(format!("{what} cannot iterate over a null value")),
         other => Err(format!(
             "{what} cannot iterate over a {}",

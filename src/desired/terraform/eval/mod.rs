@@ -1148,6 +1148,19 @@ impl ModuleInstance {
                 out.push((one.key.clone(), c.clone()));
                 continue;
             }
+            // terraform's "Unsupported argument": the module declares no such variable.
+            for attr in decl.item.body.attributes() {
+                let key = attr.key.as_str();
+                if !MODULE_META.contains(&key) && !module.variables.contains_key(key) {
+                    return Err(fatal(
+                        format!(
+                            "unsupported argument: module `{name}` ({source}) declares no variable `{key}`"
+                        ),
+                        decl.file,
+                        attr.span(),
+                    ));
+                }
+            }
             // Shared instances evaluate each argument when the child needs it; others now.
             let caller = self.me.borrow().clone();
             let (inputs, lazy) = if caller.upgrade().is_some() {

@@ -83,6 +83,10 @@ pub fn call(name: &str, a: &mut [Value]) -> FResult {
             Ok(items[i as usize % items.len()].clone())
         }
         "index" => {
+            // A set has no order, so no index (terraform refuses it).
+            if matches!(a[0], Value::Set(..)) {
+                return Err("argument 1 must be a list or tuple, not a set".into());
+            }
             let items = seq(&a[0], 1)?;
             items
                 .iter()
