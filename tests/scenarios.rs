@@ -1795,3 +1795,50 @@ resource "aws_route53_record" "www" {
         out.stderr
     );
 }
+
+/// A record with two `alias` blocks is one terraform refuses to plan: it is not checked, with
+/// why, and the run is an error; never compared through its first block alone.
+#[test]
+fn a_record_with_two_alias_blocks_is_an_error_for_that_record() {
+    let p = Project::new();
+    p.config("").snapshot(ZONE).file(
+        "tf/main.tf",
+        r#"
+resource "aws_route53_zone" "z" {
+  name = "example.com"
+}
+resource "aws_route53_record" "www" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "www"
+  type    = "A"
+  alias {
+    name                   = "a.example.net"
+    zone_id                = "Z1"
+    evaluate_target_health = false
+  }
+  alias {
+    name                   = "b.example.net"
+    zone_id                = "Z2"
+    evaluate_target_health = false
+  }
+}
+"#,
+    );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let j = out.json();
+    let f = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "www.example.com/A")
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    assert_eq!(f["status"], "not_checked");
+    assert!(
+        f["reason"]
+            .as_str()
+            .unwrap()
+            .contains("too many `alias` blocks (2)"),
+        "{f}"
+    );
+}

@@ -288,7 +288,25 @@ pub fn collect(inst: &ModuleInstance, zones: &Zones, state: &mut State) -> Resul
                 continue;
             };
             let scope = zone_scope(&zone.name, zone.private);
-            let (id, body) = match record(&r, &zone) {
+            // The provider allows one `alias` block: terraform refuses the plan with two.
+            let aliases = r
+                .attrs
+                .get("alias")
+                .and_then(Value::as_seq)
+                .map_or(0, |l| l.len());
+            let checked = if aliases > 1 {
+                let at = format!("{}:{}:1", org.file, org.line);
+                Err(inst.object_error(
+                    &at,
+                    &format!(
+                        "`{}`: too many `alias` blocks ({aliases}): no more than 1 is allowed",
+                        r.address
+                    ),
+                ))
+            } else {
+                record(&r, &zone)
+            };
+            let (id, body) = match checked {
                 Ok(rec) => (rec.id(), Body::Known(Spec::Record(rec))),
                 Err(reason) => {
                     // Keep the natural id when the name and type are known.
