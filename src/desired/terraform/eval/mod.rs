@@ -610,6 +610,15 @@ impl ModuleInstance {
                     "`for_each` makes more than {MAX_INSTANCES} instances"
                 )));
             }
+            // Instance keys are shown everywhere: terraform refuses a sensitive one.
+            if pairs
+                .iter()
+                .any(|(k, _)| crate::secrets::redact(k).is_some())
+            {
+                return Err(here(
+                    "invalid `for_each` argument: a sensitive value cannot be used as `for_each` (its keys would be shown)".into(),
+                ));
+            }
             return Ok(Ok(pairs
                 .into_iter()
                 .map(|(k, v)| Expanded {
