@@ -1,7 +1,10 @@
-//! Writing the files drift produces (`snapshot -o`, `--patch`) so that no reader ever sees a
-//! partial file and a failure leaves the old one intact: write a temporary file beside the
-//! target, flush it to disk, then rename it over the target. Also refuses to write over a
-//! file drift read in the same run (a `.tf`, the snapshot, the config).
+//! Writing the files drift produces (`snapshot -o`, `--patch`, history runs, the one edit of
+//! drift.toml `--write-ignores` makes) so that no reader ever sees a partial file and a
+//! failure leaves the old one intact: write a temporary file beside the target, flush it to
+//! disk, then rename it over the target — or link it in under a name no other run has
+//! (`create_new`), or replace the user's file keeping its mode and owner (`replace_keeping`).
+//! Also refuses to write over a file drift read in the same run (a `.tf`, the snapshot, the
+//! config).
 //!
 //! Knows nothing of what is written.
 
@@ -11,6 +14,25 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// The folder of `path`, and a fresh temporary file name in it (hidden, named after `path`,
+/// the process and a counter).
+fn temporary_beside(path: &Path) -> (PathBuf, PathBuf) {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let tmp = dir.join(format!(
+        ".{name}.drift-{}-{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    (dir, tmp)
+}
 
 /// Writes `contents` to `path` atomically; `inputs` are the files read in this run, which are
 /// never overwritten.
@@ -30,19 +52,7 @@ pub fn write(path: &Path, contents: &[u8], inputs: &[PathBuf]) -> Result<()> {
             )));
         }
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into());
-    let tmp = dir.join(format!(
-        ".{name}.drift-{}-{}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
+    let (dir, tmp) = temporary_beside(path);
     let result = (|| {
         let mut f = std::fs::OpenOptions::new()
             .write(true)
@@ -68,19 +78,7 @@ pub fn write(path: &Path, contents: &[u8], inputs: &[PathBuf]) -> Result<()> {
 /// under `path`, which fails with `AlreadyExists` if another writer got there first. Where the
 /// file system has no hard links, the temporary file is renamed when `path` does not exist.
 pub fn create_new(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into());
-    let tmp = dir.join(format!(
-        ".{name}.drift-{}-{}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
+    let (dir, tmp) = temporary_beside(path);
     let result = (|| {
         let mut f = std::fs::OpenOptions::new()
             .write(true)
@@ -120,19 +118,7 @@ pub fn replace_keeping(path: &Path, contents: &[u8]) -> Result<()> {
             meta.mode() & 0o7777
         ))));
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into());
-    let tmp = dir.join(format!(
-        ".{name}.drift-{}-{}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
+    let (dir, tmp) = temporary_beside(path);
     let result = (|| {
         let mut f = std::fs::OpenOptions::new()
             .write(true)
