@@ -17,26 +17,8 @@ fn s(v: &Value, k: &str) -> Option<String> {
     v[k].as_str().filter(|x| !x.is_empty()).map(str::to_string)
 }
 
-/// Where a state is: a file, or the object an `s3` backend names.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Source {
-    File(std::path::PathBuf),
-    S3 {
-        bucket: String,
-        key: String,
-        region: Option<String>,
-        path_style: bool,
-    },
-}
-
-impl Source {
-    pub fn display(&self) -> String {
-        match self {
-            Source::File(p) => p.display().to_string(),
-            Source::S3 { bucket, key, .. } => format!("s3://{bucket}/{key}"),
-        }
-    }
-}
+/// Where a state is (the model's type: the desired side asks for other stacks' states).
+pub use crate::model::StateSource as Source;
 
 /// A state's JSON document, if it is one of format version 4; else what it is instead.
 fn document(text: &str) -> std::result::Result<Value, String> {

@@ -110,6 +110,28 @@ impl fmt::Display for Kind {
     }
 }
 
+/// Where a Terraform state is: a file, or the object an `s3` backend names (what the code's
+/// `terraform_remote_state` asks for, and what the three-way view reads).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StateSource {
+    File(std::path::PathBuf),
+    S3 {
+        bucket: String,
+        key: String,
+        region: Option<String>,
+        path_style: bool,
+    },
+}
+
+impl StateSource {
+    pub fn display(&self) -> String {
+        match self {
+            StateSource::File(p) => p.display().to_string(),
+            StateSource::S3 { bucket, key, .. } => format!("s3://{bucket}/{key}"),
+        }
+    }
+}
+
 /// Whether the object `id` of `kind` belongs to `scope` (a zone's scope key for records, an
 /// instance for databases), as the readers assign scopes.
 pub fn in_scope(kind: Kind, id: &str, scope: &str) -> bool {
@@ -334,7 +356,7 @@ pub struct State {
     /// Desired side: the states of other stacks the code reads outputs of (`data
     /// "terraform_remote_state"` over the `s3` backend) that were not given; once read, the
     /// code is read again.
-    pub remote_states_wanted: Vec<crate::tfstate::Source>,
+    pub remote_states_wanted: Vec<StateSource>,
     /// Desired side: values drift assumes because the code does not set them (AWS's default
     /// key policy for a key declared without one). Terraform does not manage them: `apply`
     /// leaves a change to them alone.
