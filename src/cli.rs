@@ -30,8 +30,13 @@ pub enum Command {
     Report(ReportArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell) on stdout.
     Completions { shell: clap_complete::Shell },
-    /// Print drift's manual page (roff) on stdout: `drift man > drift.1`.
-    Man,
+    /// Print drift's manual page (roff) on stdout: `drift man > drift.1`; with `--dir DIR`,
+    /// write a page for drift and one for each command (`drift-check.1`, …) into DIR.
+    Man {
+        /// Write every page (drift.1, drift-check.1, …) into this directory.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// A finding status `--fail-on` can name.

@@ -673,9 +673,33 @@ pub fn completions(shell: clap_complete::Shell) -> Result<i32> {
     Ok(EXIT_OK)
 }
 
-/// `drift man`: the manual page (roff), generated from the clap definitions.
-pub fn man() -> Result<i32> {
+/// `drift man`: the manual page (roff), generated from the clap definitions, on stdout; with
+/// a directory, a page for drift and one per command (`drift-check.1`, …), each listing its
+/// options with the same help text as `--help`, so every page `SEE ALSO` names exists.
+pub fn man(dir: Option<&std::path::Path>) -> Result<i32> {
     use clap::CommandFactory;
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir).map_err(|e| Error::Write {
+            path: dir.display().to_string(),
+            source: e,
+        })?;
+        let mut root = crate::cli::Cli::command().disable_help_subcommand(true);
+        root.build();
+        let mut pages = vec![root.clone()];
+        pages.extend(root.get_subcommands().filter(|s| !s.is_hide_set()).cloned());
+        for cmd in pages {
+            let man = clap_mangen::Man::new(cmd);
+            let path = dir.join(man.get_filename());
+            let mut page = Vec::new();
+            man.render(&mut page).map_err(|e| Error::Write {
+                path: path.display().to_string(),
+                source: e,
+            })?;
+            crate::atomic_file::write(&path, &page, &[])?;
+            eprintln!("drift: wrote {}", path.display());
+        }
+        return Ok(EXIT_OK);
+    }
     let mut out = Vec::new();
     clap_mangen::Man::new(crate::cli::Cli::command())
         .render(&mut out)

@@ -49,7 +49,7 @@ where
         Command::Snapshot(a) => commands::snapshot(a),
         Command::Report(a) => commands::html_report(a),
         Command::Completions { shell } => commands::completions(*shell),
-        Command::Man => commands::man(),
+        Command::Man { dir } => commands::man(dir.as_deref()),
     };
     match result {
         Ok(code) => code,

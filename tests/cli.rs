@@ -84,3 +84,42 @@ fn the_manual_page_is_roff_and_names_the_commands() {
         assert!(out.stdout.contains(word), "{word}");
     }
 }
+
+/// `drift man --dir DIR`: a page for drift and one per command; every page the main page's
+/// SEE ALSO names exists, and each command's page lists every option its `--help` lists.
+#[test]
+fn man_pages_for_every_command_list_every_option() {
+    let p = crate::support::Project::new();
+    let out = p.run(&["man", "--dir", "man"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let dir = p.path().join("man");
+    let main = std::fs::read_to_string(dir.join("drift.1")).unwrap();
+    let named: Vec<&str> = main
+        .split("drift\\-")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("(1)").map(|(name, _)| name))
+        .filter(|name| name.chars().all(|c| c.is_ascii_lowercase()))
+        .collect();
+    assert!(named.contains(&"check"), "{main}");
+    for name in &named {
+        assert!(
+            dir.join(format!("drift-{name}.1")).exists(),
+            "SEE ALSO names drift-{name}(1), which was not written"
+        );
+    }
+    for command in ["check", "snapshot", "report"] {
+        let page = std::fs::read_to_string(dir.join(format!("drift-{command}.1"))).unwrap();
+        let help = p.run(&[command, "--help"]).stdout;
+        let options: Vec<&str> = help
+            .split_whitespace()
+            .filter(|w| w.starts_with("--") && w.len() > 2)
+            .map(|w| w.trim_end_matches([',', '.']))
+            .map(|w| w.split(['=', '[', '<']).next().unwrap_or(w))
+            .collect();
+        assert!(!options.is_empty(), "{help}");
+        for option in options {
+            let roff = option.replace('-', "\\-");
+            assert!(page.contains(&roff), "drift-{command}.1 lacks {option}");
+        }
+    }
+}
