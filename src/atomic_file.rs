@@ -52,32 +52,18 @@ pub fn write(path: &Path, contents: &[u8], inputs: &[PathBuf]) -> Result<()> {
             )));
         }
     }
-    let (dir, tmp) = temporary_beside(path);
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(contents)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        // The rename itself reaches the disk with the directory (best effort).
-        if let Ok(d) = std::fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(err)
+    stage(path, contents, |_| Ok(()), |tmp| std::fs::rename(tmp, path)).map_err(err)
 }
 
-/// Creates `path` with `contents`, complete or not at all, and never over an existing file:
-/// the contents go to a temporary file beside it, reach the disk, and are then linked in
-/// under `path`, which fails with `AlreadyExists` if another writer got there first. Where the
-/// file system has no hard links, the temporary file is renamed when `path` does not exist.
-pub fn create_new(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+/// Writes `contents` to a temporary file beside `path`, lets `prepare` set it up, flushes it
+/// to disk, then lets `install` put it in place (rename, link); the folder's entry reaches the
+/// disk too (best effort). The temporary file never outlives the call.
+fn stage(
+    path: &Path,
+    contents: &[u8],
+    prepare: impl FnOnce(&std::fs::File) -> std::io::Result<()>,
+    install: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let (dir, tmp) = temporary_beside(path);
     let result = (|| {
         let mut f = std::fs::OpenOptions::new()
@@ -85,13 +71,9 @@ pub fn create_new(path: &Path, contents: &[u8]) -> std::io::Result<()> {
             .create_new(true)
             .open(&tmp)?;
         f.write_all(contents)?;
+        prepare(&f)?;
         f.sync_all()?;
-        match std::fs::hard_link(&tmp, path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(e),
-            Err(_) if !path.exists() => std::fs::rename(&tmp, path)?,
-            Err(e) => return Err(e),
-        }
+        install(&tmp)?;
         if let Ok(d) = std::fs::File::open(&dir) {
             let _ = d.sync_all();
         }
@@ -99,6 +81,24 @@ pub fn create_new(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     })();
     let _ = std::fs::remove_file(&tmp);
     result
+}
+
+/// Creates `path` with `contents`, complete or not at all, and never over an existing file:
+/// the contents go to a temporary file beside it, reach the disk, and are then linked in
+/// under `path`, which fails with `AlreadyExists` if another writer got there first. Where the
+/// file system has no hard links, the temporary file is renamed when `path` does not exist.
+pub fn create_new(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    stage(
+        path,
+        contents,
+        |_| Ok(()),
+        |tmp| match std::fs::hard_link(tmp, path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+            Err(_) if !path.exists() => std::fs::rename(tmp, path),
+            Err(e) => Err(e),
+        },
+    )
 }
 
 /// Replaces the existing file `path` (already resolved through any symlink) with `contents`,
@@ -118,16 +118,11 @@ pub fn replace_keeping(path: &Path, contents: &[u8]) -> Result<()> {
             meta.mode() & 0o7777
         ))));
     }
-    let (dir, tmp) = temporary_beside(path);
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(contents)?;
+    let prepare = |f: &std::fs::File| {
         f.set_permissions(std::fs::Permissions::from_mode(meta.mode() & 0o7777))?;
-        if meta.uid() != f.metadata()?.uid() || meta.gid() != f.metadata()?.gid() {
-            std::os::unix::fs::fchown(&f, Some(meta.uid()), Some(meta.gid())).map_err(|e| {
+        let own = f.metadata()?;
+        if meta.uid() != own.uid() || meta.gid() != own.gid() {
+            std::os::unix::fs::fchown(f, Some(meta.uid()), Some(meta.gid())).map_err(|e| {
                 std::io::Error::new(
                     e.kind(),
                     format!(
@@ -138,15 +133,7 @@ pub fn replace_keeping(path: &Path, contents: &[u8]) -> Result<()> {
                 )
             })?;
         }
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
         Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(err)
+    };
+    stage(path, contents, prepare, |tmp| std::fs::rename(tmp, path)).map_err(err)
 }

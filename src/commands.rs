@@ -520,34 +520,7 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             live::Source::Aws => None,
         };
         let inputs = files_read(&cfg, snapshot);
-        // A sensitive value is never written into the code, and a declaration an override
-        // file changes is the override's to change.
-        let overridden = desired::terraform::overridden();
-        let mut patchable = report.clone();
-        patchable.findings.retain(|f| {
-            let why = if sensitive.contains(&(f.kind, f.id.clone())) {
-                Some("it carries a sensitive value".to_string())
-            } else {
-                f.origin
-                    .as_ref()
-                    .filter(|o| overridden.contains(&(o.file.clone(), o.line)))
-                    .map(|o| {
-                        format!(
-                            "an override file changes its declaration at {}:{}; change it there by hand",
-                            o.file, o.line
-                        )
-                    })
-            };
-            if let Some(why) = &why {
-                eprintln!(
-                    "drift: not in the patch: {} \"{}\": {why}",
-                    f.kind,
-                    report::safe_line(&f.id)
-                );
-            }
-            why.is_none()
-        });
-        write_patch(path, &patchable, &desired, &snap, &states, &inputs)?;
+        write_patch(path, &report, &sensitive, &desired, &snap, &states, &inputs)?;
     }
     let fails = |status: report::Status| {
         args.fail_on.iter().any(|f| match f {
@@ -739,11 +712,40 @@ fn files_read(cfg: &Config, snapshot: Option<&std::path::Path>) -> Vec<std::path
 fn write_patch(
     path: &std::path::Path,
     report: &report::Report,
+    sensitive: &std::collections::BTreeSet<(model::Kind, String)>,
     desired: &model::State,
     snap: &live::snapshot::Snapshot,
     states: &[StateText],
     inputs: &[std::path::PathBuf],
 ) -> Result<()> {
+    // A sensitive value is never written into the code, and a declaration an override
+    // file changes is the override's to change.
+    let overridden = crate::desired::terraform::overridden();
+    let mut patchable = report.clone();
+    patchable.findings.retain(|f| {
+        let why = if sensitive.contains(&(f.kind, f.id.clone())) {
+            Some("it carries a sensitive value".to_string())
+        } else {
+            f.origin
+                .as_ref()
+                .filter(|o| overridden.contains(&(o.file.clone(), o.line)))
+                .map(|o| {
+                    format!(
+                        "an override file changes its declaration at {}:{}; change it there by hand",
+                        o.file, o.line
+                    )
+                })
+        };
+        if let Some(why) = &why {
+            eprintln!(
+                "drift: not in the patch: {} \"{}\": {why}",
+                f.kind,
+                crate::report::safe_line(&f.id)
+            );
+        }
+        why.is_none()
+    });
+    let report = &patchable;
     let zone_ids = snap
         .route53
         .iter()

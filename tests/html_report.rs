@@ -4,33 +4,16 @@
 
 use crate::support::seed_copy;
 use std::path::Path;
-use std::process::Command;
 
 /// Renders `page` in headless Chromium to `png`; returns the console messages it logged.
 fn chromium(page: &Path, png: &Path) -> Vec<String> {
-    let browser = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
-    let out = Command::new("timeout")
-        .arg("120")
-        .arg(&browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--window-size=1280,2200",
-        ])
-        .arg(format!("--screenshot={}", png.display()))
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("{browser} does not run ({e}): install Debian's chromium (scripts/test does)")
-        });
-    assert!(
-        out.status.success(),
-        "{browser}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let args = [
+        "--enable-logging=stderr".to_string(),
+        "--v=0".to_string(),
+        "--window-size=1280,2200".to_string(),
+        format!("--screenshot={}", png.display()),
+    ];
+    let out = crate::support::chromium(page, &args);
     let png_bytes = std::fs::read(png).expect("chromium wrote the screenshot");
     assert!(png_bytes.starts_with(b"\x89PNG"), "not a PNG");
     String::from_utf8_lossy(&out.stderr)

@@ -136,27 +136,8 @@ fn markdown_is_inert(md: &str) {
 
 /// The DOM headless Chromium builds from the HTML file `page`.
 fn dom(page: &std::path::Path) -> String {
-    let browser = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
-    let out = std::process::Command::new("timeout")
-        .arg("120")
-        .arg(&browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--dump-dom",
-        ])
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("{browser} does not run ({e}): install Debian's chromium (scripts/test does)")
-        });
-    assert!(
-        out.status.success(),
-        "{browser}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let args = ["--disable-background-networking", "--dump-dom"].map(String::from);
+    let out = crate::support::chromium(page, &args);
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

@@ -1598,25 +1598,29 @@ fn a_snapshot_with_state_gives_the_three_way_report_offline() {
     assert_eq!(gate.code, 2, "{}", gate.stdout);
 }
 
+/// The seed's state (written by terraform) as the object `key` of bucket `wealist-tf-state`.
+fn seed_state_in_s3(moto: &Moto, key: &str) {
+    let state = std::fs::read(repo().join("tests/fixtures/state/seed.tfstate")).unwrap();
+    rt().block_on(async {
+        let sdk = moto.sdk().await;
+        let s3 = crate::harness::bucket(&sdk, "wealist-tf-state").await;
+        s3.put_object()
+            .bucket("wealist-tf-state")
+            .key(key)
+            .body(state.into())
+            .send()
+            .await
+            .expect("state object");
+    });
+}
+
 /// A root whose `backend "s3"` block names the state: drift reads it from S3 (`GetObject`, path
 /// style as the block asks, the workspace `TF_WORKSPACE` names under `workspace_key_prefix`)
 /// and gives the three-way verdicts.
 #[test]
 fn the_s3_backend_state_is_read_from_s3() {
     let moto = Moto::start();
-    let rt = rt();
-    let state = std::fs::read(repo().join("tests/fixtures/state/seed.tfstate")).unwrap();
-    rt.block_on(async {
-        let sdk = moto.sdk().await;
-        let s3 = crate::harness::bucket(&sdk, "wealist-tf-state").await;
-        s3.put_object()
-            .bucket("wealist-tf-state")
-            .key("states/staging/prod/terraform.tfstate")
-            .body(state.into())
-            .send()
-            .await
-            .expect("state object");
-    });
+    seed_state_in_s3(&moto, "states/staging/prod/terraform.tfstate");
     let p = crate::support::seed_copy();
     p.file(
         "desired/terraform/prod/foundation/backend.tf",
@@ -1680,19 +1684,7 @@ fn the_s3_backend_state_is_read_from_s3() {
 fn the_s3_backend_is_bounded_and_names_the_object() {
     use crate::fault_proxy::{Fault, FaultProxy, Rule};
     let moto = Moto::start();
-    let rt = rt();
-    let state = std::fs::read(repo().join("tests/fixtures/state/seed.tfstate")).unwrap();
-    rt.block_on(async {
-        let sdk = moto.sdk().await;
-        let s3 = crate::harness::bucket(&sdk, "wealist-tf-state").await;
-        s3.put_object()
-            .bucket("wealist-tf-state")
-            .key("prod/terraform.tfstate")
-            .body(state.into())
-            .send()
-            .await
-            .expect("state object");
-    });
+    seed_state_in_s3(&moto, "prod/terraform.tfstate");
     let p = crate::support::seed_copy();
     p.file(
         "desired/terraform/prod/foundation/backend.tf",

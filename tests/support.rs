@@ -166,3 +166,25 @@ pub fn seed_copy() -> Project {
     std::fs::copy(repo().join("drift.toml"), p.path().join("drift.toml")).unwrap();
     p
 }
+
+/// Runs headless Chromium (`CHROMIUM`, else `chromium`; `scripts/test` installs Debian's)
+/// on the local page `page` with `args`, within two minutes; panics unless it succeeds.
+pub fn chromium(page: &Path, args: &[String]) -> std::process::Output {
+    let browser = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    let out = Command::new("timeout")
+        .arg("120")
+        .arg(&browser)
+        .args(["--headless", "--no-sandbox", "--disable-gpu"])
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("{browser} does not run ({e}): install Debian's chromium (scripts/test does)")
+        });
+    assert!(
+        out.status.success(),
+        "{browser}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
