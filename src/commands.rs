@@ -151,7 +151,7 @@ fn read_both(
         live::Source::Aws => {
             let rt = runtime()?;
             let bar = progress("reading live state from AWS");
-            let session = rt.block_on(live::aws::Session::load(&cfg.aws));
+            let session = rt.block_on(live::aws::Session::load(&cfg.aws))?;
             let identity = rt.block_on(session.identity());
             let ok = identity.as_ref().ok();
             let env = desired::Env {
@@ -298,7 +298,7 @@ fn load_states(cfg: &Config, sources: &[crate::tfstate::Source]) -> Result<Vec<S
             } => {
                 if aws.is_none() {
                     let rt = runtime()?;
-                    let session = rt.block_on(live::aws::Session::load(&cfg.aws));
+                    let session = rt.block_on(live::aws::Session::load(&cfg.aws))?;
                     aws = Some((rt, session));
                 }
                 let Some((rt, session)) = &aws else {

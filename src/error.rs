@@ -75,6 +75,21 @@ impl fmt::Display for Location {
     }
 }
 
+/// An error and its sources, each by its Display, joined with ": " (a source whose text the
+/// previous one already contains is skipped). Never the Debug form.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = vec![e.to_string()];
+    let mut next = e.source();
+    while let Some(s) = next {
+        let text = s.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = s.source();
+    }
+    parts.join(": ").replace('\n', " ")
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("cannot read {what} `{path}`: {source}")]
@@ -105,6 +120,9 @@ pub enum Error {
         operation: &'static str,
         message: String,
     },
+    /// The SDK's credential chain gave no credentials: the message says what was tried.
+    #[error("{0}")]
+    Credentials(String),
     #[error("postgresql on `{instance}`: {message}")]
     Postgres { instance: String, message: String },
 }

@@ -456,3 +456,134 @@ fn syntax_errors_after_multiline_for_expressions_keep_their_line() {
     assert!(out.stderr.contains("tf/main.tf:6:12"), "{}", out.stderr);
     assert!(out.stderr.contains("6 |   policy = "), "{}", out.stderr);
 }
+
+/// Runs `drift check --live aws` on a one-record root with no credentials anywhere (an empty
+/// home, no AWS_* variables, instance metadata off) and `env` added.
+fn check_without_credentials(p: &Project, env: &[(&str, &str)]) -> crate::support::Output {
+    p.aws_config("eu-west-1");
+    run_without_credentials(p, env)
+}
+
+/// As `check_without_credentials`, with the project's drift.toml as it is.
+fn run_without_credentials(p: &Project, env: &[(&str, &str)]) -> crate::support::Output {
+    p.file(
+        "tf/main.tf",
+        "resource \"aws_route53_zone\" \"z\" {\n  name = \"example.com\"\n}\n",
+    );
+    let home = p.path().join("home");
+    std::fs::create_dir_all(&home).expect("home");
+    let mut cmd = crate::support::drift_command(p.path());
+    cmd.env("HOME", &home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(["check", "--live", "aws"]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run drift").into()
+}
+
+/// No credentials: one error line saying what was tried, before any request (not one Rust
+/// debug dump per API call, as before).
+#[test]
+fn no_credentials_is_one_line_naming_every_source_tried() {
+    let p = Project::new();
+    let out = check_without_credentials(&p, &[]);
+    assert_clean_error(&out);
+    let errors: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", out.stderr);
+    let home = p.path().join("home");
+    for part in [
+        "error: no AWS credentials found",
+        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set",
+        &format!(
+            "profile `default` in {}/.aws/config (no such file)",
+            home.display()
+        ),
+        "SSO, credential_process",
+        "web identity",
+        "container credentials",
+        "instance metadata (disabled by AWS_EC2_METADATA_DISABLED)",
+    ] {
+        assert!(
+            out.stderr.contains(part),
+            "missing {part:?}:\n{}",
+            out.stderr
+        );
+    }
+}
+
+/// A profile named in AWS_PROFILE or drift.toml that no shared file defines is named, with
+/// the files looked in and the profiles they do define.
+#[test]
+fn a_profile_that_does_not_exist_is_named() {
+    let p = Project::new();
+    p.file(
+        "home/.aws/config",
+        "[default]\nregion = eu-west-1\n\n[profile staging]\nregion = eu-west-1\n",
+    )
+    .file(
+        "home/.aws/credentials",
+        "[ci]\naws_access_key_id = AKIAEXAMPLEEXAMPLE00\naws_secret_access_key = do-not-print-me\n",
+    );
+    let out = check_without_credentials(&p, &[("AWS_PROFILE", "prod")]);
+    assert_clean_error(&out);
+    assert!(
+        out.stderr
+            .contains("error: AWS profile `prod` (from AWS_PROFILE) does not exist"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("`ci`, `default`, `staging`"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("do-not-print-me"), "{}", out.stderr);
+    assert!(!out.stderr.contains("AKIAEXAMPLE"), "{}", out.stderr);
+    // From drift.toml: said so.
+    let p2 = Project::new();
+    p2.file("home/.aws/config", "[profile staging]\n");
+    p2.aws_config("eu-west-1");
+    let toml = std::fs::read_to_string(p2.path().join("drift.toml")).expect("toml");
+    p2.file("drift.toml", &format!("{toml}profile = \"prod\"\n"));
+    let out = run_without_credentials(&p2, &[]);
+    assert_clean_error(&out);
+    assert!(
+        out.stderr
+            .contains("AWS profile `prod` (from `[aws] profile` in drift.toml) does not exist"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// An endpoint nobody answers: the error is the chain of causes in words (the SDK's own
+/// context printer appended its Debug form in parentheses before).
+#[test]
+fn an_unreachable_endpoint_is_an_error_in_words() {
+    let p = Project::new();
+    let port = crate::harness::free_port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let out = check_without_credentials(
+        &p,
+        &[
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_ENDPOINT_URL", &endpoint),
+            ("AWS_MAX_ATTEMPTS", "1"),
+        ],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    // Source errors are part of the report (stdout); each names the call and the cause.
+    let errors = crate::support::error_lines(&out.stdout);
+    assert!(
+        errors.contains("sts: GetCallerIdentity failed")
+            && errors.contains("tcp connect error: Connection refused"),
+        "{}",
+        out.stdout
+    );
+    assert!(!errors.contains("(DispatchFailure"), "{errors}");
+}

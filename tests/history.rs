@@ -277,14 +277,7 @@ fn concurrent_runs_each_keep_their_own_file_and_prune_without_failing() {
             .collect();
         children
             .into_iter()
-            .map(|c| {
-                let o = c.wait_with_output().unwrap();
-                crate::support::Output {
-                    code: o.status.code().unwrap_or(-1),
-                    stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-                    stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-                }
-            })
+            .map(|c| crate::support::Output::from(c.wait_with_output().unwrap()))
             .collect()
     };
     // Four runs in the same instant: four files.

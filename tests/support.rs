@@ -30,6 +30,53 @@ impl Output {
     }
 }
 
+impl From<std::process::Output> for Output {
+    /// The binary's output; its error messages (stderr, and the report's `error:` lines)
+    /// must be sentences, never Rust's Debug form.
+    fn from(out: std::process::Output) -> Output {
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert_no_debug_formatting(&stderr);
+        assert_no_debug_formatting(&error_lines(&stdout));
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout,
+            stderr,
+        }
+    }
+}
+
+/// The lines of a human report that carry an error.
+pub fn error_lines(stdout: &str) -> String {
+    stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("error:"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Fails when an error message shows a Rust value's Debug form (`Error { source: … }`,
+/// `Some("…")`, `DispatchFailure(…)`) instead of words: every test that runs the binary
+/// checks its stderr with this, so every error path it reaches is covered.
+pub fn assert_no_debug_formatting(stderr: &str) {
+    for pattern in [
+        "{ source:",
+        "{ kind:",
+        " }) }",
+        "Some(\"",
+        "Some(Some",
+        ": None }",
+        "DispatchFailure(",
+        "ConnectorError {",
+        "CredentialsNotLoaded(",
+    ] {
+        assert!(
+            !stderr.contains(pattern),
+            "an error message shows Rust's debug formatting ({pattern:?}):\n{stderr}"
+        );
+    }
+}
+
 /// The findings of a JSON report as sorted `status kind id` lines.
 pub fn finding_lines(j: &serde_json::Value) -> Vec<String> {
     let mut v: Vec<String> = j["findings"]
@@ -68,12 +115,11 @@ pub fn drift_command(dir: &Path) -> Command {
 }
 
 pub fn run_in(dir: &Path, args: &[&str]) -> Output {
-    let out = drift_command(dir).args(args).output().expect("run drift");
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    drift_command(dir)
+        .args(args)
+        .output()
+        .expect("run drift")
+        .into()
 }
 
 impl Project {
@@ -137,11 +183,7 @@ impl Project {
             .args(args)
             .output()
             .expect("run drift");
-        Output {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        out.into()
     }
 }
 

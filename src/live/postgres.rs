@@ -43,13 +43,7 @@ fn describe(e: &tokio_postgres::Error) -> String {
     if let Some(db) = e.as_db_error() {
         return format!("{} ({}): {}", db.severity(), db.code().code(), db.message());
     }
-    let mut out = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        out.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    out
+    crate::error::chain(e)
 }
 
 pub(crate) fn scrub(message: String, password: &Option<String>) -> String {

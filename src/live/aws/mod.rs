@@ -6,6 +6,7 @@
 //! `AWS_ENDPOINT_URL_KMS`, `AWS_ENDPOINT_URL_ROUTE_53`, …). One HTTPS client (rustls + ring)
 //! is shared by every service client.
 
+pub mod credentials;
 pub mod kms;
 pub mod pacer;
 pub mod rds;
@@ -18,7 +19,6 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
-use aws_smithy_types::error::display::DisplayErrorContext;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -46,7 +46,10 @@ pub struct Session {
 }
 
 impl Session {
-    pub async fn load(cfg: &AwsConfig) -> Session {
+    /// The configuration and credentials drift reads AWS with. The credential chain is asked
+    /// once here, so that a machine without credentials gets one error saying what was tried,
+    /// not one per API call.
+    pub async fn load(cfg: &AwsConfig) -> Result<Session, Error> {
         let http = aws_smithy_http_client::Builder::new()
             .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
             .build_https();
@@ -71,13 +74,17 @@ impl Session {
         if let Some(p) = &cfg.profile {
             loader = loader.profile_name(p);
         }
-        Session {
-            sdk: loader.load().await,
+        let sdk = loader.load().await;
+        credentials::check(&sdk, cfg.profile.as_deref())
+            .await
+            .map_err(Error::Credentials)?;
+        Ok(Session {
+            sdk,
             concurrency: cfg.concurrency.unwrap_or(8).max(1),
             requests: Arc::new(AtomicUsize::new(0)),
             route53: Arc::new(pacer::Pacer::new(cfg.route53_rps.unwrap_or(5.0))),
             operation_timeout,
-        }
+        })
     }
 
     /// Counts one API request.
@@ -163,7 +170,8 @@ impl Session {
     }
 }
 
-/// An SDK error with its whole context (the SDK's Display says only "service error").
+/// An SDK error with its whole chain of causes (the SDK's Display says only "service error"),
+/// each by its Display: never Rust's Debug form.
 pub fn aws_error(
     service: &'static str,
     operation: &'static str,
@@ -172,6 +180,6 @@ pub fn aws_error(
     Error::Aws {
         service,
         operation,
-        message: DisplayErrorContext(&e).to_string(),
+        message: crate::error::chain(&e),
     }
 }
