@@ -1,11 +1,133 @@
 //! Real servers for the live tests, started on free loopback ports and stopped on drop:
-//! `moto_server` for AWS, and a PostgreSQL server (as the `postgres` user when run as root)
-//! with TLS from a CA this harness makes.
+//! `moto_server` for AWS, a PostgreSQL and a MariaDB server (as the `postgres` and `mysql`
+//! users when run as root) with TLS from a CA this harness makes.
+//!
+//! Each server owns one directory (`ServerDir`): its data, its sockets, its temporary files
+//! (the server's `TMPDIR` and `--tmpdir` point there, never at `/tmp`) and its log, all owned
+//! by the user it runs as, so the suite passes whatever the mode of `/tmp` or `TMPDIR`. A
+//! server that fails to start fails the test with its own output.
 
+use std::fs::File;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+/// The directory a server owns, created under `base`: `data/`, `run/` (sockets), `tmp/` (its
+/// temporary files), `log` (its stdout and stderr), and whatever the harness puts beside them
+/// (certificates). Owned by `user` (when we are root), enterable by it; removed on drop.
+pub struct ServerDir {
+    dir: tempfile::TempDir,
+    user: Option<&'static str>,
+}
+
+impl ServerDir {
+    pub fn new(base: &Path, user: Option<&'static str>) -> ServerDir {
+        let dir = tempfile::Builder::new()
+            .prefix("drift-server-")
+            .tempdir_in(base)
+            .unwrap_or_else(|e| {
+                panic!("cannot make a server directory in {}: {e}", base.display())
+            });
+        let user = user.filter(|_| is_root());
+        for sub in ["data", "run", "tmp"] {
+            std::fs::create_dir(dir.path().join(sub)).expect("server subdirectory");
+        }
+        let sd = ServerDir { dir, user };
+        // The server's user enters this directory; only it writes inside.
+        let _ = Command::new("chmod").arg("755").arg(sd.root()).status();
+        sd
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+    pub fn data(&self) -> PathBuf {
+        self.root().join("data")
+    }
+    pub fn run(&self) -> PathBuf {
+        self.root().join("run")
+    }
+    pub fn tmp(&self) -> PathBuf {
+        self.root().join("tmp")
+    }
+
+    /// Hands everything inside to the server's user (after the harness wrote its files), and
+    /// checks that user can write there: a parent it cannot enter is said plainly.
+    pub fn hand_over(&self) {
+        let Some(user) = self.user else {
+            return;
+        };
+        let status = Command::new("chown")
+            .args(["-R", &format!("{user}:{user}")])
+            .arg(self.root())
+            .status()
+            .expect("chown");
+        assert!(
+            status.success(),
+            "chown {user} {} failed",
+            self.root().display()
+        );
+        let can_write = Command::new("runuser")
+            .args(["-u", user, "--", "test", "-w"])
+            .arg(self.tmp())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            can_write,
+            "the test server runs as `{user}`, which cannot reach {}: a directory above it is \
+             closed to that user (point TMPDIR at a directory others may enter, e.g. mode 755)",
+            self.root().display()
+        );
+    }
+
+    /// A fresh file for the server's stdout and stderr.
+    fn log_stdio(&self) -> (Stdio, Stdio) {
+        let f = File::create(self.root().join("log")).expect("server log");
+        let g = f.try_clone().expect("server log");
+        (Stdio::from(f), Stdio::from(g))
+    }
+
+    /// The end of the server's log, for a failure message.
+    pub fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(self.root().join("log")).unwrap_or_default();
+        tail(&text)
+    }
+
+    /// Runs a setup program to completion; a failure panics with the program's own output.
+    fn run_setup(&self, what: &str, cmd: &mut Command) {
+        let out: Output = cmd
+            .env("TMPDIR", self.tmp())
+            .output()
+            .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+        assert!(
+            out.status.success(),
+            "{what} failed ({}):\n{}{}",
+            out.status,
+            tail(&String::from_utf8_lossy(&out.stdout)),
+            tail(&String::from_utf8_lossy(&out.stderr))
+        );
+    }
+
+    /// Starts a server with its output in `log` and its temporary files in `tmp`.
+    fn spawn(&self, cmd: &mut Command) -> Child {
+        let (out, err) = self.log_stdio();
+        cmd.env("TMPDIR", self.tmp())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {:?}: {e}", cmd.get_program()))
+    }
+}
+
+/// The last 4,000 bytes of a text (a server's log can be long; the end says why it stopped).
+fn tail(text: &str) -> String {
+    let mut start = text.len().saturating_sub(4000);
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    text[start..].to_string()
+}
 
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -36,25 +158,24 @@ pub struct Moto {
     pub endpoint: String,
     /// moto's own record of every request it served (its recorder), one JSON line each.
     recording: PathBuf,
-    _dir: tempfile::TempDir,
+    _dir: ServerDir,
 }
 
 impl Moto {
     pub fn start() -> Moto {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let recording = dir.path().join("requests.jsonl");
+        let dir = ServerDir::new(&std::env::temp_dir(), None);
+        let recording = dir.data().join("requests.jsonl");
+        if Command::new("moto_server").arg("--help").output().is_err() {
+            panic!("moto_server is not installed: run scripts/test, or pip install 'moto[server]'");
+        }
         for _ in 0..3 {
             let port = free_port();
-            let mut child = Command::new("moto_server")
-                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-                .env("MOTO_ENABLE_RECORDING", "True")
-                .env("MOTO_RECORDER_FILEPATH", &recording)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect(
-                    "moto_server is not installed: run scripts/test, or pip install 'moto[server]'",
-                );
+            let mut child = dir.spawn(
+                Command::new("moto_server")
+                    .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                    .env("MOTO_ENABLE_RECORDING", "True")
+                    .env("MOTO_RECORDER_FILEPATH", &recording),
+            );
             if wait_for_port(port, &mut child) {
                 return Moto {
                     child,
@@ -66,7 +187,7 @@ impl Moto {
             let _ = child.kill();
             let _ = child.wait();
         }
-        panic!("moto_server did not start");
+        panic!("moto_server did not start; its output:\n{}", dir.log_tail());
     }
 
     /// How many requests moto has recorded so far.
@@ -244,7 +365,7 @@ impl Drop for Moto {
 pub struct Postgres {
     child: Child,
     data: PathBuf,
-    _dir: tempfile::TempDir,
+    _dir: ServerDir,
     pub port: u16,
     pub password: String,
     pub ca_file: PathBuf,
@@ -309,22 +430,22 @@ pub struct Mariadb {
     pub password: String,
     pub ca_file: PathBuf,
     socket: PathBuf,
-    _dir: tempfile::TempDir,
+    _dir: ServerDir,
 }
 
 impl Mariadb {
     pub fn start(cert_host: &str) -> Mariadb {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let root = dir.path().to_path_buf();
-        let _ = Command::new("chmod").arg("755").arg(&root).status();
+        Mariadb::start_in(&std::env::temp_dir(), cert_host)
+    }
+
+    /// A server whose directory is made under `base`.
+    pub fn start_in(base: &Path, cert_host: &str) -> Mariadb {
+        let dir = ServerDir::new(base, Some("mysql"));
+        let root = dir.root().to_path_buf();
         let ca_file = test_certs(&root, cert_host);
-        if is_root() {
-            let _ = Command::new("chown")
-                .args(["-R", "mysql:mysql"])
-                .arg(&root)
-                .status();
-        }
-        let data = root.join("data");
+        dir.hand_over();
+        let data = dir.data();
+        let tmp = format!("--tmpdir={}", dir.tmp().display());
         let user = if is_root() { "mysql" } else { "" };
         let mut install = Command::new("mariadb-install-db");
         install
@@ -333,19 +454,20 @@ impl Mariadb {
                 "--auth-root-authentication-method=normal",
                 "--skip-test-db",
             ])
-            .arg(format!("--datadir={}", data.display()));
+            .arg(format!("--datadir={}", data.display()))
+            .arg(&tmp);
         if !user.is_empty() {
             install.arg(format!("--user={user}"));
         }
-        let ok = install
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect(
-                "MariaDB is not installed: run scripts/test, or apt-get install mariadb-server",
-            );
-        assert!(ok.success(), "mariadb-install-db failed");
-        let socket = root.join("sock");
+        if Command::new("mariadb-install-db")
+            .arg("--help")
+            .output()
+            .is_err()
+        {
+            panic!("MariaDB is not installed: run scripts/test, or apt-get install mariadb-server");
+        }
+        dir.run_setup("mariadb-install-db", &mut install);
+        let socket = dir.run().join("sock");
         for _ in 0..3 {
             let port = free_port();
             let server = if Path::new("/usr/sbin/mariadbd").exists() {
@@ -356,19 +478,18 @@ impl Mariadb {
             let mut cmd = Command::new(server);
             cmd.arg("--no-defaults")
                 .arg(format!("--datadir={}", data.display()))
+                .arg(&tmp)
                 .arg(format!("--port={port}"))
                 .arg("--bind-address=127.0.0.1")
                 .arg(format!("--socket={}", socket.display()))
                 .arg("--skip-log-bin")
                 .arg(format!("--ssl-ca={}", ca_file.display()))
                 .arg(format!("--ssl-cert={}", root.join("server.crt").display()))
-                .arg(format!("--ssl-key={}", root.join("server.key").display()))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null());
+                .arg(format!("--ssl-key={}", root.join("server.key").display()));
             if !user.is_empty() {
                 cmd.arg(format!("--user={user}"));
             }
-            let mut child = cmd.spawn().expect("mariadbd");
+            let mut child = dir.spawn(&mut cmd);
             if wait_for_port(port, &mut child) {
                 let m = Mariadb {
                     child,
@@ -387,7 +508,7 @@ impl Mariadb {
             let _ = child.kill();
             let _ = child.wait();
         }
-        panic!("mariadbd did not start");
+        panic!("mariadbd did not start; its output:\n{}", dir.log_tail());
     }
 
     /// Runs SQL as root over the socket (this is the harness, not drift).
@@ -429,68 +550,63 @@ impl Drop for Mariadb {
 impl Postgres {
     /// A server whose TLS certificate is for `cert_host`, signed by a fresh CA.
     pub fn start(cert_host: &str) -> Postgres {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let root = dir.path();
-        let data = root.join("data");
-        // The postgres user must be able to enter the temp dir.
-        let _ = Command::new("chmod").arg("755").arg(root).status();
+        Postgres::start_in(&std::env::temp_dir(), cert_host)
+    }
 
-        let ca_file = test_certs(root, cert_host);
+    /// A server whose directory is made under `base`.
+    pub fn start_in(base: &Path, cert_host: &str) -> Postgres {
+        let dir = ServerDir::new(base, Some("postgres"));
+        let root = dir.root().to_path_buf();
+        // initdb makes the data directory itself, with the mode it wants.
+        let data = root.join("data");
+        let _ = std::fs::remove_dir(&data);
+        let ca_file = test_certs(&root, cert_host);
         let password = "s3cret-Pw-for-tests".to_string();
         std::fs::write(root.join("pw"), &password).expect("write");
         let _ = Command::new("chmod")
             .arg("600")
             .arg(root.join("server.key"))
             .status();
-        if is_root() {
-            let _ = Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(root)
-                .status();
-        }
+        dir.hand_over();
         let bin = pg_bin();
-        let ok = pg_command(&bin.join("initdb"))
-            .arg("-D")
-            .arg(&data)
-            .args(["-U", "drift", "-A", "scram-sha-256", "--no-sync"])
-            .arg(format!("--pwfile={}", root.join("pw").display()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("initdb");
-        assert!(ok.success(), "initdb failed");
+        dir.run_setup(
+            "initdb",
+            pg_command(&bin.join("initdb"))
+                .arg("-D")
+                .arg(&data)
+                .args(["-U", "drift", "-A", "scram-sha-256", "--no-sync"])
+                .arg(format!("--pwfile={}", root.join("pw").display())),
+        );
         let mut started = None;
         for _ in 0..3 {
             let port = free_port();
-            let mut child = pg_command(&bin.join("postgres"))
-                .arg("-D")
-                .arg(&data)
-                .args([
-                    "-p",
-                    &port.to_string(),
-                    "-c",
-                    "listen_addresses=127.0.0.1",
-                    "-c",
-                    "ssl=on",
-                    "-c",
-                    "fsync=off",
-                ])
-                .arg("-c")
-                .arg(format!("unix_socket_directories={}", root.display()))
-                .arg("-c")
-                .arg(format!(
-                    "ssl_cert_file={}",
-                    root.join("server.crt").display()
-                ))
-                .arg("-c")
-                .arg(format!(
-                    "ssl_key_file={}",
-                    root.join("server.key").display()
-                ))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("postgres");
+            let mut child = dir.spawn(
+                pg_command(&bin.join("postgres"))
+                    .arg("-D")
+                    .arg(&data)
+                    .args([
+                        "-p",
+                        &port.to_string(),
+                        "-c",
+                        "listen_addresses=127.0.0.1",
+                        "-c",
+                        "ssl=on",
+                        "-c",
+                        "fsync=off",
+                    ])
+                    .arg("-c")
+                    .arg(format!("unix_socket_directories={}", dir.run().display()))
+                    .arg("-c")
+                    .arg(format!(
+                        "ssl_cert_file={}",
+                        root.join("server.crt").display()
+                    ))
+                    .arg("-c")
+                    .arg(format!(
+                        "ssl_key_file={}",
+                        root.join("server.key").display()
+                    )),
+            );
             if wait_for_port(port, &mut child) {
                 started = Some((child, port));
                 break;
@@ -498,7 +614,9 @@ impl Postgres {
             let _ = child.kill();
             let _ = child.wait();
         }
-        let (child, port) = started.expect("postgres did not start");
+        let Some((child, port)) = started else {
+            panic!("postgres did not start; its output:\n{}", dir.log_tail());
+        };
         std::thread::sleep(Duration::from_millis(300));
         Postgres {
             child,

@@ -178,7 +178,12 @@ fn drift_on(p: &Project, moto: &Moto, env: &[(&str, &str)], args: &[&str]) -> st
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.args(args).output().expect("run drift")
+    let out = cmd.args(args).output().expect("run drift");
+    crate::support::assert_no_debug_formatting(&String::from_utf8_lossy(&out.stderr));
+    crate::support::assert_no_debug_formatting(&crate::support::error_lines(
+        &String::from_utf8_lossy(&out.stdout),
+    ));
+    out
 }
 
 fn run(
@@ -190,12 +195,7 @@ fn run(
 ) -> Output {
     let mut env = vec![("TEST_DB_PASSWORD", pg.password.as_str())];
     env.extend_from_slice(extra_env);
-    let out = drift_on(p, moto, &env, args);
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    drift_on(p, moto, &env, args).into()
 }
 
 /// The seed estate live: moto provisioned as in the seed, a TLS PostgreSQL with every
@@ -1916,4 +1916,30 @@ resource "aws_route53_record" "api" {
     );
     assert_eq!(j["summary"]["not_checked"], 1, "{stdout}");
     assert_eq!(j["summary"]["changed"], 0, "{stdout}");
+}
+
+/// The servers the harness starts own their directories: under a parent only the test's user
+/// may write (as a `TMPDIR` or `/tmp` of mode 755 is for the `postgres` and `mysql` users),
+/// PostgreSQL and MariaDB still start, keep their temporary files in their own directory, and
+/// answer.
+#[test]
+fn test_servers_start_under_a_directory_only_the_test_user_can_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let base = tempfile::tempdir().expect("temp dir");
+    std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let pg = Postgres::start_in(base.path(), "localhost");
+    let my = Mariadb::start_in(base.path(), "localhost");
+    rt().block_on(pg.create(&["made_under_a_closed_parent"]));
+    my.create(&["made_under_a_closed_parent"]);
+    // MariaDB's temporary files go to its own directory: a query that needs an on-disk
+    // temporary table succeeds.
+    my.sql("SELECT SQL_BIG_RESULT table_name FROM information_schema.tables GROUP BY table_name ORDER BY RAND() LIMIT 1;");
+    assert_eq!(
+        std::fs::metadata(base.path())
+            .expect("base")
+            .permissions()
+            .mode()
+            & 0o777,
+        0o755
+    );
 }
