@@ -1,7 +1,7 @@
 //! The deployment files, checked as far as this machine allows (it has no Docker daemon, no
-//! cluster and no Actions runner): the Dockerfile is multi-stage, builds for the TARGETARCH the
-//! builder passes and names no architecture; the Kubernetes CronJob and the GitHub workflow
-//! parse and wire what the README says they do.
+//! cluster and no Actions runner): the Dockerfile is multi-stage, cross-compiles on the
+//! builder's platform for the TARGETARCH it passes and names no architecture; the Kubernetes
+//! CronJob and the GitHub workflow parse and wire what the README says they do.
 
 use crate::support::repo;
 
@@ -12,19 +12,30 @@ fn yaml_docs(rel: &str) -> Vec<serde_yaml_ng::Value> {
         .collect()
 }
 
+/// The image cross-compiles: the build stage runs on the builder's platform and builds for
+/// the TARGETARCH buildx passes (through `deploy/docker/cross-build`); the runtime stage is the
+/// target's. No architecture is named in the Dockerfile.
 #[test]
-fn the_dockerfile_builds_for_the_target_architecture_only() {
+fn the_dockerfile_cross_compiles_from_the_build_platform() {
     let text = std::fs::read_to_string(repo().join("Dockerfile")).unwrap();
     let froms: Vec<&str> = text.lines().filter(|l| l.starts_with("FROM ")).collect();
     assert_eq!(froms.len(), 2, "multi-stage: {froms:?}");
-    assert!(froms[0].contains(" AS build"));
+    assert!(
+        froms[0].starts_with("FROM --platform=$BUILDPLATFORM ") && froms[0].ends_with(" AS build"),
+        "the build stage runs on the builder's platform: {}",
+        froms[0]
+    );
     assert!(
         !froms[1].contains("rust"),
         "the runtime image has no toolchain"
     );
+    assert!(
+        !froms[1].contains("--platform"),
+        "the runtime stage is the target's platform"
+    );
     assert!(text.contains("ARG TARGETARCH"));
-    assert!(text.contains("cargo build --release --locked"));
-    for arch in ["amd64", "arm64", "x86_64", "aarch64", "--platform="] {
+    assert!(text.contains("deploy/docker/cross-build \"$TARGETARCH\" /usr/local/bin/drift"));
+    for arch in ["amd64", "arm64", "x86_64", "aarch64"] {
         let hard = text
             .lines()
             .filter(|l| !l.trim_start().starts_with('#'))
@@ -32,6 +43,68 @@ fn the_dockerfile_builds_for_the_target_architecture_only() {
         assert!(!hard, "the Dockerfile names {arch}");
     }
     assert!(text.contains("USER 65532"), "runs as non-root");
+}
+
+/// The mapping from Docker's TARGETARCH to the Rust target, the cross linker and its Debian
+/// packages, run for real; on this machine amd64 is the native path and arm64 the cross one.
+#[test]
+fn cross_build_maps_each_docker_architecture_to_its_rust_target_and_linker() {
+    let script = repo().join("deploy/docker/cross-build");
+    let run = |arch: &str| {
+        let o = std::process::Command::new(&script)
+            .args([arch, "--print"])
+            .output()
+            .expect("run cross-build");
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).trim().to_string(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let host = std::process::Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .expect("rustc");
+    for (arch, target, linker, packages) in [
+        (
+            "amd64",
+            "x86_64-unknown-linux-gnu",
+            "x86_64-linux-gnu-gcc",
+            "gcc-x86-64-linux-gnu libc6-dev-amd64-cross",
+        ),
+        (
+            "arm64",
+            "aarch64-unknown-linux-gnu",
+            "aarch64-linux-gnu-gcc",
+            "gcc-aarch64-linux-gnu libc6-dev-arm64-cross",
+        ),
+    ] {
+        let native = if host.contains(&format!("host: {target}")) {
+            "yes"
+        } else {
+            "no"
+        };
+        let (code, out, err) = run(arch);
+        assert_eq!(code, Some(0), "{err}");
+        assert_eq!(
+            out,
+            format!("target={target} linker={linker} packages={packages} native={native}")
+        );
+    }
+    let (code, _, err) = run("riscv64");
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("TARGETARCH 'riscv64' is not supported"),
+        "{err}"
+    );
+    // The script is POSIX sh (the rust image's /bin/sh is dash).
+    let syntax = std::process::Command::new("sh")
+        .arg("-n")
+        .arg(&script)
+        .status()
+        .expect("sh");
+    assert!(syntax.success());
 }
 
 #[test]
