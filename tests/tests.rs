@@ -16,6 +16,7 @@ mod iam_policy;
 mod ignores;
 mod injection;
 mod live;
+mod msrv;
 mod patch;
 mod report_schema;
 mod sarif;
