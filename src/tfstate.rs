@@ -437,6 +437,11 @@ pub fn default_source(root: &Path, workspace: &str) -> Option<Source> {
             let Ok(text) = crate::input_file::read_text(&file) else {
                 continue;
             };
+            // Only a file that names a backend is parsed here (the code is parsed once, by
+            // the loader; parsing every file twice cost a tenth of a large estate's run).
+            if !text.contains("backend") {
+                continue;
+            }
             let Ok(body) = hcl_edit::parser::parse_body(&text) else {
                 continue;
             };
