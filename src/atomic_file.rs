@@ -41,16 +41,15 @@ pub fn write(path: &Path, contents: &[u8], inputs: &[PathBuf]) -> Result<()> {
         path: path.display().to_string(),
         source,
     };
-    if let Ok(target) = path.canonicalize() {
-        if inputs
+    if let Ok(target) = path.canonicalize()
+        && inputs
             .iter()
             .filter_map(|i| i.canonicalize().ok())
             .any(|i| i == target)
-        {
-            return Err(err(std::io::Error::other(
-                "drift read this file in this run; refusing to write over it",
-            )));
-        }
+    {
+        return Err(err(std::io::Error::other(
+            "drift read this file in this run; refusing to write over it",
+        )));
     }
     stage(path, contents, |_| Ok(()), |tmp| std::fs::rename(tmp, path)).map_err(err)
 }

@@ -84,15 +84,14 @@ fn heredoc_texts(t: &Template, src: &str, flush: bool) -> Option<Texts> {
         else {
             continue;
         };
-        if strip_before && i > 0 {
-            if let Tok::Piece { text, .. } = &mut toks[i - 1] {
-                *text = text.trim_end().to_string();
-            }
+        if strip_before
+            && i > 0
+            && let Tok::Piece { text, .. } = &mut toks[i - 1]
+        {
+            *text = text.trim_end().to_string();
         }
-        if strip_after {
-            if let Some(Tok::Piece { text, .. }) = toks.get_mut(i + 1) {
-                *text = text.trim_start().to_string();
-            }
+        if strip_after && let Some(Tok::Piece { text, .. }) = toks.get_mut(i + 1) {
+            *text = text.trim_start().to_string();
         }
     }
     if flush {
@@ -237,10 +236,10 @@ impl ModuleInstance {
     ) -> EResult<Value> {
         let h = template;
         let elements: Vec<&Element> = h.iter().collect();
-        if let [Element::Interpolation(i)] = elements.as_slice() {
-            if i.strip == Strip::None {
-                return self.eval(&i.expr, scope, file);
-            }
+        if let [Element::Interpolation(i)] = elements.as_slice()
+            && i.strip == Strip::None
+        {
+            return self.eval(&i.expr, scope, file);
         }
         match self.template_text(h, scope, file, (false, false), Some(texts), false)? {
             Ok(s) => Ok(Value::String(s.nfc().collect())),
@@ -250,10 +249,10 @@ impl ModuleInstance {
 
     pub fn eval_template(&self, t: &Template, scope: &Scope, file: usize) -> EResult<Value> {
         let elements: Vec<&Element> = t.iter().collect();
-        if let [Element::Interpolation(i)] = elements.as_slice() {
-            if i.strip == Strip::None {
-                return self.eval(&i.expr, scope, file);
-            }
+        if let [Element::Interpolation(i)] = elements.as_slice()
+            && i.strip == Strip::None
+        {
+            return self.eval(&i.expr, scope, file);
         }
         match self.template_text(t, scope, file, (false, false), None, false)? {
             Ok(s) => Ok(Value::String(s.nfc().collect())),

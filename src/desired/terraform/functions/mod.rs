@@ -127,10 +127,10 @@ pub fn call(name: &str, mut args: Vec<Value>, ctx: &Ctx<'_>) -> FResult {
     } else if let Some(u) = args.iter().find_map(Value::find_unknown) {
         return Ok(Value::Unknown(u.clone()));
     }
-    if !ALLOW_NULL.contains(&name) {
-        if let Some(i) = args.iter().position(Value::is_null) {
-            return Err(format!("argument {} must not be null", i + 1));
-        }
+    if !ALLOW_NULL.contains(&name)
+        && let Some(i) = args.iter().position(Value::is_null)
+    {
+        return Err(format!("argument {} must not be null", i + 1));
     }
     let a = &mut args;
     match name {
