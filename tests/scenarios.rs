@@ -1842,3 +1842,74 @@ resource "aws_route53_record" "www" {
         "{f}"
     );
 }
+
+/// A resource `precondition` that is known and false: terraform refuses to plan, so drift
+/// cannot say what that declaration wants. It costs that declaration (reported with the
+/// precondition's message and place), never the run; a true precondition changes nothing.
+#[test]
+fn a_failed_precondition_costs_its_declaration_only() {
+    let p = Project::new();
+    p.config("").snapshot(ZONE).file(
+        "tf/main.tf",
+        r#"
+variable "ttl" {
+  default = 30
+}
+resource "aws_route53_zone" "z" {
+  name = "example.com"
+}
+resource "aws_route53_record" "www" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "www"
+  type    = "A"
+  ttl     = var.ttl
+  records = ["192.0.2.1", "192.0.2.2"]
+  lifecycle {
+    precondition {
+      condition     = var.ttl >= 60
+      error_message = "TTL below 60 s is not allowed here."
+    }
+  }
+}
+resource "aws_route53_record" "old" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "old"
+  type    = "CNAME"
+  ttl     = 300
+  records = ["www.example.com"]
+  lifecycle {
+    precondition {
+      condition     = var.ttl > 0
+      error_message = "positive."
+    }
+  }
+}
+"#,
+    );
+    let out = p.run(&["check", "--format", "json", "--only", "route53"]);
+    // The failed precondition is an error of the code: exit 1, with what could be read.
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let j = out.json();
+    let text = serde_json::to_string(&j).unwrap();
+    assert!(
+        text.contains(
+            "precondition of `aws_route53_record.www` failed: TTL below 60 s is not allowed here."
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(text.contains("tf/main.tf:15:5"), "{}", out.stdout);
+    let lines = crate::support::finding_lines(&j);
+    // The record whose precondition holds is checked (in sync); the other is not compared.
+    assert!(
+        !lines.iter().any(|l| l.contains("old.example.com")),
+        "{lines:?}"
+    );
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.contains("www.example.com/A") && !l.starts_with("not_checked")),
+        "{lines:?}"
+    );
+    assert_eq!(j["summary"]["in_sync"], 1, "{}", out.stdout);
+}

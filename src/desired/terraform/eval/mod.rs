@@ -471,29 +471,8 @@ impl ModuleInstance {
         }
         let result = (|| {
             for rule in rules {
-                let Some(cond) = rule.body.get_attribute("condition") else {
-                    continue;
-                };
-                let ok = match self.eval(&cond.value, &Scope::default(), file)? {
-                    Value::Unknown(_) => continue,
-                    v => convert(v, &Constraint::Bool)
-                        .and_then(|v| v.truthy())
-                        .map_err(|m| {
-                            err(
-                                format!("invalid validation condition for variable `{name}`: {m}"),
-                                file,
-                                cond.value.span(),
-                            )
-                        })?,
-                };
-                if !ok {
-                    let message = match rule.body.get_attribute("error_message") {
-                        Some(a) => match self.eval(&a.value, &Scope::default(), file) {
-                            Ok(Value::String(s)) => s,
-                            _ => "the validation rule failed".to_string(),
-                        },
-                        None => "the validation rule failed".to_string(),
-                    };
+                let what = format!("validation condition for variable `{name}`");
+                if let Some(message) = self.failed_rule(rule, &Scope::default(), file, &what)? {
                     return Err(err(
                         format!("invalid value for variable `{name}`: {message}"),
                         file,
@@ -510,6 +489,64 @@ impl ModuleInstance {
                 .insert(key, Rc::new(Value::Bool(true)));
         }
         result
+    }
+
+    /// A `validation`, `precondition` or `postcondition` block: `Some(message)` when its
+    /// `condition` is known and false (the block's `error_message`, or a generic one), `None`
+    /// when it holds or is not known yet (terraform checks that one at apply).
+    fn failed_rule(
+        &self,
+        rule: &Block,
+        scope: &Scope,
+        file: usize,
+        what: &str,
+    ) -> EResult<Option<String>> {
+        let Some(cond) = rule.body.get_attribute("condition") else {
+            return Ok(None);
+        };
+        let holds = match self.eval(&cond.value, scope, file)? {
+            Value::Unknown(_) => return Ok(None),
+            v => convert(v, &Constraint::Bool)
+                .and_then(|v| v.truthy())
+                .map_err(|m| err(format!("invalid {what}: {m}"), file, cond.value.span()))?,
+        };
+        if holds {
+            return Ok(None);
+        }
+        let message = match rule.body.get_attribute("error_message") {
+            Some(a) => match self.eval(&a.value, scope, file) {
+                Ok(Value::String(s)) => s,
+                _ => format!("the {what} failed"),
+            },
+            None => format!("the {what} failed"),
+        };
+        Ok(Some(message))
+    }
+
+    /// The `precondition` blocks of a resource's or data source's `lifecycle`, for one
+    /// instance: terraform refuses to plan when a known condition is false, so that instance's
+    /// declaration cannot be checked (the error names it and says why). `postcondition`s
+    /// describe the object after apply (`self`) and are not evaluated.
+    fn check_preconditions(
+        &self,
+        block: &Block,
+        scope: &Scope,
+        file: usize,
+        address: &str,
+    ) -> EResult<()> {
+        for lifecycle in block.body.get_blocks("lifecycle") {
+            for rule in lifecycle.body.get_blocks("precondition") {
+                let what = format!("precondition of `{address}`");
+                if let Some(message) = self.failed_rule(rule, scope, file, &what)? {
+                    return Err(err(
+                        format!("precondition of `{address}` failed: {message}"),
+                        file,
+                        rule.span(),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn local(&self, name: &str, file: usize, span: Option<Range<usize>>) -> EResult<Value> {
@@ -808,6 +845,11 @@ impl ModuleInstance {
         let mut out = Vec::new();
         for inst in instances {
             let address = format!("{base}{}", inst.key);
+            match self.check_preconditions(&decl.item.block, &inst.scope, decl.file, &address) {
+                Ok(()) => {}
+                Err(e) if !e.fatal => return Ok(Err(self.note(&e))),
+                Err(e) => return Err(e),
+            }
             let attrs = if kind == "data" {
                 self.data_attrs(decl, &inst.scope, &address)?
             } else {
