@@ -1913,3 +1913,123 @@ resource "aws_route53_record" "old" {
     );
     assert_eq!(j["summary"]["in_sync"], 1, "{}", out.stdout);
 }
+
+/// A root given as `.` (drift run inside a module's `examples/complete`, as every official
+/// module lays out its examples) whose module call goes two levels up (`../../`): the path
+/// keeps both `..` (it lost one before, so the module "could not be read").
+#[test]
+fn a_root_of_dot_reads_a_module_two_levels_up() {
+    let p = Project::new();
+    p.file(
+        "main.tf",
+        r#"
+variable "zone_id" {}
+resource "aws_route53_record" "www" {
+  zone_id = var.zone_id
+  name    = "www"
+  type    = "A"
+  ttl     = 60
+  records = ["192.0.2.1", "192.0.2.2"]
+}
+"#,
+    )
+    .file(
+        "examples/complete/main.tf",
+        r#"
+resource "aws_route53_zone" "z" {
+  name = "example.com"
+}
+module "records" {
+  source  = "../../"
+  zone_id = aws_route53_zone.z.zone_id
+}
+"#,
+    )
+    .file(
+        "examples/complete/drift.toml",
+        "live = \"live.json\"\n[terraform]\nroots = [\".\"]\n",
+    );
+    p.snapshot(ZONE);
+    std::fs::rename(
+        p.path().join("live.json"),
+        p.path().join("examples/complete/live.json"),
+    )
+    .expect("move snapshot");
+    let out = crate::support::run_in(
+        &p.path().join("examples/complete"),
+        &["check", "--format", "json", "--only", "route53"],
+    );
+    let j = out.json();
+    assert_eq!(j["summary"]["in_sync"], 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        crate::support::finding_lines(&j)
+            .iter()
+            .all(|l| !l.contains("www.example.com")),
+        "{}",
+        out.stdout
+    );
+}
+
+/// What real modules do, in small (found by `scripts/module-sweep`): a resource chosen by a
+/// conditional keeps what AWS computes (cloudposse/cloudfront-s3-cdn reads
+/// `local.origin_bucket.website_endpoint` of `cond ? aws_s3_bucket.origin[0] : null`); an
+/// attribute the code leaves null is computed (an `aws_db_subnet_group`'s `name`, joined by
+/// cloudposse/rds-cluster): both are unknown, so what uses them is not checked — never an
+/// error.
+#[test]
+fn computed_attributes_through_conditionals_and_nulls_are_unknown_not_errors() {
+    let p = Project::new();
+    p.config("").snapshot(ZONE).file(
+        "tf/main.tf",
+        r#"
+variable "on" {
+  default = true
+}
+resource "aws_route53_zone" "z" {
+  name = "example.com"
+}
+resource "aws_s3_bucket" "origin" {
+  count  = var.on ? 1 : 0
+  bucket = "site"
+}
+resource "aws_db_subnet_group" "g" {
+  name       = null
+  subnet_ids = ["a"]
+}
+locals {
+  options = {
+    new      = var.on ? aws_s3_bucket.origin[0] : null
+    disabled = { website_endpoint = "" }
+  }
+  bucket = local.options[var.on ? "new" : "disabled"]
+}
+resource "aws_route53_record" "site" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "site"
+  type    = "CNAME"
+  ttl     = 300
+  records = [local.bucket.website_endpoint]
+}
+resource "aws_route53_record" "db" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "db"
+  type    = "TXT"
+  ttl     = 300
+  records = [join("", aws_db_subnet_group.g[*].name)]
+}
+"#,
+    );
+    let out = p.run(&["check", "--format", "json", "--only", "route53"]);
+    let j = out.json();
+    assert!(
+        j["errors"].as_array().is_none_or(|e| e.is_empty()),
+        "{}",
+        out.stdout
+    );
+    let lines = crate::support::finding_lines(&j);
+    assert!(
+        lines.contains(&"not_checked route53_record site.example.com/CNAME".to_string())
+            && lines.contains(&"not_checked route53_record db.example.com/TXT".to_string()),
+        "{lines:?}"
+    );
+}

@@ -208,7 +208,8 @@ pub fn empty_heredocs(text: &str) -> std::borrow::Cow<'_, str> {
 /// Inside a `for` expression (`[for … ]`, `{for … }`) line breaks mean nothing to terraform
 /// (its parser ignores them there); hcl-edit 0.10 refuses one after a conditional's `:`
 /// (`k => a ? b :⏎ c`, line 82 of `cloudposse/label/null`). So within each `for`
-/// expression every line break becomes a space and every comment spaces, byte for byte, so
+/// expression every line break outside an object constructor (whose items a line break
+/// separates, line 119 of the same file) becomes a space and every comment spaces, byte for byte, so
 /// that every offset (and so every span) stays where it was. Expressions with a heredoc are
 /// left as they are (its line breaks are its text).
 pub fn for_expression_breaks(text: &str) -> std::borrow::Cow<'_, str> {
@@ -247,9 +248,32 @@ pub fn for_expression_breaks(text: &str) -> std::borrow::Cow<'_, str> {
     let mut out = b.to_vec();
     for (start, end) in ranges {
         let mut k = start;
+        // What each open bracket inside the `for` is: `true` for an object constructor, whose
+        // items a line break separates (it stays), `false` for a group, a tuple or a nested
+        // `for` (line breaks there mean nothing).
+        let mut objects: Vec<bool> = Vec::new();
         while k < end {
             match out[k] {
                 b'"' => k = skip_string(&out, k),
+                b'(' | b'[' => {
+                    objects.push(false);
+                    k += 1;
+                }
+                b'{' => {
+                    let mut j = k + 1;
+                    while j < end && out[j].is_ascii_whitespace() {
+                        j += 1;
+                    }
+                    let is_for = out[j..end].starts_with(b"for")
+                        && out.get(j + 3).is_some_and(|c| c.is_ascii_whitespace());
+                    objects.push(!is_for);
+                    k += 1;
+                }
+                b')' | b']' | b'}' => {
+                    objects.pop();
+                    k += 1;
+                }
+                b'\n' | b'\r' if objects.last() == Some(&true) => k += 1,
                 b'#' => {
                     let stop = skip_line(&out, k).min(end);
                     out[k..stop].iter_mut().for_each(|c| *c = b' ');
@@ -908,6 +932,21 @@ mod tests {
             &out[text.find("\nb").unwrap()..],
             &text[text.find("\nb").unwrap()..]
         );
+        parse_hcl(text, "x.tf").unwrap();
+    }
+
+    /// An object constructor inside a `for` keeps the line breaks between its items (line 119
+    /// of `cloudposse/label/null` 0.25.0); its parentheses and the `for` around it do not.
+    #[test]
+    fn object_items_inside_a_for_keep_their_line_breaks() {
+        let text = "a = flatten([\n  for key in keys(x) : merge(\n    {\n      key   = key\n      value = x[key]\n  }, y)\n])\n";
+        let out = for_expression_breaks(text);
+        assert_eq!(out.len(), text.len());
+        assert!(
+            out.contains("key   = key\n      value = x[key]\n  }"),
+            "{out}"
+        );
+        assert!(out.contains("for key in keys(x) : merge(     {"), "{out}");
         parse_hcl(text, "x.tf").unwrap();
     }
 }

@@ -122,7 +122,10 @@ impl ModuleInstance {
                     )));
                 };
                 let chosen = if which { t? } else { f? };
-                if result_ty == Type::Dynamic {
+                // A resource is more than the attributes the code sets: converting it to the
+                // type of those would lose what AWS computes (`website_endpoint`, …), which
+                // terraform's full schema has and reads as unknown.
+                if result_ty == Type::Dynamic || matches!(chosen, Value::Resource(_)) {
                     return Ok(chosen);
                 }
                 convert_to_type(chosen, &result_ty).map_err(e)

@@ -1628,14 +1628,21 @@ fn provider_ref(e: &Expression) -> Option<String> {
     }
 }
 
-/// Removes `.` and resolves `..` components lexically (module sources are relative paths).
+/// Removes `.` and resolves `..` components lexically (module sources are relative paths):
+/// `name/..` cancels, a leading `..` stays (`./../..` is `../..`).
 fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
             std::path::Component::CurDir => {}
+            // `..` removes the last name, never a `..` already there (`../..` stays).
             std::path::Component::ParentDir => {
-                if !out.pop() {
+                if matches!(
+                    out.components().next_back(),
+                    Some(std::path::Component::Normal(_))
+                ) {
+                    out.pop();
+                } else {
                     out.push("..");
                 }
             }

@@ -282,6 +282,25 @@ pub fn unify(types: &[Type]) -> Option<Type> {
             .collect();
         return unify(&all).map(Type::map);
     }
+    // Lists and tuples together: a list of what all their elements unify to (terraform:
+    // `cond ? concat(var.objs, [{…}]) : var.objs` is a list of maps when the objects' attributes
+    // differ).
+    if types
+        .iter()
+        .all(|t| matches!(t, Type::List(_) | Type::Tuple(_)))
+    {
+        let all: Vec<Type> = types
+            .iter()
+            .flat_map(|t| match t {
+                Type::List(e) => vec![(**e).clone()],
+                Type::Tuple(ts) => ts.clone(),
+                _ => Vec::new(),
+            })
+            .collect();
+        if let Some(e) = unify(&all) {
+            return Some(Type::list(e));
+        }
+    }
     // Mixed kinds: the first type every other one converts to.
     types
         .iter()

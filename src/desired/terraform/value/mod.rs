@@ -64,8 +64,12 @@ impl ResourceValue {
     }
 
     /// An attribute as the code sets it, else as the state records it (noted).
+    /// An attribute as a reference reads it: what the code sets, else what the state
+    /// recorded; `None` when neither (known only after apply). An attribute the code sets to
+    /// null is not null to a reader: the provider may compute it (an `aws_db_subnet_group`'s
+    /// `name` left null is generated), so it reads as the state's value, or unknown.
     pub fn attr(&self, name: &str) -> Option<&Value> {
-        self.attrs.get(name).or_else(|| {
+        self.attrs.get(name).filter(|v| !v.is_null()).or_else(|| {
             let v = self.state.get(name);
             if v.is_some() {
                 STATE_USES.with(|u| u.borrow_mut().insert(format!("{}.{name}", self.address)));
