@@ -77,6 +77,8 @@ pub struct Module {
     /// `provider "aws"` blocks by configuration name: `aws`, `aws.west`.
     pub providers: BTreeMap<String, Decl<Block>>,
     pub outputs: BTreeMap<String, Decl<Expression>>,
+    /// An output's `precondition` blocks, checked whenever the output is read.
+    pub output_preconditions: BTreeMap<String, Decl<Vec<Block>>>,
     /// Declarations an override file changed, as `file:line` of the base declaration:
     /// `--patch` does not edit them (the override decides what terraform applies).
     pub overridden: std::collections::BTreeSet<(String, usize)>,
@@ -886,6 +888,12 @@ impl Module {
                                 item: v.value.clone(),
                             },
                         );
+                    }
+                    let rules: Vec<Block> =
+                        block.body.get_blocks("precondition").cloned().collect();
+                    if !rules.is_empty() {
+                        self.output_preconditions
+                            .insert(l[0].clone(), Decl { file, item: rules });
                     }
                 }
                 _ => {}

@@ -523,6 +523,26 @@ impl ModuleInstance {
         Ok(Some(message))
     }
 
+    /// An output's `precondition` blocks: terraform refuses to plan when a known condition is
+    /// false, so what reads the output cannot be checked.
+    fn check_output_preconditions(&self, name: &str) -> EResult<()> {
+        let Some(rules) = self.module.output_preconditions.get(name) else {
+            return Ok(());
+        };
+        let address = format!("{}output.{name}", self.prefix);
+        for rule in &rules.item {
+            let what = format!("precondition of `{address}`");
+            if let Some(message) = self.failed_rule(rule, &Scope::default(), rules.file, &what)? {
+                return Err(err(
+                    format!("precondition of `{address}` failed: {message}"),
+                    rules.file,
+                    rule.span(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The `precondition` blocks of a resource's or data source's `lifecycle`, for one
     /// instance: terraform refuses to plan when a known condition is false, so that instance's
     /// declaration cannot be checked (the error names it and says why). `postcondition`s
@@ -1411,6 +1431,7 @@ impl ModuleInstance {
                 continue;
             }
             let v = child.memo(&format!("output.{out_name}"), out.file, None, || {
+                child.check_output_preconditions(out_name)?;
                 child.eval(&out.item, &Scope::default(), out.file)
             })?;
             outputs.insert(out_name.clone(), v);
