@@ -207,6 +207,68 @@ pub fn empty_heredocs(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// A number literal beyond the range of a 64-bit float (`1e400`) is a syntax error to hcl-edit,
+/// which reads literals as floats; terraform reads it exactly. Such a literal becomes zeros of
+/// the same length (offsets kept), and the evaluator reads the exact value from the file's own
+/// text at that span. Strings, comments and heredocs are left alone.
+pub fn huge_numbers(text: &str) -> std::borrow::Cow<'_, str> {
+    let b = text.as_bytes();
+    let mut out: Option<Vec<u8>> = None;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'<' if b.get(i + 1) == Some(&b'<') => i = skip_heredoc(text, i),
+            b'"' => i = skip_string(b, i),
+            b'#' => i = skip_line(b, i),
+            b'/' if b.get(i + 1) == Some(&b'/') => i = skip_line(b, i),
+            b'/' if b.get(i + 1) == Some(&b'*') => i = skip_block_comment(b, i),
+            c if c.is_ascii_digit() => {
+                // Names are skipped whole below, so a digit here starts a literal.
+                let start = i;
+                let mut j = i;
+                while j < b.len() && b[j].is_ascii_digit() {
+                    j += 1;
+                }
+                if j + 1 < b.len() && b[j] == b'.' && b[j + 1].is_ascii_digit() {
+                    j += 1;
+                    while j < b.len() && b[j].is_ascii_digit() {
+                        j += 1;
+                    }
+                }
+                if j < b.len() && matches!(b[j], b'e' | b'E') {
+                    let mut k = j + 1;
+                    if k < b.len() && matches!(b[k], b'+' | b'-') {
+                        k += 1;
+                    }
+                    if k < b.len() && b[k].is_ascii_digit() {
+                        while k < b.len() && b[k].is_ascii_digit() {
+                            k += 1;
+                        }
+                        j = k;
+                    }
+                }
+                let huge = text[start..j].parse::<f64>().is_ok_and(|f| f.is_infinite());
+                if huge {
+                    let buf = out.get_or_insert_with(|| b.to_vec());
+                    buf[start..j].iter_mut().for_each(|c| *c = b'0');
+                }
+                i = j.max(i + 1);
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                // A name (`a1e400`, `x.e5`): skipped whole, its digits are not a literal.
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'_' | b'-')) {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    match out.map(String::from_utf8) {
+        Some(Ok(s)) => std::borrow::Cow::Owned(s),
+        _ => std::borrow::Cow::Borrowed(text),
+    }
+}
+
 /// Inside a `for` expression (`[for … ]`, `{for … }`) line breaks mean nothing to terraform
 /// (its parser ignores them there); hcl-edit 0.10 refuses one after a conditional's `:`
 /// (`k => a ? b :⏎ c`, line 82 of `cloudposse/label/null`). So within each `for`
@@ -540,6 +602,7 @@ fn drop_earlier_key(text: &str, at: usize) -> Option<String> {
 /// Parses HCL text; a syntax error says `file:line:col` of `text` and shows the line.
 pub fn parse_hcl(text: &str, display: &str) -> Result<Body> {
     let prepared = empty_heredocs(text);
+    let prepared = huge_numbers(&prepared);
     let mut prepared = for_expression_breaks(&prepared).into_owned();
     let mut result = hcl_edit::parser::parse_body(&prepared);
     for _ in 0..1000 {
@@ -941,6 +1004,20 @@ mod tests {
             &text[text.find("\nb").unwrap()..]
         );
         parse_hcl(text, "x.tf").unwrap();
+    }
+
+    /// Literals beyond a float's range become zeros of their length; names, strings,
+    /// comments and literals in range are left as written.
+    #[test]
+    fn huge_number_literals_become_zeros_of_their_length() {
+        let text = "a = 1e400 + 2.5E+999\nb = \"1e400\" # 1e400\nc = x1e400\nd = [1e3, 0.5]\n";
+        let out = huge_numbers(text);
+        assert_eq!(out.len(), text.len());
+        assert_eq!(
+            out,
+            "a = 00000 + 00000000\nb = \"1e400\" # 1e400\nc = x1e400\nd = [1e3, 0.5]\n"
+        );
+        parse_hcl("a = -1e400\n", "x.tf").unwrap();
     }
 
     /// An object constructor inside a `for` keeps the line breaks between its items (line 119

@@ -35,7 +35,9 @@ impl ModuleInstance {
                     .and_then(Number::parse)
                     .filter(|p| {
                         let f = p.to_f64();
-                        f == approx || ((f - approx) / approx).abs() < 1e-12
+                        // Beyond a float's range the parser saw zeros in its place
+                        // (`module::huge_numbers`): the file's text is the value.
+                        f == approx || ((f - approx) / approx).abs() < 1e-12 || !f.is_finite()
                     });
                 Ok(Value::Number(parsed.unwrap_or_else(|| {
                     Number::parse(&n.to_string()).unwrap_or_else(Number::zero)
