@@ -288,6 +288,29 @@ fn drift_says_what_terraform_plan_would_do_on_a_state_terraform_wrote() {
         &["apply", "-input=false", "-auto-approve", "-no-color"],
     );
 
+    // Every instance terraform just created is in drift's report exactly once (against an
+    // empty live side, each is a finding).
+    {
+        let live = crate::accounting::empty_live(p.path(), "123456789012", "ap-northeast-2");
+        let (_, report, out) = drift(
+            &p,
+            &moto,
+            &[
+                "check",
+                "--live",
+                live.to_str().expect("utf-8"),
+                "--format",
+                "json",
+            ],
+        );
+        let state: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(tf.join("terraform.tfstate")).expect("state"),
+        )
+        .expect("state JSON");
+        assert!(report.is_object(), "{out}");
+        crate::accounting::assert_accounted(&report, &state);
+    }
+
     // Just applied: nothing differs; the alias to the load balancer is checked with the
     // dns_name and zone_id terraform recorded.
     let (code, j, out) = drift(&p, &moto, &["check", "--format", "json"]);

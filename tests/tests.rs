@@ -4,6 +4,7 @@ mod fault_proxy;
 mod harness;
 mod support;
 
+mod accounting;
 mod cli;
 mod conformance;
 mod deployment;
