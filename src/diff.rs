@@ -53,6 +53,7 @@ pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
     let wanted = |k: Kind| k.family().is_none_or(|f| only.contains(&f));
     let mut report = Report {
         errors: desired.errors.iter().chain(&live.errors).cloned().collect(),
+        warnings: desired.warnings.clone(),
         ..Report::default()
     };
     let mut summary = Summary::default();

@@ -2033,3 +2033,131 @@ resource "aws_route53_record" "db" {
         "{lines:?}"
     );
 }
+
+/// A `check` block's failed assertion is a warning, as in terraform: in every format, with
+/// its place, never drift and never an error (the exit status stays 0). One that reads a data
+/// source scoped to the check, which drift does not read, says nothing. The message is the
+/// code's text: it cannot start a CI command or carry a sensitive value out.
+#[test]
+fn failed_check_assertions_are_warnings_in_every_format() {
+    let p = Project::new();
+    p.config("").snapshot(ZONE).file(
+        "tf/main.tf",
+        r#"
+variable "token" {
+  default   = "s3cr3t-t0ken-value"
+  sensitive = true
+}
+locals {
+  n = 3
+}
+check "enough" {
+  assert {
+    condition     = local.n > 5
+    error_message = "n is ${local.n}, below 6.\n::stop-commands::pwned <script>x</script>"
+  }
+  assert {
+    condition     = local.n > 1
+    error_message = "never shown"
+  }
+}
+check "secret" {
+  assert {
+    condition     = length(var.token) > 100
+    error_message = "token ${var.token} is short"
+  }
+}
+check "scoped" {
+  data "http" "site" {
+    url = "https://example.com"
+  }
+  assert {
+    condition     = data.http.site.status_code == 200
+    error_message = "site down"
+  }
+}
+resource "aws_route53_zone" "z" {
+  name = "example.com"
+}
+resource "aws_route53_record" "www" {
+  zone_id = aws_route53_zone.z.zone_id
+  name    = "www"
+  type    = "A"
+  ttl     = 60
+  records = ["192.0.2.1", "192.0.2.2"]
+}
+"#,
+    );
+    let args = ["check", "--only", "route53", "--fail-on", "changed,missing"];
+    let json = p.run(&[&args[..], &["--format", "json"]].concat());
+    assert_eq!(json.code, 0, "{}\n{}", json.stdout, json.stderr);
+    let j = json.json();
+    let warnings = j["warnings"].as_array().expect("warnings");
+    assert_eq!(warnings.len(), 2, "{}", json.stdout);
+    assert_eq!(warnings[0]["source"], "terraform check");
+    let first = warnings[0]["message"].as_str().unwrap();
+    assert!(
+        first.starts_with("tf/main.tf:10:3: check `enough` failed: n is 3, below 6."),
+        "{first}"
+    );
+    let second = warnings[1]["message"].as_str().unwrap();
+    assert!(second.contains("check `secret` failed"), "{second}");
+    assert!(
+        !json.stdout.contains("s3cr3t-t0ken-value"),
+        "{}",
+        json.stdout
+    );
+    assert!(!json.stdout.contains("never shown") && !json.stdout.contains("site down"));
+    assert_eq!(j["summary"]["errors"], 0);
+    // Pinned (and so validated against docs/report.schema.json by the schema test).
+    pin(
+        &p,
+        "check_warnings",
+        &json,
+        &["--only", "route53", "--fail-on", "changed,missing"],
+    );
+
+    let human = p.run(&args);
+    assert_eq!(human.code, 0, "{}", human.stdout);
+    assert!(
+        human
+            .stdout
+            .contains("warning: terraform check: tf/main.tf:10:3: check `enough` failed"),
+        "{}",
+        human.stdout
+    );
+    for out in [&human.stdout, &human.stderr] {
+        assert!(!out.lines().any(|l| l.starts_with("::")), "{out}");
+        assert!(!out.contains("s3cr3t-t0ken-value"), "{out}");
+    }
+
+    let gh = p.run(&[&args[..], &["--format", "github"]].concat());
+    assert!(
+        gh.stdout
+            .lines()
+            .any(|l| l.starts_with("::warning title=drift%3A terraform check::")),
+        "{}",
+        gh.stdout
+    );
+    assert!(
+        gh.stdout
+            .lines()
+            .filter(|l| l.starts_with("::"))
+            .all(|l| l.starts_with("::warning")
+                || l.starts_with("::notice")
+                || l.starts_with("::error")),
+        "{}",
+        gh.stdout
+    );
+    assert!(!gh.stdout.contains("s3cr3t-t0ken-value"));
+
+    let md = p.run(&[&args[..], &["--format", "markdown"]].concat());
+    assert!(md.stdout.contains("## Warnings"), "{}", md.stdout);
+    assert!(!md.stdout.contains("s3cr3t-t0ken-value"));
+    let html = {
+        let mut s = String::new();
+        pulldown_cmark::html::push_html(&mut s, pulldown_cmark::Parser::new(&md.stdout));
+        s
+    };
+    assert!(!html.contains("<script>"), "{html}");
+}

@@ -331,6 +331,9 @@ pub struct State {
     pub scopes: BTreeSet<(Kind, String)>,
     /// Families (or parts of them) that could not be read.
     pub errors: Vec<SourceError>,
+    /// Desired side: what terraform would warn about and plan anyway (a `check` block's
+    /// failed assertion). Never drift, never an error.
+    pub warnings: Vec<SourceError>,
     /// Families that failed entirely: their findings are absent, never "missing".
     pub failed: BTreeSet<Family>,
     /// Parts of a family that failed (one zone, one instance's databases).

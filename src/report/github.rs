@@ -77,6 +77,13 @@ pub fn render(report: &Report) -> String {
             data(&e.message)
         ));
     }
+    for w in &report.warnings {
+        out.push_str(&format!(
+            "::warning title={}::{}\n",
+            property(&format!("drift: {}", w.source)),
+            data(&w.message)
+        ));
+    }
     let s = &report.summary;
     out.push_str(&format!(
         "::notice title=drift::{} in sync, {} changed, {} missing, {} unmanaged, {} not checked, {} errors\n",

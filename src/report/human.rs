@@ -234,7 +234,15 @@ pub fn render(report: &Report, color: bool) -> String {
             e.message
         ));
     }
-    if !report.errors.is_empty() {
+    for w in &report.warnings {
+        out.push_str(&format!(
+            "{} {}: {}\n",
+            p.yellow(&p.bold("warning:")),
+            w.source,
+            w.message
+        ));
+    }
+    if !report.errors.is_empty() || !report.warnings.is_empty() {
         out.push('\n');
     }
     let s = &report.summary;

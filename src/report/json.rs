@@ -46,6 +46,9 @@ pub fn render(report: &Report) -> String {
         "ignore_notices": report.ignore_notices,
         "errors": report.errors,
     });
+    if !report.warnings.is_empty() {
+        doc["warnings"] = json!(report.warnings);
+    }
     if report.history {
         doc["resolved"] = json!(report.resolved);
         doc["not_rechecked"] = json!(report.not_rechecked);

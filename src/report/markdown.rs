@@ -259,6 +259,14 @@ pub fn render(report: &Report) -> String {
         }
         out.push('\n');
     }
+    if !report.warnings.is_empty() {
+        out.push_str("## Warnings\n\n");
+        for w in &report.warnings {
+            out.push_str(&format!("**{}**:\n\n", code(&w.source)));
+            out.push_str(&block("text", &w.message));
+            out.push('\n');
+        }
+    }
     if !report.errors.is_empty() {
         out.push_str("## Errors\n\n");
         for e in &report.errors {

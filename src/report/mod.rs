@@ -187,6 +187,9 @@ pub struct Report {
     pub values_from_state: Vec<String>,
     pub summary: Summary,
     pub errors: Vec<SourceError>,
+    /// What terraform would warn about (a `check` block's failed assertion): shown, never
+    /// counted as drift or as an error.
+    pub warnings: Vec<SourceError>,
     pub live: LiveInfo,
 }
 
@@ -327,7 +330,7 @@ impl Report {
         for n in &mut self.ignore_notices {
             text(&mut n.id);
         }
-        for e in &mut self.errors {
+        for e in self.errors.iter_mut().chain(self.warnings.iter_mut()) {
             text(&mut e.message);
         }
         touched
@@ -391,7 +394,7 @@ impl Report {
             n.reason = safe_line(&n.reason);
             opt(&mut n.field);
         }
-        for e in &mut r.errors {
+        for e in r.errors.iter_mut().chain(r.warnings.iter_mut()) {
             e.source = safe_line(&e.source);
             e.message = safe_message(&e.message);
         }

@@ -476,6 +476,12 @@ pub fn load(input: &Input, env: &Env, state: &mut State) -> Result<()> {
             }
         }
         for inst in &all {
+            for (at, message) in inst.failed_checks() {
+                state.warnings.push(crate::model::SourceError {
+                    source: "terraform check".into(),
+                    message: format!("{}:{}:{}: {message}", at.path, at.line, at.column),
+                });
+            }
             uninstalled_modules(inst, state);
             references(inst, state)?;
             kms::collect(inst, state)?;

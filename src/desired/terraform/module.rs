@@ -79,6 +79,8 @@ pub struct Module {
     pub outputs: BTreeMap<String, Decl<Expression>>,
     /// An output's `precondition` blocks, checked whenever the output is read.
     pub output_preconditions: BTreeMap<String, Decl<Vec<Block>>>,
+    /// `check` blocks by name: their assertions are warnings, never errors.
+    pub checks: BTreeMap<String, Decl<Block>>,
     /// Declarations an override file changed, as `file:line` of the base declaration:
     /// `--patch` does not edit them (the override decides what terraform applies).
     pub overridden: std::collections::BTreeSet<(String, usize)>,
@@ -958,6 +960,10 @@ impl Module {
                         self.output_preconditions
                             .insert(l[0].clone(), Decl { file, item: rules });
                     }
+                }
+                "check" => {
+                    let l = need(1)?;
+                    self.checks.insert(l[0].clone(), Decl { file, item: block });
                 }
                 _ => {}
             }

@@ -523,6 +523,29 @@ impl ModuleInstance {
         Ok(Some(message))
     }
 
+    /// The `check` blocks' assertions that are known and false, as `(where, message)`:
+    /// terraform reports them as warnings and plans anyway. An assertion that cannot be
+    /// evaluated (unknown, or reading a data source scoped to the check, which drift does not
+    /// read) says nothing.
+    pub fn failed_checks(&self) -> Vec<(crate::error::Location, String)> {
+        let mut out = Vec::new();
+        for (name, check) in &self.module.checks {
+            let what = format!("assertion of check `{}{name}`", self.prefix);
+            for rule in check.item.body.get_blocks("assert") {
+                if let Ok(Some(message)) =
+                    self.failed_rule(rule, &Scope::default(), check.file, &what)
+                {
+                    let e = err(String::new(), check.file, rule.span());
+                    out.push((
+                        self.location_of(&e),
+                        format!("check `{}{name}` failed: {message}", self.prefix),
+                    ));
+                }
+            }
+        }
+        out
+    }
+
     /// An output's `precondition` blocks: terraform refuses to plan when a known condition is
     /// false, so what reads the output cannot be checked.
     fn check_output_preconditions(&self, name: &str) -> EResult<()> {
