@@ -1882,6 +1882,11 @@ resource "aws_route53_record" "old" {
       condition     = var.ttl > 0
       error_message = "positive."
     }
+    # On what AWS computes: unknown at plan, so it cannot fail here.
+    postcondition {
+      condition     = self.fqdn == "nothing"
+      error_message = "computed: never known at plan."
+    }
   }
 }
 "#,

@@ -566,23 +566,25 @@ impl ModuleInstance {
         Ok(())
     }
 
-    /// The `precondition` blocks of a resource's or data source's `lifecycle`, for one
-    /// instance: terraform refuses to plan when a known condition is false, so that instance's
-    /// declaration cannot be checked (the error names it and says why). `postcondition`s
-    /// describe the object after apply (`self`) and are not evaluated.
-    fn check_preconditions(
+    /// The `precondition` (or `postcondition`) blocks of a resource's or data source's
+    /// `lifecycle`, for one instance: terraform refuses to plan when a known condition is
+    /// false, so that instance's declaration cannot be checked (the error names it and says
+    /// why). A postcondition reads `self`, the planned object: what AWS computes is unknown
+    /// there, so only conditions on what the code sets can fail.
+    fn check_conditions(
         &self,
         block: &Block,
+        kind: &str,
         scope: &Scope,
         file: usize,
         address: &str,
     ) -> EResult<()> {
         for lifecycle in block.body.get_blocks("lifecycle") {
-            for rule in lifecycle.body.get_blocks("precondition") {
-                let what = format!("precondition of `{address}`");
+            for rule in lifecycle.body.get_blocks(kind) {
+                let what = format!("{kind} of `{address}`");
                 if let Some(message) = self.failed_rule(rule, scope, file, &what)? {
                     return Err(err(
-                        format!("precondition of `{address}` failed: {message}"),
+                        format!("{kind} of `{address}` failed: {message}"),
                         file,
                         rule.span(),
                     ));
@@ -888,7 +890,8 @@ impl ModuleInstance {
         let mut out = Vec::new();
         for inst in instances {
             let address = format!("{base}{}", inst.key);
-            match self.check_preconditions(&decl.item.block, &inst.scope, decl.file, &address) {
+            let block = &decl.item.block;
+            match self.check_conditions(block, "precondition", &inst.scope, decl.file, &address) {
                 Ok(()) => {}
                 Err(e) if !e.fatal => return Ok(Err(self.note(&e))),
                 Err(e) => return Err(e),
@@ -919,6 +922,15 @@ impl ModuleInstance {
                     })
                     .map(|(k, v)| (k.clone(), Value::from_json(v)))
                     .collect();
+            }
+            let planned = inst
+                .scope
+                .with("self", Value::Resource(Box::new(value.clone())));
+            let address = &value.address;
+            match self.check_conditions(block, "postcondition", &planned, decl.file, address) {
+                Ok(()) => {}
+                Err(e) if !e.fatal => return Ok(Err(self.note(&e))),
+                Err(e) => return Err(e),
             }
             out.push((inst.key, value));
         }
