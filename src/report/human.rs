@@ -226,21 +226,14 @@ pub fn render(report: &Report, color: bool) -> String {
     for f in &report.findings {
         render_finding(p, &mut out, f);
     }
-    for e in &report.errors {
-        out.push_str(&format!(
-            "{} {}: {}\n",
-            p.red(&p.bold("error:")),
-            e.source,
-            e.message
-        ));
-    }
-    for w in &report.warnings {
-        out.push_str(&format!(
-            "{} {}: {}\n",
-            p.yellow(&p.bold("warning:")),
-            w.source,
-            w.message
-        ));
+    let labelled = [
+        (p.red(&p.bold("error:")), &report.errors),
+        (p.yellow(&p.bold("warning:")), &report.warnings),
+    ];
+    for (label, list) in labelled {
+        for e in list {
+            out.push_str(&format!("{label} {}: {}\n", e.source, e.message));
+        }
     }
     if !report.errors.is_empty() || !report.warnings.is_empty() {
         out.push('\n');

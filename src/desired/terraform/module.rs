@@ -218,12 +218,11 @@ pub fn huge_numbers(text: &str) -> std::borrow::Cow<'_, str> {
     let mut out: Option<Vec<u8>> = None;
     let mut i = 0;
     while i < b.len() {
+        if let Some(next) = skip_inert(text, i) {
+            i = next;
+            continue;
+        }
         match b[i] {
-            b'<' if b.get(i + 1) == Some(&b'<') => i = skip_heredoc(text, i),
-            b'"' => i = skip_string(b, i),
-            b'#' => i = skip_line(b, i),
-            b'/' if b.get(i + 1) == Some(&b'/') => i = skip_line(b, i),
-            b'/' if b.get(i + 1) == Some(&b'*') => i = skip_block_comment(b, i),
             c if c.is_ascii_digit() => {
                 // Names are skipped whole below, so a digit here starts a literal.
                 let start = i;
@@ -283,12 +282,11 @@ pub fn for_expression_breaks(text: &str) -> std::borrow::Cow<'_, str> {
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < b.len() {
+        if let Some(next) = skip_inert(text, i) {
+            i = next;
+            continue;
+        }
         match b[i] {
-            b'<' if b.get(i + 1) == Some(&b'<') => i = skip_heredoc(text, i),
-            b'"' => i = skip_string(b, i),
-            b'#' => i = skip_line(b, i),
-            b'/' if b.get(i + 1) == Some(&b'/') => i = skip_line(b, i),
-            b'/' if b.get(i + 1) == Some(&b'*') => i = skip_block_comment(b, i),
             open @ (b'[' | b'{') => {
                 let mut j = i + 1;
                 while j < b.len() && b[j].is_ascii_whitespace() {
@@ -433,6 +431,20 @@ fn skip_block_comment(b: &[u8], i: usize) -> usize {
         .map_or(b.len(), |p| i + 2 + p + 2)
 }
 
+/// The offset just past the string, comment or heredoc that starts at `i`, when one does:
+/// text the scanners below step over whole (no brackets, no literals in it).
+fn skip_inert(text: &str, i: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    match b[i] {
+        b'<' if b.get(i + 1) == Some(&b'<') => Some(skip_heredoc(text, i)),
+        b'"' => Some(skip_string(b, i)),
+        b'#' => Some(skip_line(b, i)),
+        b'/' if b.get(i + 1) == Some(&b'/') => Some(skip_line(b, i)),
+        b'/' if b.get(i + 1) == Some(&b'*') => Some(skip_block_comment(b, i)),
+        _ => None,
+    }
+}
+
 /// The offset just past the bracket that closes the one at `i`.
 fn matching(b: &[u8], i: usize, open: u8) -> Option<usize> {
     let close = if open == b'[' { b']' } else { b'}' };
@@ -486,21 +498,11 @@ fn bracket_pairs(text: &str) -> Vec<(usize, usize)> {
     let mut stack: Vec<usize> = Vec::new();
     let mut i = 0;
     while i < b.len() {
+        if let Some(next) = skip_inert(text, i) {
+            i = next;
+            continue;
+        }
         match b[i] {
-            b'<' if b.get(i + 1) == Some(&b'<') => {
-                i = skip_heredoc(text, i);
-                continue;
-            }
-            b'"' => {
-                i = skip_string(b, i);
-                continue;
-            }
-            b'#' => i = skip_line(b, i),
-            b'/' if b.get(i + 1) == Some(&b'/') => i = skip_line(b, i),
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i = skip_block_comment(b, i);
-                continue;
-            }
             b'[' | b'{' | b'(' => stack.push(i),
             b']' | b'}' | b')' => {
                 if let Some(open) = stack.pop() {

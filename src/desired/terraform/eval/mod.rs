@@ -552,15 +552,22 @@ impl ModuleInstance {
         let Some(rules) = self.module.output_preconditions.get(name) else {
             return Ok(());
         };
-        let address = format!("{}output.{name}", self.prefix);
-        for rule in &rules.item {
-            let what = format!("precondition of `{address}`");
-            if let Some(message) = self.failed_rule(rule, &Scope::default(), rules.file, &what)? {
-                return Err(err(
-                    format!("precondition of `{address}` failed: {message}"),
-                    rules.file,
-                    rule.span(),
-                ));
+        let what = format!("precondition of `{}output.{name}`", self.prefix);
+        self.first_failed(rules.item.iter(), &Scope::default(), rules.file, &what)
+    }
+
+    /// The first of `rules` whose condition is known and false, as an error `WHAT failed:
+    /// MESSAGE` at that rule (it costs what needed the value, not the run).
+    fn first_failed<'b>(
+        &self,
+        rules: impl Iterator<Item = &'b Block>,
+        scope: &Scope,
+        file: usize,
+        what: &str,
+    ) -> EResult<()> {
+        for rule in rules {
+            if let Some(message) = self.failed_rule(rule, scope, file, what)? {
+                return Err(err(format!("{what} failed: {message}"), file, rule.span()));
             }
         }
         Ok(())
@@ -579,19 +586,11 @@ impl ModuleInstance {
         file: usize,
         address: &str,
     ) -> EResult<()> {
-        for lifecycle in block.body.get_blocks("lifecycle") {
-            for rule in lifecycle.body.get_blocks(kind) {
-                let what = format!("{kind} of `{address}`");
-                if let Some(message) = self.failed_rule(rule, scope, file, &what)? {
-                    return Err(err(
-                        format!("{kind} of `{address}` failed: {message}"),
-                        file,
-                        rule.span(),
-                    ));
-                }
-            }
-        }
-        Ok(())
+        let rules = block
+            .body
+            .get_blocks("lifecycle")
+            .flat_map(|l| l.body.get_blocks(kind));
+        self.first_failed(rules, scope, file, &format!("{kind} of `{address}`"))
     }
 
     pub fn local(&self, name: &str, file: usize, span: Option<Range<usize>>) -> EResult<Value> {
