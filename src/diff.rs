@@ -105,6 +105,9 @@ pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
                 let mut f = finding(Status::Missing, d);
                 f.value = Some(spec.to_json());
                 f.remediation = spec.remediation();
+                if let Some(why) = desired.not_created_by_apply.get(&(d.kind, d.id.clone())) {
+                    f.hints.push(why.clone());
+                }
                 report.findings.push(f);
             }
             (Body::Known(_), Some(l)) if matches!(l.body, Body::Unknown(_)) => {

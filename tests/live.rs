@@ -1307,6 +1307,95 @@ resource "aws_route53_record" "db" {{
     same_offline(&run, &j);
 }
 
+/// Keys the code does not declare are read by what it names them by: a key policy on a key id
+/// (a key with no alias: `DescribeKey` by id), one on a key ARN that does not exist (missing,
+/// not an error), an alias naming a key by id; a snapshot of the same run gives the same report.
+#[test]
+fn undeclared_keys_are_read_by_id_arn_and_alias() {
+    let moto = Moto::start();
+    let rt = rt();
+    let (bare, aliased) = rt.block_on(async {
+        let kms = aws_sdk_kms::Client::new(&moto.sdk().await);
+        let bare = kms.create_key().send().await.expect("create key");
+        let bare = bare.key_metadata().unwrap().key_id().to_string();
+        let aliased = kms.create_key().send().await.expect("create key");
+        let aliased = aliased.key_metadata().unwrap().key_id().to_string();
+        kms.create_alias()
+            .alias_name("alias/team")
+            .target_key_id(&aliased)
+            .send()
+            .await
+            .expect("alias");
+        (bare, aliased)
+    });
+    let p = Project::new();
+    p.aws_config("ap-northeast-2").file(
+        "tf/main.tf",
+        &format!(
+            r#"
+data "aws_caller_identity" "me" {{}}
+locals {{
+  policy = jsonencode({{ Version = "2012-10-17", Statement = [{{
+    Sid = "Enable IAM User Permissions", Effect = "Allow",
+    Principal = {{ AWS = "arn:aws:iam::${{data.aws_caller_identity.me.account_id}}:root" }},
+    Action = "kms:*", Resource = "*" }}] }})
+}}
+resource "aws_kms_key_policy" "bare" {{
+  key_id = "{bare}"
+  policy = local.policy
+}}
+resource "aws_kms_key_policy" "gone" {{
+  key_id = "arn:aws:kms:ap-northeast-2:${{data.aws_caller_identity.me.account_id}}:key/0000aaaa-12ab-34cd-56ef-1234567890ab"
+  policy = local.policy
+}}
+resource "aws_kms_alias" "team" {{
+  name          = "alias/team"
+  target_key_id = "{bare}"
+}}
+"#
+        ),
+    );
+    let run = |args: &[&str]| drift_on(&p, &moto, &[], args);
+    let out = run(&["check", "--format", "json"]);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        finding_lines(&j),
+        vec![
+            "changed kms_key_policy alias/team".to_string(),
+            "missing kms_key_policy key/0000aaaa-12ab-34cd-56ef-1234567890ab".to_string(),
+        ],
+        "{stdout}"
+    );
+    // moto's default key policy is the one the code writes: in sync.
+    assert_eq!(j["summary"]["in_sync"], 1, "{stdout}");
+    let team = &j["findings"][0];
+    assert_eq!(
+        team["changes"][0]["desired"],
+        format!("key/{bare}"),
+        "{team}"
+    );
+    assert_eq!(
+        team["changes"][0]["live"],
+        format!("key/{aliased}"),
+        "{team}"
+    );
+    let snap = run(&["snapshot", "-o", "snap.json"]);
+    assert_eq!(
+        snap.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&snap.stderr)
+    );
+    same_offline(&run, &j);
+}
+
 /// The fault matrix: a proxy between drift and moto breaks one operation. A transient fault
 /// (fewer than the retry budget) gives exactly the fault-free report; a persistent one gives
 /// exit 1 within the configured timeouts, the service and operation named, no finding for that

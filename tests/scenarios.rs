@@ -1613,29 +1613,202 @@ resource "aws_route53_zone" "z" {
     );
 }
 
-/// A key policy or alias whose key is not a key this code declares (a literal key id, an ARN,
-/// a data source) is never left out of the report: it is not checked, with why — even when its
-/// policy is not valid JSON.
+/// Keys the code does not declare, for the tests below: one with an alias, one without, one
+/// with two aliases.
+const UNDECLARED_KEYS: &str = r#""kms": {"keys": [
+  {"key_id": "1111aaaa-12ab-34cd-56ef-1234567890ab", "arn": "arn:aws:kms:eu-west-1:111122223333:key/1111aaaa-12ab-34cd-56ef-1234567890ab",
+   "key_state": "Enabled", "aliases": ["alias/shared"],
+   "policy": {"Version": "2012-10-17", "Statement": [
+     {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}]}},
+  {"key_id": "2222bbbb-12ab-34cd-56ef-1234567890ab", "arn": "arn:aws:kms:eu-west-1:111122223333:key/2222bbbb-12ab-34cd-56ef-1234567890ab",
+   "key_state": "Enabled", "aliases": [],
+   "policy": {"Version": "2012-10-17", "Statement": [
+     {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"},
+     {"Sid": "HandMade", "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"}, "Action": "kms:Decrypt", "Resource": "*"}]}},
+  {"key_id": "3333cccc-12ab-34cd-56ef-1234567890ab", "arn": "arn:aws:kms:eu-west-1:111122223333:key/3333cccc-12ab-34cd-56ef-1234567890ab",
+   "key_state": "Enabled", "aliases": ["alias/by-arn", "alias/moved"],
+   "policy": {"Version": "2012-10-17", "Statement": [
+     {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}]}}]}"#;
+
+/// A key policy or alias whose key is not a key this code declares is checked against that
+/// live key, found as AWS finds it: by key id, key ARN, or the alias a data source looks it up
+/// by. An alias is checked for naming its key. What cannot be known is not checked, with why —
+/// never left out.
 #[test]
-fn key_policies_and_aliases_on_undeclared_keys_are_accounted_for() {
+fn key_policies_and_aliases_on_undeclared_keys_are_checked_against_the_live_key() {
     let p = Project::new();
-    p.config("").snapshot(KMS_KEY_SNAPSHOT).file(
+    p.config("").snapshot(UNDECLARED_KEYS).file(
         "tf/main.tf",
         r#"
+resource "aws_kms_external_key" "imported" {
+  description = "key material from elsewhere"
+}
 data "aws_kms_key" "shared" {
   key_id = "alias/shared"
 }
-resource "aws_kms_key_policy" "literal" {
-  key_id = "1234abcd-12ab-34cd-56ef-1234567890ab"
-  policy = "{ not json"
+locals {
+  root = { Sid = "Root", Effect = "Allow", Principal = { AWS = "arn:aws:iam::111122223333:root" }, Action = "kms:*", Resource = "*" }
 }
+# By key id: the hand-made statement is in AWS only.
+resource "aws_kms_key_policy" "literal" {
+  key_id = "2222bbbb-12ab-34cd-56ef-1234567890ab"
+  policy = jsonencode({ Version = "2012-10-17", Statement = [local.root] })
+}
+# Through a data source's alias: in sync.
 resource "aws_kms_key_policy" "from_data" {
   key_id = data.aws_kms_key.shared.id
-  policy = jsonencode({ Version = "2012-10-17", Statement = [] })
+  policy = jsonencode({ Version = "2012-10-17", Statement = [local.root] })
 }
+# By ARN, of a key that does not exist: missing.
+resource "aws_kms_key_policy" "gone" {
+  key_id = "arn:aws:kms:eu-west-1:111122223333:key/9999ffff-12ab-34cd-56ef-1234567890ab"
+  policy = jsonencode({ Version = "2012-10-17", Statement = [local.root] })
+}
+# In an account no provider reaches, and a key not known: not checked, with why.
+resource "aws_kms_key_policy" "elsewhere" {
+  key_id = "arn:aws:kms:eu-west-1:444455556666:key/4444dddd-12ab-34cd-56ef-1234567890ab"
+  policy = jsonencode({ Version = "2012-10-17", Statement = [local.root] })
+}
+resource "aws_kms_key_policy" "unknown" {
+  key_id = aws_kms_external_key.imported.id
+  policy = jsonencode({ Version = "2012-10-17", Statement = [local.root] })
+}
+# Aliases: in sync, naming another key than AWS says, absent, and named by an alias.
 resource "aws_kms_alias" "arn" {
   name          = "alias/by-arn"
-  target_key_id = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+  target_key_id = "arn:aws:kms:eu-west-1:111122223333:key/3333cccc-12ab-34cd-56ef-1234567890ab"
+}
+resource "aws_kms_alias" "moved" {
+  name          = "alias/moved"
+  target_key_id = "1111aaaa-12ab-34cd-56ef-1234567890ab"
+}
+resource "aws_kms_alias" "absent" {
+  name          = "alias/absent"
+  target_key_id = "1111aaaa-12ab-34cd-56ef-1234567890ab"
+}
+resource "aws_kms_alias" "by_alias" {
+  name          = "alias/second"
+  target_key_id = "alias/shared"
+}
+"#,
+    );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    let j = out.json();
+    assert_eq!(
+        crate::support::finding_lines(&j),
+        vec![
+            "changed kms_key_policy alias/moved",
+            "changed kms_key_policy key/2222bbbb-12ab-34cd-56ef-1234567890ab",
+            "missing kms_key_policy alias/absent",
+            "missing kms_key_policy key/9999ffff-12ab-34cd-56ef-1234567890ab",
+            "not_checked kms_key_policy alias/second",
+            "not_checked kms_key_policy arn:aws:kms:eu-west-1:444455556666:key/4444dddd-12ab-34cd-56ef-1234567890ab",
+            "not_checked kms_key_policy aws_kms_key_policy.unknown",
+        ],
+        "{}",
+        out.stdout
+    );
+    // In sync: the policy found through the data source's alias, the alias by ARN.
+    assert_eq!(j["summary"]["in_sync"], 2, "{}", out.stdout);
+    let by_id = |id: &str| {
+        j["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .unwrap_or_else(|| panic!("no finding {id}"))
+            .clone()
+    };
+    let moved = by_id("alias/moved");
+    assert_eq!(moved["changes"][0]["path"], "target_key_id", "{moved}");
+    assert_eq!(
+        moved["changes"][0]["live"],
+        "key/3333cccc-12ab-34cd-56ef-1234567890ab"
+    );
+    let gone = by_id("key/9999ffff-12ab-34cd-56ef-1234567890ab");
+    assert!(
+        gone["hints"].to_string().contains("cannot create it"),
+        "{gone}"
+    );
+    let absent = by_id("alias/absent");
+    assert_eq!(absent["hints"], serde_json::json!([]), "{absent}");
+    let hand = by_id("key/2222bbbb-12ab-34cd-56ef-1234567890ab");
+    assert!(hand["changes"].to_string().contains("HandMade"), "{hand}");
+    let reason = |id: &str| by_id(id)["reason"].as_str().unwrap_or_default().to_string();
+    assert!(reason("alias/second").contains("AWS CreateAlias"));
+    assert!(
+        reason("arn:aws:kms:eu-west-1:444455556666:key/4444dddd-12ab-34cd-56ef-1234567890ab")
+            .contains("no provider configuration")
+    );
+    assert!(
+        reason("aws_kms_key_policy.unknown").contains("aws_kms_external_key.imported.id"),
+        "{}",
+        reason("aws_kms_key_policy.unknown")
+    );
+    for f in j["findings"].as_array().unwrap() {
+        assert_eq!(f["source"]["file"], "tf/main.tf", "{f}");
+    }
+
+    // The hand-made statement goes into the `aws_kms_key_policy` that names the key by id; an
+    // alias naming another key is a decision, not a copy.
+    let out = p.run(&["check", "--patch", "fix.patch"]);
+    assert!(
+        out.stderr.contains("alias/moved") && out.stderr.contains("does not write it back"),
+        "{}",
+        out.stderr
+    );
+    let patch = std::fs::read_to_string(p.path().join("fix.patch")).unwrap_or_default();
+    assert!(
+        patch.contains("HandMade") && patch.contains("tf/main.tf"),
+        "{patch}\n{}",
+        out.stderr
+    );
+
+    // A policy that is not JSON costs that object, with where; the others are still compared.
+    p.file(
+        "tf/bad.tf",
+        "resource \"aws_kms_key_policy\" \"bad\" {\n  key_id = \"1111aaaa-12ab-34cd-56ef-1234567890ab\"\n  policy = \"{ not json\"\n}\n",
+    );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let j = out.json();
+    let lines = crate::support::finding_lines(&j);
+    assert!(
+        lines.contains(
+            &"not_checked kms_key_policy key/1111aaaa-12ab-34cd-56ef-1234567890ab".to_string()
+        ),
+        "{lines:?}"
+    );
+    assert!(
+        j["errors"].to_string().contains("tf/bad.tf:1"),
+        "{}",
+        j["errors"]
+    );
+    assert_eq!(lines.len(), 8, "{lines:?}");
+}
+
+/// A key without an alias in code, and an alias named with `name_prefix`, are identified
+/// through what the Terraform state records (the key id, the name AWS chose); without a state
+/// they are not checked, with why.
+#[test]
+fn keys_without_aliases_are_identified_through_the_state() {
+    let p = Project::new();
+    p.config("").snapshot(UNDECLARED_KEYS).file(
+        "tf/main.tf",
+        r#"
+resource "aws_kms_key" "noalias" {
+  description = "no alias"
+}
+resource "aws_kms_key" "prefixed" {
+  description = "named by prefix"
+  policy = jsonencode({ Version = "2012-10-17", Statement = [
+    { Sid = "Root", Effect = "Allow", Principal = { AWS = "arn:aws:iam::111122223333:root" }, Action = "kms:*", Resource = "*" }
+  ] })
+}
+resource "aws_kms_alias" "prefixed" {
+  name_prefix   = "alias/by-"
+  target_key_id = aws_kms_key.prefixed.key_id
 }
 "#,
     );
@@ -1645,21 +1818,54 @@ resource "aws_kms_alias" "arn" {
     assert_eq!(
         crate::support::finding_lines(&j),
         vec![
-            "not_checked kms_key_policy 1234abcd-12ab-34cd-56ef-1234567890ab",
-            "not_checked kms_key_policy alias/by-arn",
-            "not_checked kms_key_policy aws_kms_key_policy.from_data",
+            "not_checked kms_key_policy aws_kms_key.noalias",
+            "not_checked kms_key_policy aws_kms_key.prefixed",
         ],
         "{}",
         out.stdout
     );
     for f in j["findings"].as_array().unwrap() {
-        let reason = f["reason"].as_str().unwrap();
         assert!(
-            reason.contains("drift identifies keys by the aliases"),
-            "{reason}"
+            f["reason"]
+                .as_str()
+                .unwrap()
+                .contains("no Terraform state records its key id"),
+            "{f}"
         );
-        assert_eq!(f["source"]["file"], "tf/main.tf");
     }
+    let state = serde_json::json!({
+        "version": 4, "terraform_version": "1.11.4", "serial": 3, "lineage": "l",
+        "outputs": {},
+        "resources": [
+            {"mode": "managed", "type": "aws_kms_key", "name": "noalias", "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+             "instances": [{"schema_version": 0, "attributes": {
+                "key_id": "2222bbbb-12ab-34cd-56ef-1234567890ab",
+                "arn": "arn:aws:kms:eu-west-1:111122223333:key/2222bbbb-12ab-34cd-56ef-1234567890ab",
+                "policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"Root\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::111122223333:root\"},\"Action\":\"kms:*\",\"Resource\":\"*\"}]}"}}]},
+            {"mode": "managed", "type": "aws_kms_key", "name": "prefixed", "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+             "instances": [{"schema_version": 0, "attributes": {
+                "key_id": "3333cccc-12ab-34cd-56ef-1234567890ab",
+                "arn": "arn:aws:kms:eu-west-1:111122223333:key/3333cccc-12ab-34cd-56ef-1234567890ab"}}]},
+            {"mode": "managed", "type": "aws_kms_alias", "name": "prefixed", "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+             "instances": [{"schema_version": 0, "attributes": {
+                "name": "alias/by-arn", "name_prefix": "alias/by-",
+                "target_key_id": "3333cccc-12ab-34cd-56ef-1234567890ab"}}]}
+        ]
+    });
+    p.file("terraform.tfstate", &state.to_string());
+    let out = p.run(&["check", "--state", "terraform.tfstate", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    let j = out.json();
+    // The key without an alias has AWS's default policy in code; AWS has a hand-made
+    // statement more. The prefixed alias's key is in sync.
+    assert_eq!(
+        crate::support::finding_lines(&j),
+        vec!["changed kms_key_policy key/2222bbbb-12ab-34cd-56ef-1234567890ab"],
+        "{}",
+        out.stdout
+    );
+    assert_eq!(j["summary"]["in_sync"], 1, "{}", out.stdout);
+    assert!(j["findings"][0]["changes"].to_string().contains("HandMade"));
 }
 
 /// A variable whose `validation` fails is what terraform refuses to plan with: the objects

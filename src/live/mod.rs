@@ -22,10 +22,15 @@ pub enum Source {
 }
 
 /// What the desired side declares, so the live side reads only that: zones by name, keys by
-/// alias, instances by identifier.
+/// alias or key id, instances by identifier.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scope {
-    pub aliases: BTreeSet<String>,
+    /// KMS keys by natural reference: `alias/NAME` or `key/KEY_ID`, placed (`@REGION`,
+    /// `@ACCOUNT/REGION`) outside the default place.
+    pub keys: BTreeSet<String>,
+    /// Of `keys`, the aliases of keys the code does not declare: only that each exists and
+    /// names its key is checked, not the key's policy.
+    pub alias_links: BTreeSet<String>,
     /// (zone name, private)
     pub zones: BTreeSet<(String, bool)>,
     pub instances: BTreeSet<String>,
@@ -45,7 +50,7 @@ impl Scope {
         for (kind, scope) in &desired.scopes {
             match kind {
                 Kind::KmsKeyPolicy => {
-                    s.aliases.insert(scope.clone());
+                    s.keys.insert(scope.clone());
                 }
                 Kind::Route53Record => {
                     s.zones.insert(parse_zone_scope(scope));
@@ -64,6 +69,9 @@ impl Scope {
         for item in &desired.items {
             if matches!(item.kind, Kind::PostgresDatabase | Kind::MysqlDatabase) {
                 s.database_instances.insert(item.scope.clone(), item.kind);
+            }
+            if let crate::model::Body::Known(crate::model::Spec::KeyAlias(_)) = &item.body {
+                s.alias_links.insert(item.id.clone());
             }
         }
         s
@@ -180,8 +188,8 @@ pub async fn capture(
         Err(e) => snap.errors.push(capture_error("sts", e, None)),
     }
     let kms = async {
-        if families.contains(&Family::Kms) && !scope.aliases.is_empty() {
-            Some(aws::kms::read(session, &scope.aliases, &scope.roles).await)
+        if families.contains(&Family::Kms) && !scope.keys.is_empty() {
+            Some(aws::kms::read(session, &scope.keys, &scope.roles).await)
         } else {
             None
         }

@@ -344,7 +344,7 @@ impl Snapshot {
         }
         let missing = |state: &mut State, f: Family| {
             let declared = match f {
-                Family::Kms => !scope.aliases.is_empty(),
+                Family::Kms => !scope.keys.is_empty(),
                 Family::Route53 => !scope.zones.is_empty(),
                 Family::Rds => !scope.instances.is_empty() || !scope.clusters.is_empty(),
             };
@@ -373,7 +373,10 @@ impl Snapshot {
                             )),
                         };
                         // One key is one object, however many aliases name it: its id is
-                        // the first of its aliases the code declares (else the first).
+                        // the first of its aliases the code declares the key by, else its
+                        // `key/ID` when the code names it so, else its first alias. An alias
+                        // of a key the code does not declare is an object of its own (it
+                        // names this key), and never the key's id.
                         let mut aliases: Vec<String> = key
                             .aliases
                             .iter()
@@ -381,15 +384,37 @@ impl Snapshot {
                             .map(|a| natural(a, key.account.as_deref(), key.region.as_deref()))
                             .collect();
                         aliases.sort();
-                        let chosen = aliases
-                            .iter()
-                            .find(|a| scope.aliases.contains(a.as_str()))
-                            .or(aliases.first());
-                        if let Some(alias) = chosen {
+                        let by_id = natural(
+                            &format!("key/{}", key.key_id),
+                            key.account.as_deref(),
+                            key.region.as_deref(),
+                        );
+                        for a in aliases.iter().filter(|a| scope.alias_links.contains(*a)) {
                             state.push(Item {
                                 kind: Kind::KmsKeyPolicy,
-                                id: alias.to_string(),
-                                scope: alias.to_string(),
+                                id: a.clone(),
+                                scope: a.clone(),
+                                origin: None,
+                                body: Body::Known(Spec::KeyAlias(crate::model::KeyAlias {
+                                    key: format!("key/{}", key.key_id),
+                                })),
+                            });
+                        }
+                        let own: Vec<&String> = aliases
+                            .iter()
+                            .filter(|a| !scope.alias_links.contains(*a))
+                            .collect();
+                        let chosen = own
+                            .iter()
+                            .find(|a| scope.keys.contains(a.as_str()))
+                            .copied()
+                            .or(scope.keys.contains(&by_id).then_some(&by_id))
+                            .or(own.first().copied());
+                        if let Some(id) = chosen {
+                            state.push(Item {
+                                kind: Kind::KmsKeyPolicy,
+                                id: id.to_string(),
+                                scope: id.to_string(),
                                 origin: None,
                                 body,
                             });

@@ -6,6 +6,7 @@
 
 pub mod database;
 pub mod dns;
+pub mod key_alias;
 pub mod policy;
 
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,7 @@ use std::fmt;
 
 pub use database::{Database, Instance};
 pub use dns::{AliasTarget, Record};
+pub use key_alias::KeyAlias;
 pub use policy::Policy;
 
 /// The resource families drift reads; `--only` selects among them.
@@ -160,6 +162,8 @@ pub struct Origin {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Spec {
     KeyPolicy(Policy),
+    /// An alias of a key the code does not declare.
+    KeyAlias(KeyAlias),
     Record(Record),
     Instance(Instance),
     Database(Database),
@@ -171,6 +175,7 @@ impl Spec {
     pub fn changes(&self, live: &Spec) -> Vec<Change> {
         match (self, live) {
             (Spec::KeyPolicy(d), Spec::KeyPolicy(l)) => d.changes(l),
+            (Spec::KeyAlias(d), Spec::KeyAlias(l)) => d.changes(l),
             (Spec::Record(d), Spec::Record(l)) => d.changes(l),
             (Spec::Instance(d), Spec::Instance(l)) => d.changes(l),
             (Spec::Database(_), Spec::Database(_)) => Vec::new(),
@@ -182,6 +187,7 @@ impl Spec {
     pub fn to_json(&self) -> serde_json::Value {
         match self {
             Spec::KeyPolicy(p) => p.to_json(),
+            Spec::KeyAlias(a) => a.to_json(),
             Spec::Record(r) => r.to_json(),
             Spec::Instance(i) => i.to_json(),
             Spec::Database(d) => d.to_json(),
@@ -194,7 +200,7 @@ impl Spec {
         match self {
             Spec::Record(r) => r.is_implicit(),
             Spec::Database(d) => d.is_implicit(),
-            Spec::KeyPolicy(_) | Spec::Instance(_) => false,
+            Spec::KeyPolicy(_) | Spec::KeyAlias(_) | Spec::Instance(_) => false,
         }
     }
 
@@ -364,6 +370,9 @@ pub struct State {
     /// key policy for a key declared without one). Terraform does not manage them: `apply`
     /// leaves a change to them alone.
     pub not_in_code: std::collections::HashSet<(Kind, String)>,
+    /// Desired side: why `terraform apply` would not create a declared object that is
+    /// missing (a key policy on a key the code does not declare: the key is not the code's).
+    pub not_created_by_apply: std::collections::BTreeMap<(Kind, String), String>,
     /// Where each (kind, id) is in `items`.
     index: std::collections::HashMap<(Kind, String), usize>,
 }

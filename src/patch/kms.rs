@@ -694,6 +694,12 @@ fn edit_document(
 }
 
 pub fn edit(f: &Finding, ctx: &Context<'_>, files: &mut Files) -> Result<(), String> {
+    if f.changes.iter().any(|c| c.path == "target_key_id") {
+        return Err(
+            "the alias names another key in AWS than in the code: which key is right is a decision, not a copy; drift does not write it back"
+                .into(),
+        );
+    }
     let (file, address) = super::declaration(f)?;
     if super::local_address(address).starts_with("module.") {
         edit_module(f, ctx, files, file, address)

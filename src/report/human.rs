@@ -160,6 +160,8 @@ fn render_finding(p: Painter, out: &mut String, f: &Finding) {
                     ));
                     out.push_str(&format!("        {sql}\n"));
                 }
+                // A hint says why apply would not create it.
+                None if !f.hints.is_empty() => out.push('\n'),
                 None => out.push_str(&format!(
                     "\n      {}\n",
                     p.dim("terraform apply will create it")

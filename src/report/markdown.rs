@@ -136,6 +136,7 @@ pub fn render(report: &Report) -> String {
                     out.push_str(&block("sql", sql));
                     out.push('\n');
                 }
+                None if !f.hints.is_empty() => {}
                 None => out.push_str("`terraform apply` will create it.\n\n"),
             },
             Status::Unmanaged => {

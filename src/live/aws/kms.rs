@@ -1,5 +1,5 @@
-//! KMS: the keys behind the declared aliases, with their state and `default` key policy.
-//! AWS-managed `alias/aws/*` are skipped.
+//! KMS: the keys behind the declared aliases and the keys the code names by id, with their
+//! state, aliases and `default` key policy. AWS-managed `alias/aws/*` are skipped.
 
 use super::{Session, aws_error};
 use crate::error::Error;
@@ -7,17 +7,17 @@ use crate::live::snapshot::{KmsKey, KmsSection};
 use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The keys behind `aliases` (natural ids: `alias/x`, `alias/x@REGION`, or
-/// `alias/x@ACCOUNT/REGION` in another account, read through the role in `roles`), read in
-/// each place they name.
+/// The keys `keys` names (natural references: `alias/x` or `key/KEY_ID`, with `@REGION`, or
+/// `@ACCOUNT/REGION` in another account, read through the role in `roles`), read in each
+/// place they name.
 pub async fn read(
     s: &Session,
-    aliases: &BTreeSet<String>,
+    keys: &BTreeSet<String>,
     roles: &BTreeMap<String, String>,
 ) -> Result<KmsSection, Error> {
     let mut by_place: BTreeMap<(Option<String>, Option<String>), BTreeSet<String>> =
         BTreeMap::new();
-    for a in aliases {
+    for a in keys {
         let (name, place) = crate::model::split_placed(a);
         let mut region = place.region.map(str::to_string);
         if place.account.is_some() && region.is_none() {
@@ -55,8 +55,17 @@ pub async fn read(
 async fn read_region(
     s: &Session,
     sdk: &aws_config::SdkConfig,
-    aliases: &BTreeSet<String>,
+    names: &BTreeSet<String>,
 ) -> Result<Vec<KmsKey>, Error> {
+    let aliases: BTreeSet<&str> = names
+        .iter()
+        .filter(|n| n.starts_with("alias/"))
+        .map(String::as_str)
+        .collect();
+    let key_ids: BTreeSet<&str> = names
+        .iter()
+        .filter_map(|n| n.strip_prefix("key/"))
+        .collect();
     let kms = aws_sdk_kms::Client::new(sdk);
     // alias → key id, for every alias (to list all aliases of a key in scope).
     let mut by_key: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -99,21 +108,32 @@ async fn read_region(
                 .push(name.to_string());
         }
     }
+    // Keys named by id that no alias names are described all the same: a key without an
+    // alias, or one the code names by id (not found: the key is missing, not an error).
+    for id in &key_ids {
+        by_key.entry(id.to_string()).or_default();
+    }
     let wanted: Vec<(String, Vec<String>)> = by_key
         .into_iter()
-        .filter(|(_, names)| names.iter().any(|n| aliases.contains(n)))
+        .filter(|(id, names)| {
+            key_ids.contains(id.as_str()) || names.iter().any(|n| aliases.contains(n.as_str()))
+        })
         .collect();
-    let results: Vec<Result<KmsKey, Error>> = futures::stream::iter(wanted)
+    let results: Vec<Result<Option<KmsKey>, Error>> = futures::stream::iter(wanted)
         .map(|(key_id, names)| {
             let kms = kms.clone();
             async move {
                 s.count();
-                let meta = kms
-                    .describe_key()
-                    .key_id(&key_id)
-                    .send()
-                    .await
-                    .map_err(|e| aws_error("kms", "DescribeKey", e))?;
+                let meta = match kms.describe_key().key_id(&key_id).send().await {
+                    Ok(m) => m,
+                    Err(e)
+                        if e.as_service_error()
+                            .is_some_and(|x| x.is_not_found_exception()) =>
+                    {
+                        return Ok(None);
+                    }
+                    Err(e) => return Err(aws_error("kms", "DescribeKey", e)),
+                };
                 let meta = meta.key_metadata();
                 s.count();
                 let policy = kms
@@ -140,7 +160,7 @@ async fn read_region(
                 }
                 let mut names = names;
                 names.sort();
-                Ok(KmsKey {
+                Ok(Some(KmsKey {
                     key_id: meta
                         .map(|m| m.key_id().to_string())
                         .unwrap_or(key_id.clone()),
@@ -153,13 +173,18 @@ async fn read_region(
                     policy: parsed,
                     region: None,
                     account: None,
-                })
+                }))
             }
         })
         .buffer_unordered(s.concurrency)
         .collect()
         .await;
-    let mut keys = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let mut keys: Vec<KmsKey> = results
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .collect();
     keys.sort_by(|a, b| a.key_id.cmp(&b.key_id));
     Ok(keys)
 }
