@@ -19,6 +19,7 @@ mod injection;
 mod live;
 mod msrv;
 mod patch;
+mod policy_eval;
 mod report_schema;
 mod sarif;
 mod scenarios;

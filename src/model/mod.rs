@@ -8,6 +8,7 @@ pub mod database;
 pub mod dns;
 pub mod key_alias;
 pub mod policy;
+pub mod policy_eval;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;

@@ -21,6 +21,11 @@ impl PartialEq for CiSet {
 }
 
 impl CiSet {
+    /// The names as spelled.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.items.values().map(String::as_str)
+    }
+
     fn insert(&mut self, s: &str) {
         self.items
             .entry(s.to_lowercase())
@@ -46,6 +51,17 @@ pub struct CondValues {
 impl PartialEq for CondValues {
     fn eq(&self, other: &Self) -> bool {
         self.values == other.values
+    }
+}
+
+impl CondValues {
+    /// The key as spelled.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        self.values.iter().map(String::as_str)
     }
 }
 
