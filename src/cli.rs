@@ -47,6 +47,9 @@ pub enum FailOn {
     Missing,
     Unmanaged,
     NotChecked,
+    /// A cross-resource rule that does not hold (with `--before-apply`: one that does not hold
+    /// in the code or after apply; one failing only in AWS is the nightly report's).
+    Violated,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -93,7 +96,7 @@ pub struct CheckArgs {
         long,
         value_enum,
         value_delimiter = ',',
-        default_values_t = [FailOn::Changed, FailOn::Missing, FailOn::Unmanaged]
+        default_values_t = [FailOn::Changed, FailOn::Missing, FailOn::Unmanaged, FailOn::Violated]
     )]
     pub fail_on: Vec<FailOn>,
     /// Keep each run's report in DIR and tell what is new, how long each finding has
@@ -163,7 +166,12 @@ mod tests {
         assert_eq!(a.format, Format::Human);
         assert_eq!(
             a.fail_on,
-            vec![FailOn::Changed, FailOn::Missing, FailOn::Unmanaged]
+            vec![
+                FailOn::Changed,
+                FailOn::Missing,
+                FailOn::Unmanaged,
+                FailOn::Violated
+            ]
         );
     }
 

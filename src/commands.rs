@@ -442,6 +442,13 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         read_states(&states, &snap, &desired, &from_state)
     };
     let mut report = timed("compare", || diff::compare(&desired, &live_state, &fams));
+    let ctx = crate::rules::Context {
+        account: Some(snap.account_id.as_str()).filter(|a| !a.is_empty()),
+        region: Some(snap.region.as_str()).filter(|r| !r.is_empty()),
+    };
+    let violated = crate::rules::check(&desired, Some(&live_state), &fams, &ctx);
+    report.summary.violated += violated.len();
+    report.findings.extend(violated);
     let now = crate::clock::now();
     crate::ignore_rules::apply(&mut report, &cfg.ignores, now.date());
     report.values_from_state = from_state.into_iter().collect();
@@ -528,11 +535,19 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             FailOn::Missing => status == report::Status::Missing,
             FailOn::Unmanaged => status == report::Status::Unmanaged,
             FailOn::NotChecked => status == report::Status::NotChecked,
+            FailOn::Violated => status == report::Status::Violated,
         })
+    };
+    // A rule that does not hold in the code or after apply fails the pre-apply gate too.
+    let before_apply_rule = |f: &report::Finding| {
+        f.rule
+            .as_ref()
+            .is_some_and(|r| r.places.iter().any(|p| *p != "aws"))
     };
     let gate = |f: &report::Finding| {
         if args.before_apply {
             f.verdict.is_some_and(crate::three_way::destructive)
+                || (args.fail_on.contains(&FailOn::Violated) && before_apply_rule(f))
         } else {
             fails(f.status)
         }

@@ -26,6 +26,7 @@ fn finding(status: Status, item: &Item) -> Finding {
         state: None,
         verdict: None,
         near: None,
+        rule: None,
     }
 }
 
@@ -213,6 +214,7 @@ pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
             Status::Missing => summary.missing += 1,
             Status::Unmanaged => summary.unmanaged += 1,
             Status::NotChecked => summary.not_checked += 1,
+            Status::Violated => summary.violated += 1,
         }
     }
     summary.errors = report.errors.len();

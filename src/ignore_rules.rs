@@ -100,6 +100,7 @@ pub fn apply(report: &mut Report, rules: &[IgnoreRule], today: time::Date) {
                 Status::Missing => s.missing -= 1,
                 Status::Unmanaged => s.unmanaged -= 1,
                 Status::NotChecked => s.not_checked -= 1,
+                Status::Violated => s.violated -= 1,
             }
         } else {
             f.changes = rest;
@@ -224,6 +225,7 @@ mod tests {
                 state: None,
                 verdict: None,
                 near: None,
+                rule: None,
             }],
             ..Report::default()
         };

@@ -19,6 +19,7 @@ pub mod live;
 pub mod model;
 pub mod patch;
 pub mod report;
+pub mod rules;
 pub mod secrets;
 pub mod tfstate;
 pub mod three_way;

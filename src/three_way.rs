@@ -81,7 +81,7 @@ pub fn annotate(report: &mut Report, desired: &State, live: &State, state: &Stat
             (Status::Missing, Some(_)) => Some(HAND_CHANGE_REVERTED),
             (Status::Unmanaged, Some(_)) => Some(REMOVED_FROM_CODE),
             (Status::Unmanaged, None) => Some(UNMANAGED),
-            (Status::NotChecked, _) => None,
+            (Status::NotChecked | Status::Violated, _) => None,
         };
     }
     // In sync between code and AWS, but the state says otherwise (or nothing): a code change

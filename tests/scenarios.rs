@@ -12,6 +12,11 @@ fn pin(p: &Project, name: &str, json: &Output, extra: &[&str]) {
     insta::assert_snapshot!(format!("{name}_human"), human.stdout);
 }
 
+/// Pins a rule scenario's JSON and human reports (`tests/rules.rs`).
+pub fn pin_rule(p: &Project, name: &str, json: &Output) {
+    pin(p, name, json, &[]);
+}
+
 const KMS_KEY_SNAPSHOT: &str = r#""kms": {"keys": [{"key_id": "k-1", "arn": "arn:aws:kms:eu-west-1:111122223333:key/k-1",
   "key_state": "Enabled", "aliases": ["alias/app", "alias/aws/ignored"],
   "policy": {"Version": "2012-10-17", "Id": "key-default-1", "Statement": [

@@ -21,6 +21,7 @@ mod msrv;
 mod patch;
 mod policy_eval;
 mod report_schema;
+mod rules;
 mod sarif;
 mod scenarios;
 mod sensitive;

@@ -64,6 +64,8 @@ pub enum Kind {
     MysqlDatabase,
     /// A module call whose code drift could not read: what it declares is not checked.
     TerraformModule,
+    /// A cross-resource rule's verdict on one subject (`rules/`): never a compared object.
+    Rule,
 }
 
 impl Kind {
@@ -76,10 +78,11 @@ impl Kind {
             Kind::PostgresDatabase => "postgres_database",
             Kind::MysqlDatabase => "mysql_database",
             Kind::TerraformModule => "terraform_module",
+            Kind::Rule => "rule",
         }
     }
 
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::KmsKeyPolicy,
         Kind::Route53Record,
         Kind::RdsInstance,
@@ -87,6 +90,7 @@ impl Kind {
         Kind::PostgresDatabase,
         Kind::MysqlDatabase,
         Kind::TerraformModule,
+        Kind::Rule,
     ];
 
     /// The kind a report names (`kms_key_policy`).
@@ -94,7 +98,8 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    /// The family; none for a module call, which may hold objects of any family.
+    /// The family; none for a module call, which may hold objects of any family, and for a
+    /// rule, which reads several.
     pub fn family(self) -> Option<Family> {
         match self {
             Kind::KmsKeyPolicy => Some(Family::Kms),
@@ -102,7 +107,7 @@ impl Kind {
             Kind::RdsInstance | Kind::RdsCluster | Kind::PostgresDatabase | Kind::MysqlDatabase => {
                 Some(Family::Rds)
             }
-            Kind::TerraformModule => None,
+            Kind::TerraformModule | Kind::Rule => None,
         }
     }
 }

@@ -198,10 +198,8 @@ fn aws_principal_match(id: &str, arn: &str, account: Option<&str>) -> PrincipalM
 
 /// A role ARN names the sessions of that role (`arn:aws:sts::A:assumed-role/R/session`).
 fn same_role(id: &str, arn: &str) -> bool {
-    let (Some(role), Some(session)) = (
-        id.split_once(":role/"),
-        arn.split_once(":assumed-role/"),
-    ) else {
+    let (Some(role), Some(session)) = (id.split_once(":role/"), arn.split_once(":assumed-role/"))
+    else {
         return false;
     };
     let (role_prefix, role_path) = role;

@@ -57,6 +57,14 @@ pub fn render(report: &Report) -> String {
                     message.push_str(&format!(": {r}"));
                 }
             }
+            Status::Violated => {
+                if let Some(v) = &f.rule {
+                    message.push_str(&format!(" ({}): {}", v.places.join(", "), v.message));
+                    if let Some(fix) = &v.fix {
+                        message.push_str(&format!("\nFix: {fix}"));
+                    }
+                }
+            }
         }
         if let Some(r) = &f.remediation {
             message.push_str(&format!("\nTo fix: {r}"));

@@ -87,6 +87,15 @@ fn header(p: Painter, out: &mut String, f: &Finding) {
         Status::Missing => format!("# {what} is declared but does not exist in AWS"),
         Status::Unmanaged => format!("# {what} exists in AWS but is not in the code"),
         Status::NotChecked => format!("# {what} was not checked"),
+        Status::Violated => match &f.rule {
+            Some(v) => format!(
+                "# rule {} does not hold ({}, in {})",
+                v.rule,
+                v.severity,
+                v.places.join(", ")
+            ),
+            None => format!("# {what} is violated"),
+        },
     };
     out.push_str(&format!("  {}\n", p.bold(&text)));
     if let Some(age) = &f.age {
@@ -181,6 +190,15 @@ fn render_finding(p: Painter, out: &mut String, f: &Finding) {
                 f.reason.as_deref().unwrap_or("unknown")
             ));
         }
+        Status::Violated => {
+            out.push_str(&format!("  {}\n", p.red(&format!("! {what}"))));
+            if let Some(v) = &f.rule {
+                out.push_str(&format!("      {}\n", v.message));
+                if let Some(fix) = &v.fix {
+                    out.push_str(&format!("      {}\n", p.green(&format!("fix: {fix}"))));
+                }
+            }
+        }
     }
     for h in &f.hints {
         out.push_str(&format!("      {}\n", p.yellow(&format!("hint: {h}"))));
@@ -259,6 +277,11 @@ pub fn render(report: &Report, color: bool) -> String {
     };
     let line = if s.ignored > 0 {
         format!("{line} {} ignored (listed below).", s.ignored)
+    } else {
+        line
+    };
+    let line = if s.violated > 0 {
+        format!("{line} Rules: {} violated.", s.violated)
     } else {
         line
     };

@@ -4,7 +4,8 @@
 //! covers: kind, id, address, attributes, changes; findings `[[ignore]]` accepts, with
 //! status, reason, expires), `ignore_notices` (expired, stale or TODO entries);
 //! `not_rechecked` with `--history` (the previous run's findings this run did not look at
-//! again). Values marked sensitive are `(sensitive value)` here as everywhere.
+//! again); `summary.violated` and, on findings of kind `rule` (status `violated`), `rule`,
+//! `severity`, `where`, `message`, `evidence` and `fix`. Values marked sensitive are `(sensitive value)` here as everywhere.
 
 use super::Report;
 use serde_json::{Value, json};
@@ -27,6 +28,14 @@ pub fn render(report: &Report) -> String {
                 "hints": f.hints,
                 "remediation": f.remediation,
             });
+            if let Some(r) = &f.rule {
+                v["rule"] = json!(r.rule);
+                v["severity"] = json!(r.severity);
+                v["where"] = json!(r.places);
+                v["message"] = json!(r.message);
+                v["evidence"] = r.evidence.clone();
+                v["fix"] = json!(r.fix);
+            }
             if report.history {
                 v["first_seen"] = json!(f.first_seen);
                 v["new"] = json!(f.new);

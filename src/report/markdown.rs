@@ -151,6 +151,20 @@ pub fn render(report: &Report) -> String {
                     code(f.reason.as_deref().unwrap_or("unknown"))
                 ));
             }
+            Status::Violated => {
+                if let Some(v) = &f.rule {
+                    out.push_str(&format!(
+                        "Rule {} ({}) does not hold in {}: {}\n\n",
+                        code(v.rule),
+                        v.severity,
+                        v.places.join(", "),
+                        code(&v.message)
+                    ));
+                    if let Some(fix) = &v.fix {
+                        out.push_str(&format!("Fix: {}\n\n", code(fix)));
+                    }
+                }
+            }
         }
         for h in &f.hints {
             out.push_str(&format!("Hint: {}\n\n", code(h)));

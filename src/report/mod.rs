@@ -18,6 +18,8 @@ pub enum Status {
     Missing,
     Unmanaged,
     NotChecked,
+    /// A cross-resource rule does not hold (`kind = rule`).
+    Violated,
 }
 
 impl Status {
@@ -27,6 +29,7 @@ impl Status {
             Status::Missing => "missing",
             Status::Unmanaged => "unmanaged",
             Status::NotChecked => "not_checked",
+            Status::Violated => "violated",
         }
     }
 }
@@ -110,6 +113,28 @@ pub struct Finding {
     /// For an object only in AWS: where the code declares what it belongs to (its zone, its
     /// instance), so a tool that needs a place in the code (SARIF) has one.
     pub near: Option<Origin>,
+    /// For a rule's finding (`kind = rule`): which rule, how bad, where it does not hold, the
+    /// evidence and the fix.
+    pub rule: Option<RuleVerdict>,
+}
+
+/// A cross-resource rule that does not hold for one subject (`rules/`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RuleVerdict {
+    /// The rule's name (`key_policy_lockout`): SARIF's rule id.
+    pub rule: &'static str,
+    /// `high` (an outage or a lockout), `warning` (something that silently stops working).
+    pub severity: &'static str,
+    /// Where it does not hold: `code` (the code alone), `aws` (what runs now), `after_apply`
+    /// (what `terraform apply` would leave: the code over what runs).
+    #[serde(rename = "where")]
+    pub places: Vec<&'static str>,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// The objects and statements evaluated.
+    pub evidence: serde_json::Value,
+    /// What to change.
+    pub fix: Option<String>,
 }
 
 /// With a Terraform state: an object in sync between code and AWS whose state differs — a code
@@ -150,6 +175,8 @@ pub struct Summary {
     pub missing: usize,
     pub unmanaged: usize,
     pub not_checked: usize,
+    /// Cross-resource rules that do not hold (additive field).
+    pub violated: usize,
     /// Objects whose differences `lifecycle { ignore_changes }` covers (additive field).
     pub ignored: usize,
     pub errors: usize,

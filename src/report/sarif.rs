@@ -22,10 +22,10 @@ pub fn uri(path: &str) -> String {
     out
 }
 
-fn level(status: Status) -> &'static str {
-    match status {
-        Status::Changed | Status::Missing | Status::Unmanaged => "error",
-        Status::NotChecked => "warning",
+fn level(status: Status, severity: Option<&str>) -> &'static str {
+    match (status, severity) {
+        (Status::Violated, Some("warning")) | (Status::NotChecked, _) => "warning",
+        _ => "error",
     }
 }
 
@@ -35,6 +35,7 @@ fn describe(kind: &str, status: Status) -> String {
         Status::Missing => format!("A {kind} is declared but does not exist in AWS."),
         Status::Unmanaged => format!("A {kind} exists in AWS but is not in the code."),
         Status::NotChecked => format!("A {kind} could not be checked."),
+        Status::Violated => format!("The cross-resource rule {kind} does not hold."),
     }
 }
 
@@ -42,11 +43,18 @@ pub fn render(report: &Report) -> String {
     let mut rules: Vec<(String, Status, String)> = Vec::new();
     let mut results = Vec::new();
     for f in &report.findings {
-        let rule_id = format!("{}/{}", f.kind.as_str(), f.status.as_str());
+        // A cross-resource rule is its own SARIF rule; other findings one per kind and status.
+        let (rule_id, subject) = match &f.rule {
+            Some(v) => (v.rule.to_string(), v.rule.to_string()),
+            None => (
+                format!("{}/{}", f.kind.as_str(), f.status.as_str()),
+                f.kind.as_str().to_string(),
+            ),
+        };
         let index = match rules.iter().position(|(id, _, _)| *id == rule_id) {
             Some(i) => i,
             None => {
-                rules.push((rule_id.clone(), f.status, f.kind.as_str().to_string()));
+                rules.push((rule_id.clone(), f.status, subject));
                 rules.len() - 1
             }
         };
@@ -62,6 +70,12 @@ pub fn render(report: &Report) -> String {
         }
         if let Some(r) = &f.reason {
             text.push_str(&format!(": {r}"));
+        }
+        if let Some(v) = &f.rule {
+            text.push_str(&format!(" in {}: {}", v.places.join(", "), v.message));
+            if let Some(fix) = &v.fix {
+                text.push_str(&format!(". Fix: {fix}"));
+            }
         }
         if let Some(r) = &f.remediation {
             text.push_str(&format!(". To fix: {r}"));
@@ -81,7 +95,7 @@ pub fn render(report: &Report) -> String {
         results.push(json!({
             "ruleId": rule_id,
             "ruleIndex": index,
-            "level": level(f.status),
+            "level": level(f.status, f.rule.as_ref().map(|v| v.severity)),
             "message": {"text": text},
             "locations": [location],
             "partialFingerprints": {"driftFinding/v1": format!("{}|{}|{}", f.kind.as_str(), f.id, f.status.as_str())}
@@ -94,7 +108,7 @@ pub fn render(report: &Report) -> String {
                 "id": id,
                 "name": id.replace(['/', '_'], "-"),
                 "shortDescription": {"text": describe(kind, *status)},
-                "defaultConfiguration": {"level": level(*status)}
+                "defaultConfiguration": {"level": level(*status, None)}
             })
         })
         .collect();

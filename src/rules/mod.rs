@@ -1,0 +1,168 @@
+//! Cross-resource rules: what must hold *between* objects for the estate to work, checked on
+//! three views of it — the code alone (before any apply), what runs in AWS, and what
+//! `terraform apply` would leave (the code laid over what runs). Every object can match its
+//! code and the estate still be broken; these findings say so (`kind = rule`,
+//! `status = violated`, `id = RULE/SUBJECT`).
+//!
+//! One file per rule; each reads only the canonical model (`model::State`) and the policy
+//! evaluator, never AWS, files or reports. This module owns the views and turns violations
+//! into findings; it must not know any rule's logic.
+
+pub mod key_policy_lockout;
+
+use crate::model::{Body, Family, Kind, Origin, State};
+use crate::report::{Finding, RuleVerdict, Status};
+use std::collections::{BTreeMap, HashMap};
+
+/// Facts about the run a rule may need: the account and region read (for ARNs and the
+/// account's root).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Context<'a> {
+    pub account: Option<&'a str>,
+    pub region: Option<&'a str>,
+}
+
+/// Which view of the estate a violation was found in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum View {
+    Code,
+    AfterApply,
+    Aws,
+}
+
+impl View {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Code => "code",
+            View::AfterApply => "after_apply",
+            View::Aws => "aws",
+        }
+    }
+}
+
+/// One rule's verdict on one subject in one view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Violation {
+    /// The natural id of what the rule speaks about (`alias/app`).
+    pub subject: String,
+    /// The kind of the subject, to place the finding where the code declares it.
+    pub kind: Kind,
+    pub severity: &'static str,
+    pub message: String,
+    pub evidence: serde_json::Value,
+    pub fix: Option<String>,
+}
+
+/// A violation, the views it was found in, and the evidence of each.
+type Found = (
+    Violation,
+    Vec<View>,
+    serde_json::Map<String, serde_json::Value>,
+);
+
+/// A rule: its name, the families it reads (it runs only when `--only` keeps them all), and
+/// its check of one view.
+pub struct Rule {
+    pub name: &'static str,
+    pub families: &'static [Family],
+    pub check: fn(&State, &Context) -> Vec<Violation>,
+}
+
+/// Every rule drift knows.
+pub const RULES: &[Rule] = &[Rule {
+    name: key_policy_lockout::NAME,
+    families: &[Family::Kms],
+    check: key_policy_lockout::check,
+}];
+
+/// What `terraform apply` would leave: what runs, with each object the code declares (and
+/// knows) replaced by the code's version — but for values the code does not set, which apply
+/// leaves alone.
+pub fn after_apply(desired: &State, live: &State) -> State {
+    let mut items: BTreeMap<(Kind, String), crate::model::Item> = live
+        .items
+        .iter()
+        .map(|i| ((i.kind, i.id.clone()), i.clone()))
+        .collect();
+    for d in &desired.items {
+        let key = (d.kind, d.id.clone());
+        if matches!(d.body, Body::Known(_)) && !desired.not_in_code.contains(&key) {
+            items.insert(key, d.clone());
+        }
+    }
+    let mut out = State::default();
+    for item in items.into_values() {
+        out.push(item);
+    }
+    out
+}
+
+/// Runs every rule on the code, on what runs (when it was read: `live`), and on what apply
+/// would leave; one finding per rule and subject, listing the views it does not hold in.
+pub fn check(
+    desired: &State,
+    live: Option<&State>,
+    only: &[Family],
+    ctx: &Context,
+) -> Vec<Finding> {
+    let merged = live.map(|l| after_apply(desired, l));
+    let mut views: Vec<(View, &State)> = vec![(View::Code, desired)];
+    if let Some(m) = &merged {
+        views.push((View::AfterApply, m));
+    }
+    if let Some(l) = live {
+        views.push((View::Aws, l));
+    }
+    let origins: HashMap<(Kind, &str), &Origin> = desired
+        .items
+        .iter()
+        .filter_map(|i| Some(((i.kind, i.id.as_str()), i.origin.as_ref()?)))
+        .collect();
+    let mut found: BTreeMap<(&'static str, String), Found> = BTreeMap::new();
+    for rule in RULES
+        .iter()
+        .filter(|r| r.families.iter().all(|f| only.contains(f)))
+    {
+        for (view, state) in &views {
+            for v in (rule.check)(state, ctx) {
+                let entry = found
+                    .entry((rule.name, v.subject.clone()))
+                    .or_insert_with(|| (v.clone(), Vec::new(), serde_json::Map::new()));
+                entry.1.push(*view);
+                entry
+                    .2
+                    .insert(view.as_str().to_string(), v.evidence.clone());
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|((rule, subject), (v, places, evidence))| Finding {
+            status: Status::Violated,
+            kind: Kind::Rule,
+            id: format!("{rule}/{subject}"),
+            origin: origins
+                .get(&(v.kind, subject.as_str()))
+                .map(|o| (*o).clone()),
+            changes: Vec::new(),
+            reason: None,
+            hints: Vec::new(),
+            value: None,
+            remediation: None,
+            first_seen: None,
+            new: None,
+            age: None,
+            state: None,
+            verdict: None,
+            near: None,
+            rule: Some(RuleVerdict {
+                rule,
+                severity: v.severity,
+                places: places.iter().map(|p| p.as_str()).collect(),
+                message: v.message,
+                evidence: serde_json::Value::Object(evidence),
+                fix: v.fix,
+            }),
+        })
+        .collect()
+}
