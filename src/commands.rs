@@ -449,6 +449,12 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     let violated = crate::rules::check(&desired, Some(&live_state), &fams, &ctx);
     report.summary.violated += violated.len();
     report.findings.extend(violated);
+    // The checklist is not an AWS family: `--only` (a look at some families) leaves it out.
+    if let Some(path) = cfg.manifest.as_ref().filter(|_| args.only.is_empty()) {
+        let display = desired::terraform::module::display_path(path);
+        let checked = crate::checklist::check(path, &display)?;
+        add_checklist(&mut report, checked, &fams, &live_state);
+    }
     let now = crate::clock::now();
     crate::ignore_rules::apply(&mut report, &cfg.ignores, now.date());
     report.values_from_state = from_state.into_iter().collect();
@@ -470,7 +476,10 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     // From here on every output — reports, history, patch — sees `(sensitive value)`.
     let sensitive = report.redact_secrets();
     if let Some(dir) = &args.history {
-        let unchecked = |kind: &str, id: &str| not_rechecked(kind, id, &fams, &live_state);
+        let narrowed = !args.only.is_empty();
+        let shown = report.clone();
+        let unchecked =
+            |kind: &str, id: &str| not_rechecked(kind, id, &fams, &live_state, &shown, narrowed);
         // A history that cannot be read costs the report its ages, not the report.
         if let Err(e) = crate::history::annotate(&mut report, dir, now, &unchecked) {
             report.errors.push(model::SourceError {
@@ -561,6 +570,52 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     })
 }
 
+/// The new-service checklist's findings and table in the report; the database column from
+/// the database findings the comparison made.
+fn add_checklist(
+    report: &mut report::Report,
+    checked: crate::checklist::Checked,
+    fams: &[Family],
+    live: &model::State,
+) {
+    use report::{Cell, Status};
+    let s = &mut report.summary;
+    s.in_sync += checked.in_sync;
+    for f in &checked.findings {
+        match f.status {
+            Status::Missing => s.missing += 1,
+            Status::Changed => s.changed += 1,
+            Status::NotChecked => s.not_checked += 1,
+            Status::Unmanaged => s.unmanaged += 1,
+            Status::Violated => s.violated += 1,
+        }
+    }
+    let databases_read = fams.contains(&Family::Rds) && !live.failed.contains(&Family::Rds);
+    let mut rows = checked.rows;
+    for row in &mut rows {
+        if row.items.contains_key("database") {
+            continue;
+        }
+        let id = checked.databases.get(&row.service);
+        let finding = report.findings.iter().find(|f| {
+            matches!(
+                f.kind,
+                model::Kind::PostgresDatabase | model::Kind::MysqlDatabase
+            ) && Some(&f.id) == id
+        });
+        let cell = match finding {
+            Some(f) => Cell::from_status(f.status),
+            None if databases_read => Cell::InSync,
+            None => Cell::NotChecked,
+        };
+        row.items.insert("database", cell);
+    }
+    report.findings.extend(checked.findings);
+    report.errors.extend(checked.errors);
+    report.summary.errors = report.errors.len();
+    report.checklist = rows;
+}
+
 /// `--write-ignores`: adds a TODO entry per finding to drift.toml — the file a symlink points
 /// to, in the style the file uses, with its mode and owner kept; a read-only file is refused.
 fn write_ignores(
@@ -594,8 +649,39 @@ fn not_rechecked(
     id: &str,
     fams: &[model::Family],
     live: &model::State,
+    report: &report::Report,
+    narrowed: bool,
 ) -> Option<String> {
     let kind = model::Kind::parse(kind)?;
+    match kind {
+        model::Kind::ServiceChecklist => {
+            if narrowed {
+                return Some("--only left out the service checklist".into());
+            }
+            // An item whose file could not be read this run was not looked at again.
+            let (service, item) = id.rsplit_once('/')?;
+            let errored = report
+                .checklist
+                .iter()
+                .any(|r| r.service == service && r.items.get(item) == Some(&report::Cell::Error));
+            return errored.then(|| "its file could not be read".into());
+        }
+        model::Kind::Rule => {
+            let rule = crate::rules::RULES
+                .iter()
+                .find(|r| id.starts_with(&format!("{}/", r.name)))?;
+            return rule.families.iter().find_map(|f| {
+                if !fams.contains(f) {
+                    Some(format!("--only left out {f}"))
+                } else if live.failed.contains(f) {
+                    Some(format!("the {f} read failed"))
+                } else {
+                    None
+                }
+            });
+        }
+        _ => {}
+    }
     let family = kind.family()?;
     if !fams.contains(&family) {
         return Some(format!("--only left out {family}"));

@@ -57,23 +57,18 @@ pub struct IgnoreRule {
     pub expires: Option<time::Date>,
 }
 
-const KINDS: &[&str] = &[
-    "kms_key_policy",
-    "route53_record",
-    "rds_instance",
-    "rds_cluster",
-    "postgres_database",
-    "mysql_database",
-    "terraform_module",
-];
+/// Every kind a finding can have, as `[[ignore]]` names it.
+fn kinds() -> Vec<&'static str> {
+    crate::model::Kind::ALL.iter().map(|k| k.as_str()).collect()
+}
 
 fn ignore_rule(raw: RawIgnore, n: usize) -> std::result::Result<IgnoreRule, String> {
     let here = format!("[[ignore]] entry {n} (id = {:?})", raw.id);
-    if !KINDS.contains(&raw.kind.as_str()) {
+    if !kinds().contains(&raw.kind.as_str()) {
         return Err(format!(
             "{here}: unknown kind `{}`; one of {}",
             raw.kind,
-            KINDS.join(", ")
+            kinds().join(", ")
         ));
     }
     let reason = raw

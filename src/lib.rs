@@ -4,6 +4,7 @@
 //! `desired` and `live` read into the canonical `model`; `diff` compares; `report` renders.
 
 mod atomic_file;
+pub mod checklist;
 pub mod cli;
 pub mod clock;
 mod commands;

@@ -57,6 +57,21 @@ fn example_json_has_exactly_the_three_incidents() {
                 "wealist-prod/ops_db".into()
             ),
             (
+                "missing".into(),
+                "service_checklist".into(),
+                "ops-service/argocd_app".into()
+            ),
+            (
+                "missing".into(),
+                "service_checklist".into(),
+                "ops-service/ci_pipeline".into()
+            ),
+            (
+                "missing".into(),
+                "service_checklist".into(),
+                "ops-service/helm_values".into()
+            ),
+            (
                 "unmanaged".into(),
                 "route53_record".into(),
                 "cdn.wealist.co.kr/A".into()

@@ -209,12 +209,22 @@ fn a_run_narrowed_by_only_resolves_nothing_it_did_not_look_at() {
     carried.sort();
     assert_eq!(
         carried,
-        vec!["alias/wealist-prod-files", "wealist-prod/ops_db"],
+        vec![
+            "alias/wealist-prod-files",
+            "ops-service/argocd_app",
+            "ops-service/ci_pipeline",
+            "ops-service/helm_values",
+            "wealist-prod/ops_db"
+        ],
         "{j}"
     );
-    // The next full run: both still drifting since night 1.
+    // The next full run: all still drifting since night 1.
     let j = p.run_at("2026-11-29T03:00:00Z", &CHECK).json();
-    for id in ["alias/wealist-prod-files", "wealist-prod/ops_db"] {
+    for id in [
+        "alias/wealist-prod-files",
+        "wealist-prod/ops_db",
+        "ops-service/ci_pipeline",
+    ] {
         assert_eq!(finding(&j, id)["first_seen"], "2026-11-27T03:00:00Z", "{j}");
         assert_eq!(finding(&j, id)["new"], false, "{j}");
     }
@@ -321,7 +331,8 @@ fn a_history_that_cannot_be_used_still_gives_the_report() {
     let out = p.run_at("2026-11-27T03:00:00Z", &CHECK);
     assert_eq!(out.code, 1, "{}", out.stderr);
     let j = out.json();
-    assert_eq!(j["findings"].as_array().unwrap().len(), 3, "{j}");
+    // The three incidents and the three checklist items ops-service lacks.
+    assert_eq!(j["findings"].as_array().unwrap().len(), 6, "{j}");
     assert_eq!(j["errors"][0]["source"], "history", "{j}");
     assert!(out.stderr.contains("hist"), "{}", out.stderr);
 }

@@ -38,7 +38,12 @@ fn accepted_findings_are_counted_listed_and_leave_the_exit_status() {
     let j = out.json();
     assert_eq!(
         crate::support::finding_lines(&j),
-        vec!["missing postgres_database wealist-prod/ops_db"]
+        vec![
+            "missing postgres_database wealist-prod/ops_db",
+            "missing service_checklist ops-service/argocd_app",
+            "missing service_checklist ops-service/ci_pipeline",
+            "missing service_checklist ops-service/helm_values",
+        ]
     );
     assert_eq!(j["summary"]["ignored"], 2, "{}", out.stdout);
     assert_eq!(j["summary"]["changed"], 0);
@@ -81,14 +86,14 @@ fn accepted_findings_are_counted_listed_and_leave_the_exit_status() {
     );
     assert!(md.stdout.contains("| kms_key_policy | `alias/wealist-prod-files` | changed | `Statement[AllowCloudFrontDecrypt]` | `INC-2291: hand fix, moving into code` | `2026-12-31` |"), "{}", md.stdout);
 
-    // With the database ignored too, nothing is left: exit 0.
+    // With the database and ops-service's checklist ignored too, nothing is left: exit 0.
     with_ignores(
         &p,
-        "[[ignore]]\nkind = \"postgres_database\"\nid = \"wealist-prod/ops_db\"\nreason = \"created by the service's migration job\"\n",
+        "[[ignore]]\nkind = \"postgres_database\"\nid = \"wealist-prod/ops_db\"\nreason = \"created by the service's migration job\"\n[[ignore]]\nkind = \"service_checklist\"\nid = \"ops-service/*\"\nreason = \"ops-service ships from its own repository\"\n",
     );
     let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--format", "json"]);
     assert_eq!(out.code, 0, "{}", out.stdout);
-    assert_eq!(out.json()["summary"]["ignored"], 3);
+    assert_eq!(out.json()["summary"]["ignored"], 6);
 }
 
 #[test]
@@ -119,12 +124,12 @@ fn write_ignores_appends_todo_entries_that_are_reported_until_filled() {
     let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--write-ignores"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
-        out.stderr.contains("added 3 ignore entries"),
+        out.stderr.contains("added 6 ignore entries"),
         "{}",
         out.stderr
     );
     let cfg = std::fs::read_to_string(p.path().join("drift.toml")).unwrap();
-    assert_eq!(cfg.matches("[[ignore]]").count(), 3, "{cfg}");
+    assert_eq!(cfg.matches("[[ignore]]").count(), 6, "{cfg}");
     assert!(cfg.contains("id = \"cdn.wealist.co.kr/A\""), "{cfg}");
 
     // A TODO entry ignores nothing: the gate still fails (a missing database included) and
@@ -133,14 +138,14 @@ fn write_ignores_appends_todo_entries_that_are_reported_until_filled() {
     assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
     let j = out.json();
     assert_eq!(j["summary"]["ignored"], 0);
-    assert_eq!(j["summary"]["missing"], 1);
+    assert_eq!(j["summary"]["missing"], 4);
     let todo = j["ignore_notices"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|n| n["problem"] == "todo")
         .count();
-    assert_eq!(todo, 3, "{}", out.stdout);
+    assert_eq!(todo, 6, "{}", out.stdout);
 
     // With the reasons written, they are accepted: exit 0.
     std::fs::write(
@@ -150,7 +155,7 @@ fn write_ignores_appends_todo_entries_that_are_reported_until_filled() {
     .unwrap();
     let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--format", "json"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert_eq!(out.json()["summary"]["ignored"], 3);
+    assert_eq!(out.json()["summary"]["ignored"], 6);
 }
 
 #[test]
@@ -197,7 +202,7 @@ fn write_ignores_edits_the_users_file_as_it_is() {
     assert!(!text.contains("[[ignore]]"), "{text}");
     let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--format", "json"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
-    assert_eq!(out.json()["ignore_notices"].as_array().unwrap().len(), 4);
+    assert_eq!(out.json()["ignore_notices"].as_array().unwrap().len(), 7);
     // A second --write-ignores adds nothing for findings that already have an entry.
     let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--write-ignores"]);
     assert!(
@@ -221,7 +226,7 @@ fn write_ignores_edits_the_users_file_as_it_is() {
     let link = std::fs::symlink_metadata(p.path().join("drift.toml")).unwrap();
     assert!(link.file_type().is_symlink());
     let text = std::fs::read_to_string(&shared).unwrap();
-    assert_eq!(text.matches("[[ignore]]").count(), 3, "{text}");
+    assert_eq!(text.matches("[[ignore]]").count(), 6, "{text}");
     let meta = std::fs::metadata(&shared).unwrap();
     assert_eq!(meta.mode() & 0o7777, 0o640);
     if root {

@@ -67,7 +67,16 @@ fn converge(p: &Project) -> (String, String, Vec<String>) {
 fn seed_patch_converges_to_only_the_missing_database() {
     let p = seed_copy();
     let (patch, stderr, after) = converge(&p);
-    assert_eq!(after, vec!["missing postgres_database wealist-prod/ops_db"]);
+    // What no Terraform patch fixes: the database, and ops-service's checklist items.
+    assert_eq!(
+        after,
+        vec![
+            "missing postgres_database wealist-prod/ops_db",
+            "missing service_checklist ops-service/argocd_app",
+            "missing service_checklist ops-service/ci_pipeline",
+            "missing service_checklist ops-service/helm_values",
+        ]
+    );
     assert!(stderr.contains("CREATE DATABASE \"ops_db\""), "{stderr}");
     insta::assert_snapshot!("seed_patch", patch);
 }
@@ -525,7 +534,7 @@ fn a_patch_that_cannot_be_written_is_an_error_after_the_report() {
         "no/such/dir/drift.patch",
     ]);
     assert_eq!(out.code, 1);
-    assert_eq!(out.finding_lines().len(), 3, "the report is still printed");
+    assert_eq!(out.finding_lines().len(), 6, "the report is still printed");
     assert!(
         out.stderr
             .contains("cannot write `no/such/dir/drift.patch`"),

@@ -5,6 +5,7 @@ mod harness;
 mod support;
 
 mod accounting;
+mod checklist;
 mod cli;
 mod conformance;
 mod deployment;

@@ -48,6 +48,9 @@ fn the_seed_incident_is_a_hand_change_apply_would_revert() {
             "changed kms_key_policy alias/wealist-prod-files hand_change_reverted_by_apply",
             "unmanaged route53_record cdn.wealist.co.kr/A unmanaged",
             "missing postgres_database wealist-prod/ops_db -",
+            "missing service_checklist ops-service/helm_values -",
+            "missing service_checklist ops-service/argocd_app -",
+            "missing service_checklist ops-service/ci_pipeline -",
         ]
     );
     insta::assert_snapshot!("three_way_seed_json", out.stdout);
@@ -86,7 +89,12 @@ fn the_seed_incident_is_a_hand_change_apply_would_revert() {
     let j = out.json();
     assert_eq!(
         verdicts(&j),
-        vec!["missing postgres_database wealist-prod/ops_db -"]
+        vec![
+            "missing postgres_database wealist-prod/ops_db -",
+            "missing service_checklist ops-service/helm_values -",
+            "missing service_checklist ops-service/argocd_app -",
+            "missing service_checklist ops-service/ci_pipeline -",
+        ]
     );
     let pending: Vec<String> = j["pending_apply"]
         .as_array()
@@ -229,8 +237,8 @@ fn a_state_of_another_format_is_an_error_for_the_three_way_view_only() {
         "{}",
         j["errors"]
     );
-    // The code-versus-live comparison still ran.
-    assert_eq!(j["findings"].as_array().unwrap().len(), 3);
+    // The code-versus-live comparison still ran (three incidents, three checklist items).
+    assert_eq!(j["findings"].as_array().unwrap().len(), 6);
 }
 
 /// By default a root's state is where its `backend "local"` block says.
@@ -583,6 +591,9 @@ fn a_state_of_another_root_is_not_used() {
             "changed kms_key_policy alias/wealist-prod-files hand_change_reverted_by_apply",
             "unmanaged route53_record cdn.wealist.co.kr/A unmanaged",
             "missing postgres_database wealist-prod/ops_db -",
+            "missing service_checklist ops-service/helm_values -",
+            "missing service_checklist ops-service/argocd_app -",
+            "missing service_checklist ops-service/ci_pipeline -",
         ]
     );
 }

@@ -1,5 +1,8 @@
-//! The services manifest (`services.yaml`): which RDS instance the services live on and the
-//! database each one needs (`board-service` → `board_db` unless it says otherwise).
+//! The services manifest (`services.yaml`): which RDS instance the services live on, the
+//! database each one needs (`board-service` → `board_db` unless it says otherwise), and where
+//! the rest of the new-service checklist lives (`checklist:` defaults at the top, overridden
+//! per service; `skip:` opts a service out of an item with a reason). Databases become
+//! desired objects here; the checklist's files are read by `crate::checklist`.
 
 use crate::error::{Error, Location, Result};
 use crate::model::{Body, Database, Item, Kind, Origin, Spec, State};
@@ -10,6 +13,9 @@ use std::path::Path;
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
     pub rds_instance: String,
+    /// Where each checklist item lives, for every service (`{service}` stands for its name).
+    #[serde(default)]
+    pub checklist: Checklist,
     #[serde(default)]
     pub services: Vec<Service>,
 }
@@ -20,6 +26,78 @@ pub struct Service {
     /// `None` when written empty or `null`: an error at load.
     pub name: Option<String>,
     pub database: Option<String>,
+    /// This service's own settings, item by item in place of the defaults.
+    #[serde(default)]
+    pub checklist: Checklist,
+    /// Items this service opts out of (`ci_pipeline: "built elsewhere"`), with the reason.
+    #[serde(default)]
+    pub skip: std::collections::BTreeMap<String, String>,
+}
+
+/// Where the checklist's items live. An item without settings is not checked.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Checklist {
+    pub helm: Option<HelmItem>,
+    pub argocd: Option<ArgoItem>,
+    pub ci: Option<CiItem>,
+}
+
+/// The service's Helm values files, merged in order as Helm merges them (the chart's
+/// `values.yaml` first, the environment's file last), and the key that holds the database name.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct HelmItem {
+    pub values: Vec<String>,
+    /// Dotted key path (`env.DB_NAME`); through a list of `{name, value}` entries (a
+    /// container's `env`) by the entry's name.
+    #[serde(default = "default_db_key")]
+    pub key: String,
+}
+
+fn default_db_key() -> String {
+    "env.DB_NAME".into()
+}
+
+/// The service's Argo CD Application: the manifests (a file or `DIR/*.yaml`; multi-document
+/// YAML), its name (default `{service}`), and what it must point at.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ArgoItem {
+    pub apps: String,
+    #[serde(default = "default_app_name")]
+    pub name: String,
+    pub path: Option<String>,
+    pub values_file: Option<String>,
+    pub namespace: Option<String>,
+}
+
+fn default_app_name() -> String {
+    "{service}".into()
+}
+
+/// The CI pipeline's list of services: a workflow file and the dotted key path of the list in
+/// it — a YAML list, a mapping (its keys: a `paths-filter` filter set), or a string holding
+/// YAML or JSON of either (`with.filters: |`).
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct CiItem {
+    pub file: String,
+    pub services_at: String,
+}
+
+/// The checklist items, as findings and the table name them.
+pub const ITEMS: [&str; 4] = ["database", "helm_values", "argocd_app", "ci_pipeline"];
+
+impl Checklist {
+    /// `self` (a service's settings) over `defaults`, item by item.
+    pub fn over(&self, defaults: &Checklist) -> Checklist {
+        Checklist {
+            helm: self.helm.clone().or_else(|| defaults.helm.clone()),
+            argocd: self.argocd.clone().or_else(|| defaults.argocd.clone()),
+            ci: self.ci.clone().or_else(|| defaults.ci.clone()),
+        }
+    }
 }
 
 impl Service {
@@ -88,7 +166,7 @@ fn line_of_entry(text: &str, index: usize) -> usize {
 }
 
 /// The 1-based line where each `- name: NAME` (or `name: NAME`) first appears, in one pass.
-fn name_lines(text: &str) -> std::collections::HashMap<&str, usize> {
+pub(crate) fn name_lines(text: &str) -> std::collections::HashMap<&str, usize> {
     let mut lines = std::collections::HashMap::new();
     for (i, l) in text.lines().enumerate() {
         let t = l.trim_start().trim_start_matches("- ").trim();
@@ -153,6 +231,16 @@ pub fn load(path: &Path, display: &str, state: &mut State) -> Result<()> {
         if let Some(why) = invalid_identifier(&database) {
             return Err(at(format!("`{name}` needs database {database:?}: {why}")));
         }
+        if let Some(item) = svc.skip.keys().find(|k| !ITEMS.contains(&k.as_str())) {
+            return Err(at(format!(
+                "`skip` names `{item}`, which is none of the checklist's items ({})",
+                ITEMS.join(", ")
+            )));
+        }
+        // Opted out of the database item: no database is expected.
+        if svc.skip.contains_key("database") {
+            continue;
+        }
         let db = Database {
             mysql: db_kind == Kind::MysqlDatabase,
             instance: instance.clone(),
@@ -183,6 +271,8 @@ mod tests {
         let s = |name: &str, database: Option<&str>| Service {
             name: Some(name.into()),
             database: database.map(str::to_string),
+            checklist: Checklist::default(),
+            skip: Default::default(),
         };
         assert_eq!(s("board-service", None).database(), "board_db");
         assert_eq!(s("ops-service", Some("ops")).database(), "ops");

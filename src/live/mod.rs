@@ -62,7 +62,7 @@ impl Scope {
                     s.clusters.insert(scope.clone());
                 }
                 // Nothing live is read for a module call itself.
-                Kind::TerraformModule | Kind::Rule => {}
+                Kind::TerraformModule | Kind::Rule | Kind::ServiceChecklist => {}
             }
         }
         s.roles = desired.roles.clone();

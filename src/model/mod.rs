@@ -66,6 +66,9 @@ pub enum Kind {
     TerraformModule,
     /// A cross-resource rule's verdict on one subject (`rules/`): never a compared object.
     Rule,
+    /// An item of the new-service checklist (`checklist/`): the services manifest against
+    /// the repository's Helm values, Argo CD Applications and CI pipeline.
+    ServiceChecklist,
 }
 
 impl Kind {
@@ -79,10 +82,11 @@ impl Kind {
             Kind::MysqlDatabase => "mysql_database",
             Kind::TerraformModule => "terraform_module",
             Kind::Rule => "rule",
+            Kind::ServiceChecklist => "service_checklist",
         }
     }
 
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::KmsKeyPolicy,
         Kind::Route53Record,
         Kind::RdsInstance,
@@ -91,6 +95,7 @@ impl Kind {
         Kind::MysqlDatabase,
         Kind::TerraformModule,
         Kind::Rule,
+        Kind::ServiceChecklist,
     ];
 
     /// The kind a report names (`kms_key_policy`).
@@ -107,7 +112,7 @@ impl Kind {
             Kind::RdsInstance | Kind::RdsCluster | Kind::PostgresDatabase | Kind::MysqlDatabase => {
                 Some(Family::Rds)
             }
-            Kind::TerraformModule | Kind::Rule => None,
+            Kind::TerraformModule | Kind::Rule | Kind::ServiceChecklist => None,
         }
     }
 }

@@ -234,6 +234,9 @@ fn not_code(f: &Finding) -> Option<String> {
             "a missing database is not a code change: run `{}` (drift never does)",
             f.remediation.as_deref().unwrap_or("CREATE DATABASE …")
         ),
+        (Status::Missing | Status::Changed, Kind::ServiceChecklist) => {
+            "a checklist item is fixed in the repository's files, not in the Terraform code (see the finding's hint)".into()
+        }
         (Status::Missing, _) => "declared but absent: `terraform apply` will create it".into(),
         (Status::NotChecked, _) => "not checked, so there is nothing to write back".into(),
         (Status::Unmanaged, Kind::PostgresDatabase) => {

@@ -50,6 +50,9 @@ pub fn render(report: &Report) -> String {
                 let paths: Vec<&str> = f.changes.iter().map(|c| c.shown_path()).collect();
                 message.push_str(&format!(" in AWS: {}", paths.join(", ")));
             }
+            Status::Missing if f.kind == crate::model::Kind::ServiceChecklist => {
+                message.push_str(": in the services manifest, not done in the repository")
+            }
             Status::Missing => message.push_str(": declared, not in AWS"),
             Status::Unmanaged => message.push_str(": in AWS, not in the code"),
             Status::NotChecked => {

@@ -82,7 +82,14 @@ fn diff(
 
 fn header(p: Painter, out: &mut String, f: &Finding) {
     let what = format!("{} \"{}\"", f.kind, f.id);
+    let checklist = f.kind == crate::model::Kind::ServiceChecklist;
     let text = match f.status {
+        Status::Changed if checklist => {
+            format!("# {what} differs between the manifest and the repository")
+        }
+        Status::Missing if checklist => {
+            format!("# {what} is in the services manifest but not done in the repository")
+        }
         Status::Changed => format!("# {what} differs between the code and AWS"),
         Status::Missing => format!("# {what} is declared but does not exist in AWS"),
         Status::Unmanaged => format!("# {what} exists in AWS but is not in the code"),
@@ -111,6 +118,7 @@ fn header(p: Painter, out: &mut String, f: &Finding) {
         let at = format!("{}:{}", o.file, o.line);
         let line = match &o.address {
             Some(a) => format!("# declared as {a} at {at}"),
+            None if checklist => format!("# at {at}"),
             None => format!("# declared at {at}"),
         };
         out.push_str(&format!("  {}\n", p.dim(&line)));
@@ -206,6 +214,45 @@ fn render_finding(p: Painter, out: &mut String, f: &Finding) {
     out.push('\n');
 }
 
+/// The new-service checklist as a table: a row per service, a column per item.
+fn checklist_table(p: Painter, out: &mut String, rows: &[super::ChecklistRow]) {
+    let names: Vec<String> = rows.iter().map(|r| super::safe_line(&r.service)).collect();
+    let first = names
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(7);
+    let widths: Vec<usize> = super::CHECKLIST_COLUMNS
+        .iter()
+        .map(|(_, t)| t.len().max(11))
+        .collect();
+    out.push_str(&p.bold("New-service checklist:"));
+    out.push('\n');
+    let mut head = format!("  {:first$}", "service");
+    for ((_, t), w) in super::CHECKLIST_COLUMNS.iter().zip(&widths) {
+        head.push_str(&format!("  {t:w$}"));
+    }
+    out.push_str(&p.dim(head.trim_end()));
+    out.push('\n');
+    for (row, name) in rows.iter().zip(&names) {
+        let mut line = format!("  {name:first$}");
+        for (c, w) in row.cells().into_iter().zip(&widths) {
+            let cell = format!("{c:w$}");
+            let painted = match c {
+                "in sync" => p.green(&cell),
+                "missing" | "differs" | "error" => p.red(&cell),
+                "not checked" => p.yellow(&cell),
+                _ => cell,
+            };
+            line.push_str(&format!("  {painted}"));
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out.push('\n');
+}
+
 pub fn render(report: &Report, color: bool) -> String {
     let report = &report.terminal_safe();
     let p = Painter { color };
@@ -245,6 +292,9 @@ pub fn render(report: &Report, color: bool) -> String {
     out.push('\n');
     for f in &report.findings {
         render_finding(p, &mut out, f);
+    }
+    if !report.checklist.is_empty() {
+        checklist_table(p, &mut out, &report.checklist);
     }
     let labelled = [
         (p.red(&p.bold("error:")), &report.errors),

@@ -58,6 +58,9 @@ pub fn render(report: &Report) -> String {
     if !report.warnings.is_empty() {
         doc["warnings"] = json!(report.warnings);
     }
+    if !report.checklist.is_empty() {
+        doc["checklist"] = json!(report.checklist);
+    }
     if report.history {
         doc["resolved"] = json!(report.resolved);
         doc["not_rechecked"] = json!(report.not_rechecked);

@@ -82,6 +82,23 @@ pub fn render(report: &Report) -> String {
         "| {} | {} | {} | {} | {} | {} |\n\n",
         s.in_sync, s.changed, s.missing, s.unmanaged, s.not_checked, s.errors
     ));
+    if !report.checklist.is_empty() {
+        out.push_str("## New-service checklist\n\n| service |");
+        for (_, title) in super::CHECKLIST_COLUMNS {
+            out.push_str(&format!(" {title} |"));
+        }
+        out.push_str("\n|---|");
+        out.push_str(&"---|".repeat(super::CHECKLIST_COLUMNS.len()));
+        out.push('\n');
+        for row in &report.checklist {
+            out.push_str(&format!("| {} |", code(&row.service)));
+            for c in row.cells() {
+                out.push_str(&format!(" {c} |"));
+            }
+            out.push('\n');
+        }
+        out.push('\n');
+    }
     if report.findings.is_empty()
         && report.errors.is_empty()
         && report.ignored.is_empty()
@@ -110,6 +127,9 @@ pub fn render(report: &Report) -> String {
             let at = code(&format!("{}:{}", o.file, o.line));
             match &o.address {
                 Some(a) => out.push_str(&format!("Declared as {} at {at}.\n\n", code(a))),
+                None if f.kind == crate::model::Kind::ServiceChecklist => {
+                    out.push_str(&format!("At {at}.\n\n"))
+                }
                 None => out.push_str(&format!("Declared at {at}.\n\n")),
             }
         }
@@ -128,7 +148,11 @@ pub fn render(report: &Report) -> String {
                     }
                 }
                 out.push_str(&block("diff", &diff));
-                out.push_str("\n`-` is in AWS only, `+` in code only.\n\n");
+                if f.kind == crate::model::Kind::ServiceChecklist {
+                    out.push_str("\n`-` is in the repository, `+` in the services manifest.\n\n");
+                } else {
+                    out.push_str("\n`-` is in AWS only, `+` in code only.\n\n");
+                }
             }
             Status::Missing => match &f.remediation {
                 Some(sql) => {

@@ -118,6 +118,98 @@ pub struct Finding {
     pub rule: Option<RuleVerdict>,
 }
 
+impl Finding {
+    /// A finding with nothing but its status, kind and id.
+    pub fn new(status: Status, kind: Kind, id: impl Into<String>) -> Finding {
+        Finding {
+            status,
+            kind,
+            id: id.into(),
+            origin: None,
+            changes: Vec::new(),
+            reason: None,
+            hints: Vec::new(),
+            value: None,
+            remediation: None,
+            first_seen: None,
+            new: None,
+            age: None,
+            state: None,
+            verdict: None,
+            near: None,
+            rule: None,
+        }
+    }
+}
+
+/// How one item stands for one service, as the checklist table shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cell {
+    InSync,
+    Missing,
+    Differs,
+    NotChecked,
+    OptedOut,
+    /// The manifest says nothing about where the item lives.
+    NotConfigured,
+    /// Its file could not be read: an error, reported.
+    Error,
+}
+
+impl Cell {
+    pub fn from_status(s: Status) -> Cell {
+        match s {
+            Status::Missing => Cell::Missing,
+            Status::Changed | Status::Unmanaged | Status::Violated => Cell::Differs,
+            Status::NotChecked => Cell::NotChecked,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cell::InSync => "in sync",
+            Cell::Missing => "missing",
+            Cell::Differs => "differs",
+            Cell::NotChecked => "not checked",
+            Cell::OptedOut => "opted out",
+            Cell::NotConfigured => "—",
+            Cell::Error => "error",
+        }
+    }
+}
+
+/// One service's row of the new-service checklist table: item → how it stands.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ChecklistRow {
+    pub service: String,
+    pub items: std::collections::BTreeMap<&'static str, Cell>,
+}
+
+/// The checklist's columns, in the checklist's order, and how the tables title them.
+pub const CHECKLIST_COLUMNS: [(&str, &str); 4] = [
+    ("database", "database"),
+    ("helm_values", "Helm values"),
+    ("argocd_app", "Argo CD app"),
+    ("ci_pipeline", "CI pipeline"),
+];
+
+impl ChecklistRow {
+    /// The row's cells in column order (`—` for an item the manifest says nothing about).
+    pub fn cells(&self) -> Vec<&'static str> {
+        CHECKLIST_COLUMNS
+            .iter()
+            .map(|(item, _)| {
+                self.items
+                    .get(item)
+                    .copied()
+                    .unwrap_or(Cell::NotConfigured)
+                    .as_str()
+            })
+            .collect()
+    }
+}
+
 /// A cross-resource rule that does not hold for one subject (`rules/`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleVerdict {
@@ -217,6 +309,9 @@ pub struct Report {
     /// What terraform would warn about (a `check` block's failed assertion): shown, never
     /// counted as drift or as an error.
     pub warnings: Vec<SourceError>,
+    /// With a services manifest that says where the checklist's items live: one row per
+    /// service, item by item.
+    pub checklist: Vec<ChecklistRow>,
     pub live: LiveInfo,
 }
 

@@ -1,0 +1,251 @@
+//! The new-service checklist through the real binary: the services manifest against Helm
+//! values, Argo CD Applications and the CI pipeline's service list, with the YAML real
+//! repositories hold (anchors and merge keys, multi-document files, a value set by a
+//! template, `env` as a list or a map, multi-source Applications), and what a broken file does.
+
+use crate::support::Project;
+
+const RDS: &str = r#""rds": {"instances": [{"identifier": "main", "engine": "postgres", "status": "available",
+  "databases": [{"datname": "a_db", "datistemplate": false}, {"datname": "b_db", "datistemplate": false},
+                {"datname": "d_db", "datistemplate": false}, {"datname": "e_db", "datistemplate": false}]}]}"#;
+
+const MANIFEST: &str = r#"rds_instance: main
+checklist:
+  helm:
+    values: ["charts/{service}/values.yaml", "charts/{service}/values-prod.yaml"]
+  argocd:
+    apps: "apps/*.yaml"
+    path: "charts/{service}"
+    values_file: values-prod.yaml
+    namespace: prod
+  ci:
+    file: ci.yaml
+    services_at: "jobs.build.strategy.matrix.service"
+services:
+  - name: a
+  - name: b
+  - name: c
+  - name: d
+    skip:
+      ci_pipeline: "built by the data team's pipeline"
+  - name: e
+"#;
+
+fn project() -> Project {
+    let p = Project::new();
+    p.config("[manifest]\npath = \"services.yaml\"\n")
+        .snapshot(RDS)
+        .file(
+            "tf/main.tf",
+            "resource \"aws_db_instance\" \"main\" {\n  identifier = \"main\"\n  engine     = \"postgres\"\n}\n",
+        )
+        .file("services.yaml", MANIFEST)
+        // a: in sync, env as a map in the prod file.
+        .file("charts/a/values.yaml", "env:\n  LOG: info\n")
+        .file("charts/a/values-prod.yaml", "env:\n  DB_NAME: a_db\n")
+        // b: the default says b_db, the prod file overrides it with another database.
+        .file(
+            "charts/b/values.yaml",
+            "env:\n  - name: DB_NAME\n    value: b_db\n",
+        )
+        .file(
+            "charts/b/values-prod.yaml",
+            "replicas: 2\nenv:\n  - name: LOG\n    value: warn\n  - name: DB_NAME\n    value: shared_db\n",
+        )
+        // d: set by a template.
+        .file(
+            "charts/d/values-prod.yaml",
+            "env:\n  DB_NAME: \"{{ .Values.global.db }}\"\n",
+        )
+        // e: through an anchor and a merge key.
+        .file(
+            "charts/e/values-prod.yaml",
+            "common: &common\n  DB_NAME: e_db\nenv:\n  <<: *common\n  LOG: info\n",
+        )
+        .file(
+            "apps/prod.yaml",
+            r#"apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: a
+spec:
+  source:
+    path: charts/a
+    helm:
+      valueFiles: [values-prod.yaml]
+  destination:
+    namespace: prod
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: c
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: b
+spec:
+  source:
+    path: charts/b
+    helm:
+      valueFiles: [values-prod.yaml]
+  destination:
+    namespace: staging
+"#,
+        )
+        .file(
+            "apps/more.yaml",
+            r#"apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: d
+spec:
+  sources:
+    - repoURL: https://charts.example.com
+      path: charts/d
+      helm:
+        valueFiles: ["$values/charts/d/values-prod.yaml"]
+  destination:
+    namespace: prod
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: e
+spec:
+  source:
+    path: charts/e
+    helm:
+      valueFiles: [values-prod.yaml]
+  destination:
+    namespace: prod
+"#,
+        )
+        .file(
+            "ci.yaml",
+            "on: push\njobs:\n  build:\n    strategy:\n      matrix:\n        service:\n          - a\n          - b\n          - e\n    steps: []\n",
+        );
+    p
+}
+
+#[test]
+fn each_item_left_undone_is_a_finding_at_its_file_and_line() {
+    let p = project();
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    let j = out.json();
+    let lines: Vec<String> = crate::support::finding_lines(&j)
+        .into_iter()
+        .filter(|l| l.contains("service_checklist"))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            "changed service_checklist b/argocd_app",
+            "changed service_checklist b/helm_values",
+            "missing service_checklist c/argocd_app",
+            "missing service_checklist c/ci_pipeline",
+            "missing service_checklist c/helm_values",
+            "not_checked service_checklist d/helm_values",
+        ],
+        "{}",
+        out.stdout
+    );
+    let get = |id: &str| {
+        j["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .unwrap_or_else(|| panic!("no {id}"))
+            .clone()
+    };
+    // The prod file's value wins over the chart's default, at the line it is set.
+    let b = get("b/helm_values");
+    assert_eq!(b["source"]["file"], "charts/b/values-prod.yaml");
+    assert_eq!(b["source"]["line"], 5, "{b}");
+    assert_eq!(b["changes"][0]["desired"], "b_db");
+    assert_eq!(b["changes"][0]["live"], "shared_db");
+    let app = get("b/argocd_app");
+    assert_eq!(app["source"]["file"], "apps/prod.yaml");
+    assert_eq!(app["source"]["line"], 21, "{app}");
+    assert_eq!(app["changes"][0]["path"], "spec.destination.namespace");
+    let c = get("c/ci_pipeline");
+    assert_eq!(c["source"]["file"], "ci.yaml");
+    assert_eq!(c["source"]["line"], 6, "{c}");
+    assert!(c["hints"][0].as_str().unwrap().contains("add it"));
+    let c = get("c/helm_values");
+    assert_eq!(c["source"]["file"], "services.yaml");
+    assert_eq!(c["source"]["line"], 16, "{c}");
+    assert!(
+        get("d/helm_values")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("template")
+    );
+    // The table: d opted out of CI, c's database is missing live too.
+    let rows = j["checklist"].as_array().expect("checklist table");
+    let row = |s: &str| rows.iter().find(|r| r["service"] == s).unwrap()["items"].clone();
+    assert_eq!(
+        row("a"),
+        serde_json::json!({"database": "in_sync", "helm_values": "in_sync", "argocd_app": "in_sync", "ci_pipeline": "in_sync"})
+    );
+    assert_eq!(row("c")["database"], "missing");
+    assert_eq!(row("d")["ci_pipeline"], "opted_out");
+    assert_eq!(row("e")["helm_values"], "in_sync");
+    assert_eq!(row("e")["argocd_app"], "in_sync");
+    crate::scenarios::pin_rule(&p, "checklist", &out);
+    let md = p.run(&["check", "--format", "markdown"]);
+    assert!(
+        md.stdout
+            .contains("| `c` | missing | missing | missing | missing |"),
+        "{}",
+        md.stdout
+    );
+}
+
+/// A broken file is an error that names it and where, costs its item, and never turns into
+/// "missing"; the other items are still checked.
+#[test]
+fn a_broken_or_absent_file_is_an_error_not_a_missing_item() {
+    let p = project();
+    p.file("charts/a/values-prod.yaml", "env:\n  DB_NAME: [unclosed\n");
+    std::fs::remove_file(p.path().join("ci.yaml")).unwrap();
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let j = out.json();
+    let errors = j["errors"].to_string();
+    assert!(errors.contains("charts/a/values-prod.yaml:"), "{errors}");
+    assert!(errors.contains("ci.yaml does not exist"), "{errors}");
+    let lines = crate::support::finding_lines(&j);
+    assert!(
+        !lines.iter().any(|l| l.contains("ci_pipeline")),
+        "{lines:?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("a/helm_values")),
+        "{lines:?}"
+    );
+    assert!(lines.contains(&"missing service_checklist c/argocd_app".to_string()));
+    let rows = j["checklist"].as_array().unwrap();
+    assert_eq!(rows[0]["items"]["helm_values"], "error");
+    assert_eq!(rows[0]["items"]["ci_pipeline"], "error");
+}
+
+/// `skip` names only the checklist's items; a typo is an error at its line.
+#[test]
+fn skip_names_only_checklist_items() {
+    let p = project();
+    p.file(
+        "services.yaml",
+        &MANIFEST.replace("ci_pipeline: \"built", "ci_pipline: \"built"),
+    );
+    let out = p.run(&["check"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("services.yaml:17") && out.stderr.contains("ci_pipline"),
+        "{}",
+        out.stderr
+    );
+}
