@@ -53,6 +53,10 @@ fn the_html_report_is_self_contained_and_renders_without_console_errors() {
         "drifting for 2 days",
         "CREATE DATABASE &quot;ops_db&quot;;",
         "Resolved since the run before",
+        // The new-service checklist: a table of services by item, and its chart.
+        "<h2>New-service checklist</h2>",
+        "<tr><td><code>ops-service</code></td><td>missing</td><td>missing</td><td>missing</td><td>missing</td></tr>",
+        "New-service checklist</figcaption>",
     ] {
         assert!(html.contains(expected), "no {expected}");
     }

@@ -1,16 +1,18 @@
 //! The HTML report (`drift report --history DIR -o report.html`): one self-contained page — no
 //! network, no scripts, no external fonts — drawn from the stored runs: a chart per family of
 //! findings by status over the runs (inline SVG drawn here), then the latest run's findings
-//! with their changes, Terraform address, `file:line`, age and remediation, the ignores in
+//! with their changes, Terraform address, `file:line`, age and remediation, the new-service
+//! checklist table, the ignores in
 //! force and the entries that need a person. Reads stored JSON reports only.
 
 use time::OffsetDateTime;
 
-const STATUSES: [(&str, &str); 4] = [
+const STATUSES: [(&str, &str); 5] = [
     ("changed", "#d97706"),
     ("missing", "#dc2626"),
     ("unmanaged", "#7c3aed"),
     ("not_checked", "#6b7280"),
+    ("violated", "#b91c1c"),
 ];
 
 /// The family a finding's kind belongs to, for the charts.
@@ -19,6 +21,8 @@ fn family(kind: &str) -> &'static str {
         "kms_key_policy" => "KMS",
         "route53_record" => "Route 53",
         "terraform_module" => "Terraform",
+        "rule" => "Rules",
+        "service_checklist" => "New-service checklist",
         _ => "RDS and databases",
     }
 }
@@ -159,7 +163,7 @@ h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid
 figcaption{font-weight:600;margin-bottom:.25rem}.legend span{display:inline-block;margin-right:1rem}\
 .swatch{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:middle}\
 .finding{border:1px solid #e5e7eb;border-left-width:6px;border-radius:6px;padding:.6rem 1rem;margin:.8rem 0}\
-.finding.changed{border-left-color:#d97706}.finding.missing{border-left-color:#dc2626}.finding.unmanaged{border-left-color:#7c3aed}.finding.not_checked{border-left-color:#6b7280}\
+.finding.changed{border-left-color:#d97706}.finding.missing{border-left-color:#dc2626}.finding.unmanaged{border-left-color:#7c3aed}.finding.not_checked{border-left-color:#6b7280}.finding.violated{border-left-color:#b91c1c}\
 .meta{color:#4b5563;font-size:.9rem}.age{font-weight:600}.new{color:#dc2626}\
 pre{background:#f9fafb;border-radius:4px;padding:.5rem;overflow-x:auto;font-size:.8rem}pre.live{border-left:3px solid #dc2626}pre.desired{border-left:3px solid #16a34a}\
 .label{color:#6b7280;font-style:italic}.path{font-family:ui-monospace,monospace;font-weight:600;margin-top:.4rem}\
@@ -196,7 +200,44 @@ table{border-collapse:collapse}td,th{border:1px solid #e5e7eb;padding:.3rem .6re
     for title in ["KMS", "Route 53", "RDS and databases"] {
         out.push_str(&chart(title, runs));
     }
-    out.push_str("</div>\n<h2>Current findings</h2>\n");
+    // Rules and the checklist get a chart once some run has findings of theirs.
+    for title in ["Rules", "New-service checklist"] {
+        let seen = runs.iter().any(|(_, r)| {
+            r["findings"]
+                .as_array()
+                .is_some_and(|f| f.iter().any(|f| family(&text(f, "kind")) == title))
+        });
+        if seen {
+            out.push_str(&chart(title, runs));
+        }
+    }
+    out.push_str("</div>\n");
+    let rows = latest["checklist"].as_array().cloned().unwrap_or_default();
+    if !rows.is_empty() {
+        out.push_str("<h2>New-service checklist</h2>\n<table><tr><th>service</th>");
+        for (_, title) in super::CHECKLIST_COLUMNS {
+            out.push_str(&format!("<th>{}</th>", esc(title)));
+        }
+        out.push_str("</tr>");
+        for row in &rows {
+            out.push_str(&format!(
+                "<tr><td><code>{}</code></td>",
+                esc(&text(row, "service"))
+            ));
+            for (item, _) in super::CHECKLIST_COLUMNS {
+                let cell = row["items"][item].as_str().unwrap_or("not_configured");
+                let shown = if cell == "not_configured" {
+                    "—".to_string()
+                } else {
+                    cell.replace('_', " ")
+                };
+                out.push_str(&format!("<td>{}</td>", esc(&shown)));
+            }
+            out.push_str("</tr>");
+        }
+        out.push_str("</table>\n");
+    }
+    out.push_str("<h2>Current findings</h2>\n");
     let findings = latest["findings"].as_array().cloned().unwrap_or_default();
     if findings.is_empty() {
         out.push_str("<p>No drift.</p>\n");
