@@ -226,6 +226,7 @@ fn read_both(
                 fams,
                 &cfg.postgres,
                 &cfg.mysql,
+                cfg.secrets.check_values,
             ));
             snap.remote_states = env
                 .remote_states
@@ -452,7 +453,8 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     // The checklist is not an AWS family: `--only` (a look at some families) leaves it out.
     if let Some(path) = cfg.manifest.as_ref().filter(|_| args.only.is_empty()) {
         let display = desired::terraform::module::display_path(path);
-        let checked = crate::checklist::check(path, &display)?;
+        let secrets_read = fams.contains(&Family::Secret).then_some(&snap);
+        let checked = crate::checklist::check(path, &display, secrets_read)?;
         add_checklist(&mut report, checked, &fams, &live_state);
     }
     let now = crate::clock::now();

@@ -26,6 +26,18 @@ struct Raw {
     ignore: Vec<RawIgnore>,
     #[serde(default)]
     history: HistoryConfig,
+    #[serde(default)]
+    secrets: SecretsConfig,
+}
+
+/// `[secrets]`: whether the new-service checklist reads the services' secrets' values
+/// (`secretsmanager:GetSecretValue` on those secrets only) to compare the database they name;
+/// off by default: only that each secret exists is checked.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretsConfig {
+    #[serde(default)]
+    pub check_values: bool,
 }
 
 /// `[history]`: how many runs `--history DIR` keeps (default 90).
@@ -198,6 +210,7 @@ pub struct Config {
     /// `[[ignore]]` entries, in the file's order (the first that matches a finding applies).
     pub ignores: Vec<IgnoreRule>,
     pub history: HistoryConfig,
+    pub secrets: SecretsConfig,
     /// `[terraform] state`: state files for the three-way view.
     pub states: Vec<PathBuf>,
     /// `[terraform] state = false`: no state is read unless `--state` names one.
@@ -295,6 +308,7 @@ impl Config {
             mysql,
             ignores,
             history: raw.history,
+            secrets: raw.secrets,
             states: match &raw.terraform.state {
                 StateSetting::Files(files) => files.iter().map(|r| rel(r)).collect(),
                 StateSetting::Switch(_) => Vec::new(),

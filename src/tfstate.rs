@@ -222,6 +222,7 @@ fn recorded(
         kms: Some(KmsSection { keys }),
         route53: Some(Route53Section { zones }),
         rds: Some(RdsSection { instances }),
+        secrets: None,
         errors: Vec::new(),
         state: None,
         remote_states: Default::default(),

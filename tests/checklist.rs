@@ -189,7 +189,7 @@ fn each_item_left_undone_is_a_finding_at_its_file_and_line() {
     let row = |s: &str| rows.iter().find(|r| r["service"] == s).unwrap()["items"].clone();
     assert_eq!(
         row("a"),
-        serde_json::json!({"database": "in_sync", "helm_values": "in_sync", "argocd_app": "in_sync", "ci_pipeline": "in_sync"})
+        serde_json::json!({"database": "in_sync", "secret": "not_configured", "helm_values": "in_sync", "argocd_app": "in_sync", "ci_pipeline": "in_sync"})
     );
     assert_eq!(row("c")["database"], "missing");
     assert_eq!(row("d")["ci_pipeline"], "opted_out");
@@ -199,7 +199,7 @@ fn each_item_left_undone_is_a_finding_at_its_file_and_line() {
     let md = p.run(&["check", "--format", "markdown"]);
     assert!(
         md.stdout
-            .contains("| `c` | missing | missing | missing | missing |"),
+            .contains("| `c` | missing | — | missing | missing | missing |"),
         "{}",
         md.stdout
     );
@@ -247,5 +247,73 @@ fn skip_names_only_checklist_items() {
         out.stderr.contains("services.yaml:17") && out.stderr.contains("ci_pipline"),
         "{}",
         out.stderr
+    );
+}
+
+/// `--patch` writes what is pure text: the service into the CI list (from the entry above
+/// it), the database name where the values file has another one, the entry where the file's
+/// `env` lacks it; it never creates files, secrets or Applications, and says why. Applied,
+/// those items are in sync.
+#[test]
+fn the_patch_writes_the_ci_list_and_the_database_key_and_converges() {
+    let p = project();
+    // f: a prod values file whose env list lacks DB_NAME.
+    p.file(
+        "services.yaml",
+        &MANIFEST.replace("  - name: e\n", "  - name: e\n  - name: f\n    skip: {database: \"new\", argocd_app: \"new\", ci_pipeline: \"new\"}\n"),
+    )
+    .file(
+        "charts/f/values-prod.yaml",
+        "env:\n  - name: LOG\n    value: warn\nreplicas: 1\n",
+    );
+    let out = p.run(&["check", "--patch", "fix.patch"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let patch = std::fs::read_to_string(p.path().join("fix.patch")).unwrap();
+    assert!(
+        patch.contains("+          - c\n"),
+        "{patch}\n{}",
+        out.stderr
+    );
+    assert!(
+        patch.contains("-    value: shared_db\n+    value: b_db\n"),
+        "{patch}"
+    );
+    assert!(
+        patch.contains("+  - name: DB_NAME\n+    value: f_db\n"),
+        "{patch}"
+    );
+    assert!(
+        out.stderr.contains("c/helm_values") && out.stderr.contains("create one by hand"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("c/argocd_app") && out.stderr.contains("never creates or edits"),
+        "{}",
+        out.stderr
+    );
+    let applied = std::process::Command::new("patch")
+        .args(["-p1", "-i", "fix.patch"])
+        .current_dir(p.path())
+        .output()
+        .expect("patch");
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stdout)
+    );
+    let j = p.run(&["check", "--format", "json"]).json();
+    let lines: Vec<String> = crate::support::finding_lines(&j)
+        .into_iter()
+        .filter(|l| l.contains("service_checklist"))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            "changed service_checklist b/argocd_app",
+            "missing service_checklist c/argocd_app",
+            "missing service_checklist c/helm_values",
+            "not_checked service_checklist d/helm_values",
+        ]
     );
 }

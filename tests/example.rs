@@ -72,6 +72,11 @@ fn example_json_has_exactly_the_three_incidents() {
                 "ops-service/helm_values".into()
             ),
             (
+                "missing".into(),
+                "service_checklist".into(),
+                "ops-service/secret".into()
+            ),
+            (
                 "unmanaged".into(),
                 "route53_record".into(),
                 "cdn.wealist.co.kr/A".into()

@@ -214,6 +214,7 @@ fn a_run_narrowed_by_only_resolves_nothing_it_did_not_look_at() {
             "ops-service/argocd_app",
             "ops-service/ci_pipeline",
             "ops-service/helm_values",
+            "ops-service/secret",
             "wealist-prod/ops_db"
         ],
         "{j}"
@@ -331,8 +332,8 @@ fn a_history_that_cannot_be_used_still_gives_the_report() {
     let out = p.run_at("2026-11-27T03:00:00Z", &CHECK);
     assert_eq!(out.code, 1, "{}", out.stderr);
     let j = out.json();
-    // The three incidents and the three checklist items ops-service lacks.
-    assert_eq!(j["findings"].as_array().unwrap().len(), 6, "{j}");
+    // The three incidents and the four checklist items ops-service lacks.
+    assert_eq!(j["findings"].as_array().unwrap().len(), 7, "{j}");
     assert_eq!(j["errors"][0]["source"], "history", "{j}");
     assert!(out.stderr.contains("hist"), "{}", out.stderr);
 }

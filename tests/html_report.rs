@@ -55,7 +55,7 @@ fn the_html_report_is_self_contained_and_renders_without_console_errors() {
         "Resolved since the run before",
         // The new-service checklist: a table of services by item, and its chart.
         "<h2>New-service checklist</h2>",
-        "<tr><td><code>ops-service</code></td><td>missing</td><td>missing</td><td>missing</td><td>missing</td></tr>",
+        "<tr><td><code>ops-service</code></td><td>missing</td><td>missing</td><td>missing</td><td>missing</td><td>missing</td></tr>",
         "New-service checklist</figcaption>",
     ] {
         assert!(html.contains(expected), "no {expected}");

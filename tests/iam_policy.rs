@@ -1,5 +1,7 @@
 //! `docs/iam-policy.json`, the least-privilege policy for drift, is exactly the AWS operations
-//! the code calls: every SDK call in `src/live/aws/` is allowed, nothing else is.
+//! the code calls: every SDK call in `src/live/aws/` is allowed, nothing else is. Reading a
+//! secret's value (`[secrets] check_values`) has a statement of its own, limited to the
+//! services' secrets.
 
 use crate::support::repo;
 use std::collections::BTreeSet;
@@ -28,11 +30,12 @@ fn operations_in_source() -> BTreeSet<String> {
             }
             // Accessors on answers (`.get_key_policy()` is a call; `page.aliases()` is not) are
             // told apart by the client type each file uses.
-            let service = match method {
-                "get_caller_identity" => "sts",
-                _ => path.file_stem().unwrap().to_str().unwrap(),
+            let service = match (method, path.file_stem().unwrap().to_str().unwrap()) {
+                ("get_caller_identity", _) => "sts",
+                (_, "secrets") => "secretsmanager",
+                (_, stem) => stem,
             };
-            if !["kms", "route53", "rds", "sts", "s3"].contains(&service) {
+            if !["kms", "route53", "rds", "sts", "s3", "secretsmanager"].contains(&service) {
                 continue;
             }
             let pascal: String = method
@@ -60,7 +63,14 @@ pub fn policy_actions() -> BTreeSet<String> {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|s| s["Sid"] == "DriftReadOnly" || s["Sid"] == "DriftReadTerraformState")
+        .filter(|s| {
+            [
+                "DriftReadOnly",
+                "DriftReadTerraformState",
+                "DriftReadServiceSecretValues",
+            ]
+            .contains(&s["Sid"].as_str().unwrap_or_default())
+        })
         .flat_map(|s| s["Action"].as_array().unwrap().clone())
         .map(|a| a.as_str().unwrap().to_string())
         .collect()

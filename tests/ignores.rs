@@ -43,6 +43,7 @@ fn accepted_findings_are_counted_listed_and_leave_the_exit_status() {
             "missing service_checklist ops-service/argocd_app",
             "missing service_checklist ops-service/ci_pipeline",
             "missing service_checklist ops-service/helm_values",
+            "missing service_checklist ops-service/secret",
         ]
     );
     assert_eq!(j["summary"]["ignored"], 2, "{}", out.stdout);
@@ -93,7 +94,7 @@ fn accepted_findings_are_counted_listed_and_leave_the_exit_status() {
     );
     let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--format", "json"]);
     assert_eq!(out.code, 0, "{}", out.stdout);
-    assert_eq!(out.json()["summary"]["ignored"], 6);
+    assert_eq!(out.json()["summary"]["ignored"], 7);
 }
 
 #[test]
@@ -124,12 +125,12 @@ fn write_ignores_appends_todo_entries_that_are_reported_until_filled() {
     let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--write-ignores"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
-        out.stderr.contains("added 6 ignore entries"),
+        out.stderr.contains("added 7 ignore entries"),
         "{}",
         out.stderr
     );
     let cfg = std::fs::read_to_string(p.path().join("drift.toml")).unwrap();
-    assert_eq!(cfg.matches("[[ignore]]").count(), 6, "{cfg}");
+    assert_eq!(cfg.matches("[[ignore]]").count(), 7, "{cfg}");
     assert!(cfg.contains("id = \"cdn.wealist.co.kr/A\""), "{cfg}");
 
     // A TODO entry ignores nothing: the gate still fails (a missing database included) and
@@ -138,14 +139,14 @@ fn write_ignores_appends_todo_entries_that_are_reported_until_filled() {
     assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
     let j = out.json();
     assert_eq!(j["summary"]["ignored"], 0);
-    assert_eq!(j["summary"]["missing"], 4);
+    assert_eq!(j["summary"]["missing"], 5);
     let todo = j["ignore_notices"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|n| n["problem"] == "todo")
         .count();
-    assert_eq!(todo, 6, "{}", out.stdout);
+    assert_eq!(todo, 7, "{}", out.stdout);
 
     // With the reasons written, they are accepted: exit 0.
     std::fs::write(
@@ -155,7 +156,7 @@ fn write_ignores_appends_todo_entries_that_are_reported_until_filled() {
     .unwrap();
     let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--format", "json"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert_eq!(out.json()["summary"]["ignored"], 6);
+    assert_eq!(out.json()["summary"]["ignored"], 7);
 }
 
 #[test]
@@ -202,7 +203,7 @@ fn write_ignores_edits_the_users_file_as_it_is() {
     assert!(!text.contains("[[ignore]]"), "{text}");
     let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--format", "json"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
-    assert_eq!(out.json()["ignore_notices"].as_array().unwrap().len(), 7);
+    assert_eq!(out.json()["ignore_notices"].as_array().unwrap().len(), 8);
     // A second --write-ignores adds nothing for findings that already have an entry.
     let out = p.run_at("2026-11-27T03:00:00Z", &["check", "--write-ignores"]);
     assert!(
@@ -226,7 +227,7 @@ fn write_ignores_edits_the_users_file_as_it_is() {
     let link = std::fs::symlink_metadata(p.path().join("drift.toml")).unwrap();
     assert!(link.file_type().is_symlink());
     let text = std::fs::read_to_string(&shared).unwrap();
-    assert_eq!(text.matches("[[ignore]]").count(), 6, "{text}");
+    assert_eq!(text.matches("[[ignore]]").count(), 7, "{text}");
     let meta = std::fs::metadata(&shared).unwrap();
     assert_eq!(meta.mode() & 0o7777, 0o640);
     if root {

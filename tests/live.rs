@@ -1402,6 +1402,154 @@ resource "aws_kms_alias" "team" {{
     same_offline(&run, &j);
 }
 
+/// The new-service checklist's secret item against moto's Secrets Manager: a secret present
+/// (URL form, RDS's JSON form), one pointing at another host and database, one absent; with
+/// `[secrets] check_values` the URL is compared with the instance's endpoint and the
+/// service's database. No secret value, password or URL ever appears in any output, the
+/// snapshot, or the history.
+#[test]
+fn secrets_are_checked_and_never_leave_the_process() {
+    let moto = Moto::start();
+    let rt = rt();
+    let endpoint = rt.block_on(async {
+        let sdk = moto.sdk().await;
+        let rds = aws_sdk_rds::Client::new(&sdk);
+        let made = rds
+            .create_db_instance()
+            .db_instance_identifier("app")
+            .engine("postgres")
+            .db_instance_class("db.t4g.micro")
+            .master_username("admin")
+            .master_user_password("not-a-real-one")
+            .allocated_storage(20)
+            .send()
+            .await
+            .expect("rds");
+        let ep = made.db_instance().unwrap().endpoint().unwrap();
+        let (host, port) = (ep.address().unwrap().to_string(), ep.port().unwrap());
+        let sm = aws_sdk_secretsmanager::Client::new(&sdk);
+        let values = [
+            ("prod/a", format!("postgres://a_user:PASSWORD-A-7f3k@{host}:{port}/a_db?sslmode=require")),
+            ("prod/b", format!(r#"{{"username":"b_user","password":"PASSWORD-B-9q2z","engine":"postgres","host":"{host}","port":{port},"dbname":"b_db"}}"#)),
+            ("prod/c", "postgresql://c_user:PASSWORD-C-1x8w@old-db.internal:6432/legacy_db".to_string()),
+        ];
+        for (name, value) in values {
+            sm.create_secret()
+                .name(name)
+                .secret_string(value)
+                .send()
+                .await
+                .expect("secret");
+        }
+        (host, port)
+    });
+    let p = Project::new();
+    p.file(
+        "drift.toml",
+        "live = \"aws\"\n[manifest]\npath = \"services.yaml\"\n[aws]\nregion = \"ap-northeast-2\"\n[secrets]\ncheck_values = true\n",
+    )
+    .file(
+        "services.yaml",
+        r#"rds_instance: app
+checklist:
+  secret:
+    name: "prod/{service}"
+services:
+  - name: a
+    skip: {database: "listed by the data team"}
+  - name: b
+    skip: {database: "listed by the data team"}
+  - name: c
+    skip: {database: "listed by the data team"}
+  - name: d
+    skip: {database: "listed by the data team"}
+"#,
+    );
+    let run = |args: &[&str]| drift_on(&p, &moto, &[], args);
+    let out = run(&["check", "--format", "json", "--history", "hist"]);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        finding_lines(&j),
+        vec![
+            "changed service_checklist c/secret".to_string(),
+            "missing service_checklist d/secret".to_string(),
+        ],
+        "{stdout}"
+    );
+    let c = j["findings"][0]["changes"].to_string();
+    assert!(
+        c.contains("old-db.internal") && c.contains(&endpoint.0),
+        "{c}"
+    );
+    assert!(c.contains("legacy_db") && c.contains("\"c_db\""), "{c}");
+    let rows = j["checklist"].as_array().unwrap();
+    assert_eq!(rows[0]["items"]["secret"], "in_sync", "{stdout}");
+    assert_eq!(rows[1]["items"]["secret"], "in_sync", "{stdout}");
+    let snap = run(&["snapshot", "-o", "snap.json"]);
+    assert_eq!(
+        snap.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&snap.stderr)
+    );
+    // Every format, the snapshot and the history: no value, password, user or URL.
+    let mut seen = vec![stdout, stderr];
+    for format in ["human", "markdown", "github", "sarif"] {
+        let o = run(&["check", "--format", format, "--color", "never"]);
+        seen.push(String::from_utf8_lossy(&o.stdout).to_string());
+        seen.push(String::from_utf8_lossy(&o.stderr).to_string());
+    }
+    seen.push(std::fs::read_to_string(p.path().join("snap.json")).unwrap());
+    for e in std::fs::read_dir(p.path().join("hist")).unwrap() {
+        seen.push(std::fs::read_to_string(e.unwrap().path()).unwrap());
+    }
+    for text in &seen {
+        for secret in [
+            "PASSWORD-",
+            "a_user",
+            "b_user",
+            "c_user",
+            "postgres://",
+            "postgresql://",
+            "sslmode",
+        ] {
+            assert!(!text.contains(secret), "`{secret}` leaked:\n{text}");
+        }
+    }
+    // The snapshot keeps where each URL points, with a fingerprint, and gives the same report.
+    let snapshot: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.path().join("snap.json")).unwrap())
+            .unwrap();
+    let secrets = snapshot["secrets"]["secrets"].as_array().unwrap();
+    assert_eq!(secrets.len(), 3, "{snapshot}");
+    assert_eq!(secrets[0]["database_url"]["database"], "a_db");
+    assert_eq!(
+        secrets[0]["database_url"]["fingerprint"]
+            .as_str()
+            .unwrap()
+            .len(),
+        16
+    );
+    let offline = run(&["check", "--live", "snap.json", "--format", "json"]);
+    let o: serde_json::Value = serde_json::from_slice(&offline.stdout).unwrap();
+    assert_eq!(finding_lines(&o), finding_lines(&j));
+
+    // Without check_values only existence is checked: c is in sync, d still missing.
+    p.file(
+        "drift.toml",
+        "live = \"aws\"\n[manifest]\npath = \"services.yaml\"\n[aws]\nregion = \"ap-northeast-2\"\n",
+    );
+    let out = run(&["check", "--format", "json"]);
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        finding_lines(&j),
+        vec!["missing service_checklist d/secret".to_string()]
+    );
+}
+
 /// The fault matrix: a proxy between drift and moto breaks one operation. A transient fault
 /// (fewer than the retry budget) gives exactly the fault-free report; a persistent one gives
 /// exit 1 within the configured timeouts, the service and operation named, no finding for that
@@ -1768,8 +1916,8 @@ fn the_s3_backend_state_is_read_from_s3() {
         "{}",
         j["errors"]
     );
-    // The three incidents and the three checklist items ops-service lacks.
-    assert_eq!(j["findings"].as_array().unwrap().len(), 6);
+    // The three incidents and the four checklist items ops-service lacks.
+    assert_eq!(j["findings"].as_array().unwrap().len(), 7);
 }
 
 /// The s3 backend's object read as a local file is: bounded in size (from `Content-Length`
@@ -1834,7 +1982,7 @@ fn the_s3_backend_is_bounded_and_names_the_object() {
         );
         assert!(took.as_secs() < 30, "{fault:?} took {took:?}");
         // The code-versus-live comparison still ran.
-        assert_eq!(j["findings"].as_array().unwrap().len(), 6, "{fault:?}");
+        assert_eq!(j["findings"].as_array().unwrap().len(), 7, "{fault:?}");
     }
 }
 

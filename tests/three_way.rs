@@ -48,6 +48,7 @@ fn the_seed_incident_is_a_hand_change_apply_would_revert() {
             "changed kms_key_policy alias/wealist-prod-files hand_change_reverted_by_apply",
             "unmanaged route53_record cdn.wealist.co.kr/A unmanaged",
             "missing postgres_database wealist-prod/ops_db -",
+            "missing service_checklist ops-service/secret -",
             "missing service_checklist ops-service/helm_values -",
             "missing service_checklist ops-service/argocd_app -",
             "missing service_checklist ops-service/ci_pipeline -",
@@ -87,13 +88,14 @@ fn the_seed_incident_is_a_hand_change_apply_would_revert() {
     );
     let out = p.run(&["check", "--state", "seed.tfstate", "--format", "json"]);
     let j = out.json();
+    // (the patch also wrote ops-service into the CI list)
     assert_eq!(
         verdicts(&j),
         vec![
             "missing postgres_database wealist-prod/ops_db -",
+            "missing service_checklist ops-service/secret -",
             "missing service_checklist ops-service/helm_values -",
             "missing service_checklist ops-service/argocd_app -",
-            "missing service_checklist ops-service/ci_pipeline -",
         ]
     );
     let pending: Vec<String> = j["pending_apply"]
@@ -237,8 +239,8 @@ fn a_state_of_another_format_is_an_error_for_the_three_way_view_only() {
         "{}",
         j["errors"]
     );
-    // The code-versus-live comparison still ran (three incidents, three checklist items).
-    assert_eq!(j["findings"].as_array().unwrap().len(), 6);
+    // The code-versus-live comparison still ran (three incidents, four checklist items).
+    assert_eq!(j["findings"].as_array().unwrap().len(), 7);
 }
 
 /// By default a root's state is where its `backend "local"` block says.
@@ -591,6 +593,7 @@ fn a_state_of_another_root_is_not_used() {
             "changed kms_key_policy alias/wealist-prod-files hand_change_reverted_by_apply",
             "unmanaged route53_record cdn.wealist.co.kr/A unmanaged",
             "missing postgres_database wealist-prod/ops_db -",
+            "missing service_checklist ops-service/secret -",
             "missing service_checklist ops-service/helm_values -",
             "missing service_checklist ops-service/argocd_app -",
             "missing service_checklist ops-service/ci_pipeline -",

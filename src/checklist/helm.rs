@@ -96,7 +96,11 @@ pub(crate) fn check(
                 files.show(last_read),
                 line,
             );
-            f.value = Some(serde_json::json!({ "key": item.key, "value": database }));
+            f.value = Some(serde_json::json!({
+                "key": item.key,
+                "value": database,
+                "file": files.show(last_read),
+            }));
             f.hints.push(format!("`{}` is not set: {set_it}", item.key));
             Verdict::Finding(Box::new(f))
         }

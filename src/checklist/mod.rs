@@ -13,10 +13,12 @@
 mod argocd;
 mod ci;
 mod helm;
+mod secret;
 pub mod yaml_path;
 
 use crate::desired::manifest::{self, Manifest};
 use crate::error::Result;
+use crate::live::snapshot::Snapshot;
 use crate::model::{Kind, Origin, SourceError};
 use crate::report::{Cell, ChecklistRow as Row, Finding, Status};
 use std::collections::BTreeMap;
@@ -121,8 +123,10 @@ pub(crate) fn fill(pattern: &str, service: &str) -> String {
     pattern.replace("{service}", service)
 }
 
-/// Checks the manifest at `path` (shown as `display`) against the files it names.
-pub fn check(path: &Path, display: &str) -> Result<Checked> {
+/// Checks the manifest at `path` (shown as `display`) against the files it names, and the
+/// services' secrets against what the live read found (`live`: `None` when the secret family
+/// was not read).
+pub fn check(path: &Path, display: &str, live: Option<&Snapshot>) -> Result<Checked> {
     let text = crate::input_file::read("services manifest", path)?;
     let manifest: Manifest = manifest::parse(&text, display)?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -134,8 +138,9 @@ pub fn check(path: &Path, display: &str) -> Result<Checked> {
     let lines = manifest::name_lines(&text);
     let mut out = Checked::default();
     // A manifest that says nothing of the checklist's files has no checklist table.
-    let configured =
-        |c: &manifest::Checklist| c.helm.is_some() || c.argocd.is_some() || c.ci.is_some();
+    let configured = |c: &manifest::Checklist| {
+        c.secret.is_some() || c.helm.is_some() || c.argocd.is_some() || c.ci.is_some()
+    };
     if !configured(&manifest.checklist)
         && manifest
             .services
@@ -170,6 +175,9 @@ pub fn check(path: &Path, display: &str) -> Result<Checked> {
                 continue;
             }
             let verdict = match *item {
+                "secret" => settings.secret.as_ref().map(|s| {
+                    secret::check(live, name, &svc.database(), &manifest.rds_instance, s, &at)
+                }),
                 "helm_values" => settings
                     .helm
                     .as_ref()

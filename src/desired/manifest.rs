@@ -38,9 +38,17 @@ pub struct Service {
 #[derive(Debug, Deserialize, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct Checklist {
+    pub secret: Option<SecretItem>,
     pub helm: Option<HelmItem>,
     pub argocd: Option<ArgoItem>,
     pub ci: Option<CiItem>,
+}
+
+/// The service's secret in AWS Secrets Manager, by name (`wealist/prod/{service}`).
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SecretItem {
+    pub name: String,
 }
 
 /// The service's Helm values files, merged in order as Helm merges them (the chart's
@@ -87,12 +95,19 @@ pub struct CiItem {
 }
 
 /// The checklist items, as findings and the table name them.
-pub const ITEMS: [&str; 4] = ["database", "helm_values", "argocd_app", "ci_pipeline"];
+pub const ITEMS: [&str; 5] = [
+    "database",
+    "secret",
+    "helm_values",
+    "argocd_app",
+    "ci_pipeline",
+];
 
 impl Checklist {
     /// `self` (a service's settings) over `defaults`, item by item.
     pub fn over(&self, defaults: &Checklist) -> Checklist {
         Checklist {
+            secret: self.secret.clone().or_else(|| defaults.secret.clone()),
             helm: self.helm.clone().or_else(|| defaults.helm.clone()),
             argocd: self.argocd.clone().or_else(|| defaults.argocd.clone()),
             ci: self.ci.clone().or_else(|| defaults.ci.clone()),
@@ -236,6 +251,13 @@ pub fn load(path: &Path, display: &str, state: &mut State) -> Result<()> {
                 "`skip` names `{item}`, which is none of the checklist's items ({})",
                 ITEMS.join(", ")
             )));
+        }
+        // The secret the service's checklist names is read live (its existence only, unless
+        // `[secrets] check_values`).
+        if !svc.skip.contains_key("secret")
+            && let Some(secret) = svc.checklist.over(&manifest.checklist).secret
+        {
+            state.secrets.insert(secret.name.replace("{service}", name));
         }
         // Opted out of the database item: no database is expected.
         if svc.skip.contains_key("database") {

@@ -42,6 +42,8 @@ pub struct Scope {
     pub database_instances: std::collections::BTreeMap<String, Kind>,
     /// The role to assume for each other account the code places objects in.
     pub roles: std::collections::BTreeMap<String, String>,
+    /// The Secrets Manager secrets the services manifest names.
+    pub secrets: BTreeSet<String>,
 }
 
 impl Scope {
@@ -66,6 +68,7 @@ impl Scope {
             }
         }
         s.roles = desired.roles.clone();
+        s.secrets = desired.secrets.clone();
         for item in &desired.items {
             if matches!(item.kind, Kind::PostgresDatabase | Kind::MysqlDatabase) {
                 s.database_instances.insert(item.scope.clone(), item.kind);
@@ -162,6 +165,7 @@ pub async fn capture(
     families: &[Family],
     pg: &PostgresSettings,
     mysql: &PostgresSettings,
+    check_secret_values: bool,
 ) -> Snapshot {
     let mut snap = Snapshot {
         schema: snapshot::SCHEMA.into(),
@@ -175,6 +179,7 @@ pub async fn capture(
         kms: None,
         route53: None,
         rds: None,
+        secrets: None,
         errors: Vec::new(),
         state: None,
         remote_states: Default::default(),
@@ -295,7 +300,21 @@ pub async fn capture(
         }
         Some(Ok((instances, errors)))
     };
-    let (kms, r53, rds) = tokio::join!(kms, r53, rds);
+    let secrets = async {
+        if families.contains(&Family::Secret) && !scope.secrets.is_empty() {
+            Some(aws::secrets::read(session, &scope.secrets, check_secret_values).await)
+        } else {
+            None
+        }
+    };
+    let (kms, r53, rds, secrets) = tokio::join!(kms, r53, rds, secrets);
+    match secrets {
+        Some(Ok(section)) => snap.secrets = Some(section),
+        Some(Err(e)) => snap
+            .errors
+            .push(capture_error("secretsmanager", e, Some(Family::Secret))),
+        None => {}
+    }
     match kms {
         Some(Ok(section)) => snap.kms = Some(section),
         Some(Err(e)) => snap.errors.push(capture_error("kms", e, Some(Family::Kms))),

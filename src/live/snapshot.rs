@@ -29,6 +29,10 @@ pub struct Snapshot {
     pub route53: Option<Route53Section>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rds: Option<RdsSection>,
+    /// The services' secrets (Secrets Manager): which exist, and with `[secrets] check_values`
+    /// the database their value names — never the value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<SecretsSection>,
     /// What could not be read when the snapshot was captured.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<CaptureError>,
@@ -220,6 +224,40 @@ pub struct DbInstance {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
+pub struct SecretsSection {
+    /// The secrets that exist, of those the manifest names (an absent one is not listed).
+    pub secrets: Vec<SecretEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SecretEntry {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// With `check_values`: where the value's database URL points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<DatabaseTarget>,
+    /// With `check_values`: why the value names no database (never the value itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_problem: Option<String>,
+}
+
+/// Where a secret's database URL points: the parts drift compares, and a fingerprint that
+/// changes when the value does. User, password and the rest of the value are never kept.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseTarget {
+    pub host: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct Endpoint {
     pub address: String,
     pub port: u16,
@@ -347,6 +385,7 @@ impl Snapshot {
                 Family::Kms => !scope.keys.is_empty(),
                 Family::Route53 => !scope.zones.is_empty(),
                 Family::Rds => !scope.instances.is_empty() || !scope.clusters.is_empty(),
+                Family::Secret => !scope.secrets.is_empty(),
             };
             if declared && !state.failed.contains(&f) {
                 state.errors.push(SourceError {
@@ -422,6 +461,10 @@ impl Snapshot {
                     }
                 }
             }
+        }
+        // Secrets are not compared objects: the checklist reads the section itself.
+        if families.contains(&Family::Secret) && self.secrets.is_none() {
+            missing(&mut state, Family::Secret);
         }
         if families.contains(&Family::Route53) {
             match &self.route53 {

@@ -26,16 +26,19 @@ pub enum Family {
     Kms,
     Route53,
     Rds,
+    /// Secrets Manager: the services' secrets of the new-service checklist.
+    Secret,
 }
 
 impl Family {
-    pub const ALL: [Family; 3] = [Family::Kms, Family::Route53, Family::Rds];
+    pub const ALL: [Family; 4] = [Family::Kms, Family::Route53, Family::Rds, Family::Secret];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Family::Kms => "kms",
             Family::Route53 => "route53",
             Family::Rds => "rds",
+            Family::Secret => "secret",
         }
     }
 
@@ -384,6 +387,8 @@ pub struct State {
     /// Desired side: why `terraform apply` would not create a declared object that is
     /// missing (a key policy on a key the code does not declare: the key is not the code's).
     pub not_created_by_apply: std::collections::BTreeMap<(Kind, String), String>,
+    /// Desired side: the Secrets Manager secrets the services manifest names.
+    pub secrets: BTreeSet<String>,
     /// Where each (kind, id) is in `items`.
     index: std::collections::HashMap<(Kind, String), usize>,
 }

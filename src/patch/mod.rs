@@ -5,6 +5,7 @@
 //!
 //! Reads the report and the code; never writes Terraform files itself, never touches AWS.
 
+mod checklist;
 mod edits;
 mod json_spans;
 mod kms;
@@ -108,6 +109,40 @@ impl Files {
         }
         self.files
             .get_mut(display)
+            .ok_or_else(|| "file vanished".to_string())
+    }
+
+    /// A file that is not Terraform (a YAML values file, a CI workflow) at `display`, for
+    /// line edits: the same rules for where it may be, no parse.
+    pub fn get_text(&mut self, display: &str) -> Result<&mut FileEdits, String> {
+        let outside = || {
+            format!(
+                "`{display}` is outside the working directory: run drift from the repository root so the patch's paths apply there"
+            )
+        };
+        let normal = normalize(display).ok_or_else(outside)?;
+        let real =
+            std::fs::canonicalize(&normal).map_err(|e| format!("cannot read `{display}`: {e}"))?;
+        let cwd = std::env::current_dir()
+            .and_then(std::fs::canonicalize)
+            .map_err(|e| format!("cannot resolve the working directory: {e}"))?;
+        if !real.starts_with(&cwd) {
+            return Err(outside());
+        }
+        if !self.files.contains_key(normal.as_str()) {
+            let text = crate::input_file::read_text(std::path::Path::new(&normal))
+                .map_err(|e| format!("cannot read `{display}`: {e}"))?;
+            self.files.insert(
+                normal.clone(),
+                (
+                    FileEdits::new(normal.clone(), text),
+                    hcl_edit::structure::Body::default(),
+                ),
+            );
+        }
+        self.files
+            .get_mut(normal.as_str())
+            .map(|(e, _)| e)
             .ok_or_else(|| "file vanished".to_string())
     }
 
@@ -234,9 +269,13 @@ fn not_code(f: &Finding) -> Option<String> {
             "a missing database is not a code change: run `{}` (drift never does)",
             f.remediation.as_deref().unwrap_or("CREATE DATABASE …")
         ),
-        (Status::Missing | Status::Changed, Kind::ServiceChecklist) => {
-            "a checklist item is fixed in the repository's files, not in the Terraform code (see the finding's hint)".into()
+        (Status::Missing | Status::Changed, Kind::ServiceChecklist)
+            if !checklist::writable(&f.id) =>
+        {
+            "drift never creates or edits secrets or Argo CD Applications: the finding's hint says what to do"
+                .into()
         }
+        (Status::Missing | Status::Changed, Kind::ServiceChecklist) => return None,
         (Status::Missing, _) => "declared but absent: `terraform apply` will create it".into(),
         (Status::NotChecked, _) => "not checked, so there is nothing to write back".into(),
         (Status::Unmanaged, Kind::PostgresDatabase) => {
@@ -270,6 +309,9 @@ pub fn build(report: &Report, ctx: &Context<'_>) -> Patch {
             (Status::Changed, Kind::Route53Record) => route53::edit(f, ctx, &mut files),
             (Status::Unmanaged, Kind::Route53Record) => route53::add(f, ctx, &mut files),
             (Status::Changed, Kind::RdsInstance) => route53::edit_instance(f, ctx, &mut files),
+            (Status::Missing | Status::Changed, Kind::ServiceChecklist) => {
+                checklist::edit(f, &mut files)
+            }
             _ => Err("drift cannot express this finding as a code change".into()),
         };
         match result {

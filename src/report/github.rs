@@ -51,7 +51,7 @@ pub fn render(report: &Report) -> String {
                 message.push_str(&format!(" in AWS: {}", paths.join(", ")));
             }
             Status::Missing if f.kind == crate::model::Kind::ServiceChecklist => {
-                message.push_str(": in the services manifest, not done in the repository")
+                message.push_str(": in the services manifest, not done")
             }
             Status::Missing => message.push_str(": declared, not in AWS"),
             Status::Unmanaged => message.push_str(": in AWS, not in the code"),

@@ -88,7 +88,7 @@ fn header(p: Painter, out: &mut String, f: &Finding) {
             format!("# {what} differs between the manifest and the repository")
         }
         Status::Missing if checklist => {
-            format!("# {what} is in the services manifest but not done in the repository")
+            format!("# {what} is in the services manifest but not done")
         }
         Status::Changed => format!("# {what} differs between the code and AWS"),
         Status::Missing => format!("# {what} is declared but does not exist in AWS"),

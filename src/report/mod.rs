@@ -187,8 +187,9 @@ pub struct ChecklistRow {
 }
 
 /// The checklist's columns, in the checklist's order, and how the tables title them.
-pub const CHECKLIST_COLUMNS: [(&str, &str); 4] = [
+pub const CHECKLIST_COLUMNS: [(&str, &str); 5] = [
     ("database", "database"),
+    ("secret", "secret"),
     ("helm_values", "Helm values"),
     ("argocd_app", "Argo CD app"),
     ("ci_pipeline", "CI pipeline"),

@@ -12,6 +12,7 @@ pub mod pacer;
 pub mod rds;
 pub mod route53;
 pub mod s3;
+pub mod secrets;
 
 use crate::config::AwsConfig;
 use crate::error::Error;
