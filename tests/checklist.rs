@@ -317,3 +317,100 @@ fn the_patch_writes_the_ci_list_and_the_database_key_and_converges() {
         ]
     );
 }
+
+/// The bundled example: ops-service, the service the log's team forgot, is missing on all five
+/// items, each at its file:line with its fix; a service whose secret names another database
+/// is one finding more; a CI list kept as a JSON file the workflow reads works as well.
+#[test]
+fn the_bundled_example_reports_the_forgotten_service_on_every_item() {
+    let p = crate::support::seed_copy();
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let j = out.json();
+    let ops: Vec<(String, String, String)> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"].as_str().unwrap().contains("ops"))
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_string(),
+                format!(
+                    "{}:{}",
+                    f["source"]["file"].as_str().unwrap(),
+                    f["source"]["line"]
+                ),
+                format!(
+                    "{}{}",
+                    f["remediation"].as_str().unwrap_or_default(),
+                    f["hints"]
+                ),
+            )
+        })
+        .collect();
+    let ids: Vec<&str> = ops.iter().map(|o| o.0.as_str()).collect();
+    assert_eq!(
+        ids,
+        vec![
+            "wealist-prod/ops_db",
+            "ops-service/secret",
+            "ops-service/helm_values",
+            "ops-service/argocd_app",
+            "ops-service/ci_pipeline",
+        ]
+    );
+    for (id, at, fix) in &ops {
+        assert!(at.contains(".yaml:"), "{id} has no file:line: {at}");
+        assert!(fix.len() > 10, "{id} has no fix: {fix}");
+    }
+    let row = &j["checklist"].as_array().unwrap()[6];
+    assert_eq!(row["service"], "ops-service");
+    for item in [
+        "database",
+        "secret",
+        "helm_values",
+        "argocd_app",
+        "ci_pipeline",
+    ] {
+        assert_eq!(row["items"][item], "missing", "{item}");
+    }
+
+    // board-service's secret now names chat_db: one finding more, on the database.
+    let snap = std::fs::read_to_string(p.path().join("snapshots/wealist-prod.json")).unwrap();
+    let snap = snap.replacen("\"database\": \"board_db\"", "\"database\": \"chat_db\"", 1);
+    p.file("snapshots/wealist-prod.json", &snap);
+    let j = p.run(&["check", "--format", "json"]).json();
+    let board: Vec<&serde_json::Value> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"].as_str().unwrap().starts_with("board-service/"))
+        .collect();
+    assert_eq!(board.len(), 1, "{board:?}");
+    assert_eq!(board[0]["id"], "board-service/secret");
+    assert_eq!(board[0]["changes"][0]["path"], "DATABASE_URL.database");
+    assert_eq!(board[0]["changes"][0]["live"], "chat_db");
+
+    // The CI list as a JSON file of services: ops-service is still the one missing.
+    p.file(
+        "desired/ci/services.json",
+        r#"["board-service", "chat-service", "noti-service", "storage-service", "user-service", "video-service"]"#,
+    );
+    let manifest = std::fs::read_to_string(p.path().join("desired/services.yaml")).unwrap();
+    let manifest = manifest
+        .replace("file: ci/ci-build-images.yaml", "file: ci/services.json")
+        .replace(
+            "    services_at: \"jobs.detect-changes.steps[1].with.filters\"\n",
+            "",
+        );
+    p.file("desired/services.yaml", &manifest);
+    let j = p.run(&["check", "--format", "json"]).json();
+    let ci: Vec<&str> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"].as_str().unwrap().ends_with("/ci_pipeline"))
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ci, vec!["ops-service/ci_pipeline"], "{j}");
+}

@@ -86,11 +86,13 @@ fn default_app_name() -> String {
 
 /// The CI pipeline's list of services: a workflow file and the dotted key path of the list in
 /// it — a YAML list, a mapping (its keys: a `paths-filter` filter set), or a string holding
-/// YAML or JSON of either (`with.filters: |`).
+/// YAML or JSON of either (`with.filters: |`); without `services_at`, the whole file is the
+/// list (a JSON list of services the workflow reads).
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct CiItem {
     pub file: String,
+    #[serde(default)]
     pub services_at: String,
 }
 
