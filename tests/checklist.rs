@@ -292,15 +292,15 @@ fn the_patch_writes_the_ci_list_and_the_database_key_and_converges() {
         "{}",
         out.stderr
     );
-    let applied = std::process::Command::new("patch")
-        .args(["-p1", "-i", "fix.patch"])
+    let applied = std::process::Command::new("git")
+        .args(["apply", "fix.patch"])
         .current_dir(p.path())
         .output()
-        .expect("patch");
+        .expect("git apply");
     assert!(
         applied.status.success(),
         "{}",
-        String::from_utf8_lossy(&applied.stdout)
+        String::from_utf8_lossy(&applied.stderr)
     );
     let j = p.run(&["check", "--format", "json"]).json();
     let lines: Vec<String> = crate::support::finding_lines(&j)
