@@ -414,3 +414,33 @@ fn the_bundled_example_reports_the_forgotten_service_on_every_item() {
         .collect();
     assert_eq!(ci, vec!["ops-service/ci_pipeline"], "{j}");
 }
+
+/// Secrets configured, but the snapshot was captured without them: an error (one for all the
+/// services, beside the snapshot's own), never five "missing" secrets; the files are still
+/// checked.
+#[test]
+fn secrets_not_read_are_an_error_not_missing() {
+    let p = project();
+    p.file(
+        "services.yaml",
+        &MANIFEST.replace(
+            "checklist:\n",
+            "checklist:\n  secret:\n    name: \"prod/{service}\"\n",
+        ),
+    );
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let j = out.json();
+    let errors: Vec<String> = j["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap().to_string())
+        .filter(|m| m.contains("secret"))
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    let lines = crate::support::finding_lines(&j);
+    assert!(!lines.iter().any(|l| l.ends_with("/secret")), "{lines:?}");
+    assert!(lines.contains(&"missing service_checklist c/ci_pipeline".to_string()));
+    assert_eq!(j["checklist"][0]["items"]["secret"], "error");
+}

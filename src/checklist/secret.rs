@@ -25,14 +25,16 @@ pub(crate) fn check(
     };
     let Some(section) = &snap.secrets else {
         // The read failed (an error already) or the snapshot was taken without it.
+        // One error for every service (the same cause), besides the capture's own.
         if snap.errors.iter().any(|e| e.source == "secretsmanager") {
-            return error(format!(
-                "Secrets Manager could not be read: secret {name} not checked"
-            ));
+            return error(
+                "Secrets Manager could not be read: the services' secrets are not checked".into(),
+            );
         }
-        return error(format!(
-            "the snapshot has no `secrets` section (captured without it): secret {name} not checked"
-        ));
+        return error(
+            "the snapshot has no `secrets` section (captured without it): the services' secrets are not checked"
+                .into(),
+        );
     };
     let Some(entry) = section.secrets.iter().find(|s| s.name == name) else {
         let mut f = finding(Status::Missing, service, "secret", at.0.clone(), at.1);
