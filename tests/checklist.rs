@@ -444,3 +444,65 @@ fn secrets_not_read_are_an_error_not_missing() {
     assert!(lines.contains(&"missing service_checklist c/ci_pipeline".to_string()));
     assert_eq!(j["checklist"][0]["items"]["secret"], "error");
 }
+
+/// The repository's files are input nobody here wrote: an alias bomb, a FIFO and a value
+/// carrying terminal escapes and GitHub workflow commands cost their item, never the run, and
+/// never reach a terminal or a CI log as commands.
+#[test]
+fn hostile_checklist_files_cost_their_item_and_inject_nothing() {
+    let p = project();
+    // a: a billion-laughs alias bomb.
+    let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let prev = format!("*a{}", i - 1);
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            std::iter::repeat_n(prev.as_str(), 10)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    bomb.push_str("env:\n  DB_NAME: a_db\n");
+    p.file("charts/a/values-prod.yaml", &bomb);
+    // b: a value with an escape sequence and a workflow command after a line break.
+    p.file(
+        "charts/b/values-prod.yaml",
+        "env:\n  DB_NAME: \"evil\\e[31m\\n::error file=x::pwned\\n::add-mask::x\"\n",
+    );
+    // e: a FIFO where the values file should be.
+    let fifo = p.path().join("charts/e/values-prod.yaml");
+    std::fs::remove_file(&fifo).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let started = std::time::Instant::now();
+    let out = p.run(&["check", "--format", "github"]);
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    for line in out.stdout.lines() {
+        assert!(!line.starts_with("::add-mask"), "{line}");
+        assert!(!line.starts_with("::error file=x"), "{line}");
+        assert!(!line.contains('\u{1b}'), "{line:?}");
+    }
+    assert!(
+        out.stdout.contains("pwned"),
+        "the value is shown, escaped: {}",
+        out.stdout
+    );
+    let j = p.run(&["check", "--format", "json"]).json();
+    let errors = j["errors"].to_string();
+    assert!(errors.contains("charts/e/values-prod.yaml"), "{errors}");
+    assert!(errors.contains("charts/a/values-prod.yaml"), "{errors}");
+    let rows = j["checklist"].as_array().unwrap();
+    assert_eq!(rows[0]["items"]["helm_values"], "error");
+    assert_eq!(rows[1]["items"]["helm_values"], "differs");
+    assert_eq!(rows[4]["items"]["helm_values"], "error");
+    let human = p.run(&["check", "--color", "never"]);
+    assert!(!human.stdout.contains('\u{1b}'), "{:?}", human.stdout);
+}

@@ -48,7 +48,12 @@ pub fn render(report: &Report) -> String {
         match f.status {
             Status::Changed => {
                 let paths: Vec<&str> = f.changes.iter().map(|c| c.shown_path()).collect();
-                message.push_str(&format!(" in AWS: {}", paths.join(", ")));
+                let place = if f.kind == crate::model::Kind::ServiceChecklist {
+                    "from the services manifest"
+                } else {
+                    "in AWS"
+                };
+                message.push_str(&format!(" {place}: {}", paths.join(", ")));
             }
             Status::Missing if f.kind == crate::model::Kind::ServiceChecklist => {
                 message.push_str(": in the services manifest, not done")
