@@ -1550,6 +1550,90 @@ services:
     );
 }
 
+/// The secret family under faults: a transient one gives the fault-free report; a persistent
+/// one is an error naming Secrets Manager and the operation, within the timeouts, and the
+/// services' secrets are then neither missing nor in sync — never a pile of "missing".
+#[test]
+fn secrets_manager_faults_are_errors_not_missing_secrets() {
+    use crate::fault_proxy::{Fault, FaultProxy, Rule};
+    let moto = Moto::start();
+    rt().block_on(async {
+        let sdk = moto.sdk().await;
+        aws_sdk_rds::Client::new(&sdk)
+            .create_db_instance()
+            .db_instance_identifier("app")
+            .engine("postgres")
+            .db_instance_class("db.t4g.micro")
+            .master_username("admin")
+            .master_user_password("not-a-real-one")
+            .allocated_storage(20)
+            .send()
+            .await
+            .expect("rds");
+        let sm = aws_sdk_secretsmanager::Client::new(&sdk);
+        for name in ["prod/a", "prod/b"] {
+            sm.create_secret()
+                .name(name)
+                .secret_string("postgres://u:VALUE-NEVER-SHOWN@h:5432/x")
+                .send()
+                .await
+                .expect("secret");
+        }
+    });
+    let p = Project::new();
+    p.file(
+        "drift.toml",
+        "live = \"aws\"\n[manifest]\npath = \"services.yaml\"\n[aws]\nregion = \"ap-northeast-2\"\nmax_attempts = 3\nattempt_timeout_secs = 2\noperation_timeout_secs = 6\n",
+    )
+    .file(
+        "services.yaml",
+        "rds_instance: app\nchecklist:\n  secret:\n    name: \"prod/{service}\"\nservices:\n  - name: a\n    skip: {database: \"elsewhere\"}\n  - name: b\n    skip: {database: \"elsewhere\"}\n  - name: c\n    skip: {database: \"elsewhere\"}\n",
+    );
+    let check = |rules: Vec<Rule>| {
+        let proxy = FaultProxy::start(&moto.endpoint, rules);
+        let start = std::time::Instant::now();
+        let out = drift_on(
+            &p,
+            &moto,
+            &[("AWS_ENDPOINT_URL", proxy.endpoint.as_str())],
+            &["check", "--format", "json"],
+        );
+        (out, start.elapsed(), proxy.fired())
+    };
+    let (out, _, fired) = check(vec![Rule {
+        op: "secretsmanager DescribeSecret",
+        fault: Fault::Status500,
+        times: 1,
+    }]);
+    assert_eq!(fired, 1);
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{j}");
+    assert_eq!(
+        finding_lines(&j),
+        vec!["missing service_checklist c/secret".to_string()]
+    );
+    for fault in [Fault::Throttle, Fault::Hang] {
+        let (out, took, fired) = check(vec![Rule {
+            op: "secretsmanager DescribeSecret",
+            fault,
+            times: usize::MAX,
+        }]);
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(fired >= 1, "{fault:?}");
+        assert_eq!(out.status.code(), Some(1), "{fault:?}: {text}");
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let errors = j["errors"].to_string();
+        assert!(
+            errors.contains("secretsmanager") && errors.contains("DescribeSecret"),
+            "{fault:?}: {errors}"
+        );
+        assert!(finding_lines(&j).is_empty(), "{fault:?}: {text}");
+        assert_eq!(j["checklist"][2]["items"]["secret"], "error", "{text}");
+        assert!(took.as_secs() < 40, "{fault:?} took {took:?}");
+        assert!(!text.contains("VALUE-NEVER-SHOWN"));
+    }
+}
+
 /// The fault matrix: a proxy between drift and moto breaks one operation. A transient fault
 /// (fewer than the retry budget) gives exactly the fault-free report; a persistent one gives
 /// exit 1 within the configured timeouts, the service and operation named, no finding for that
