@@ -28,6 +28,14 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// Write the HTML report of the runs stored by `check --history DIR`.
     Report(ReportArgs),
+    /// List the Terraform roots the config's `roots` entries (directories or globs such as
+    /// `terraform/**`) reach, with the accounts and regions their AWS providers name, and
+    /// those skipped with why.
+    Roots {
+        /// The config file.
+        #[arg(short = 'c', long = "config", default_value = "drift.toml")]
+        config: PathBuf,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell) on stdout.
     Completions { shell: clap_complete::Shell },
     /// Print drift's manual page (roff) on stdout: `drift man > drift.1`; with `--dir DIR`,

@@ -381,6 +381,38 @@ fn read_states(
     (merged, errors)
 }
 
+/// `drift roots`: the roots the config reaches, one a line, then those skipped.
+pub fn roots(config: &std::path::Path) -> Result<i32> {
+    let cfg = Config::load(config)?;
+    let list = |s: &std::collections::BTreeSet<String>| {
+        if s.is_empty() {
+            "-".to_string()
+        } else {
+            s.iter().cloned().collect::<Vec<_>>().join(",")
+        }
+    };
+    let mut out = String::new();
+    for r in &cfg.found_roots.roots {
+        let dir = desired::terraform::module::display_path(&r.dir);
+        out.push_str(&format!(
+            "{}\taccounts: {}\tregions: {}\n",
+            report::safe_line(&dir),
+            list(&r.accounts),
+            list(&r.regions)
+        ));
+    }
+    for (dir, why) in &cfg.found_roots.skipped {
+        let dir = desired::terraform::module::display_path(dir);
+        out.push_str(&format!(
+            "skipped {}: {}\n",
+            report::safe_line(&dir),
+            report::safe_line(why)
+        ));
+    }
+    print_out(&out)?;
+    Ok(EXIT_OK)
+}
+
 pub fn snapshot(args: &SnapshotArgs) -> Result<i32> {
     let cfg = Config::load(&args.config)?;
     let fams = families(&args.only)?;

@@ -125,6 +125,16 @@ struct RawTerraform {
     state: StateSetting,
     /// The Terraform workspace whose state the three-way view reads by default.
     workspace: Option<String>,
+    /// `[[terraform.skip]]`: roots a `roots` pattern reaches that are left out, with why.
+    #[serde(default)]
+    skip: Vec<RawSkip>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSkip {
+    path: String,
+    reason: String,
 }
 
 /// `[terraform] state`: the files, or `true` (the default: each root's own state) / `false`
@@ -198,6 +208,9 @@ pub struct Config {
     pub dir: PathBuf,
     pub live: Option<String>,
     pub roots: Vec<PathBuf>,
+    /// The roots as discovered (`drift roots`): with their accounts and regions, and those
+    /// skipped with why.
+    pub found_roots: crate::roots::Found,
     pub var_files: Vec<PathBuf>,
     pub vars: BTreeMap<String, serde_json::Value>,
     /// Terraform's data directory relative to each root (`.terraform` when unset).
@@ -277,6 +290,29 @@ impl Config {
                 path: display.clone(),
                 message,
             })?;
+        if let Some(s) = raw
+            .terraform
+            .skip
+            .iter()
+            .find(|s| s.reason.trim().is_empty())
+        {
+            return Err(Error::Invalid {
+                path: display.clone(),
+                message: format!("[[terraform.skip]] `{}` has no reason", s.path),
+            });
+        }
+        let skip = raw
+            .terraform
+            .skip
+            .iter()
+            .map(|s| (PathBuf::from(&s.path), s.reason.clone()))
+            .collect();
+        let found = crate::roots::expand(&dir, &raw.terraform.roots, &skip).map_err(|message| {
+            Error::Invalid {
+                path: display.clone(),
+                message,
+            }
+        })?;
         let mut postgres = raw.postgres;
         let mut mysql = raw.mysql;
         for pg in postgres.values_mut().chain(mysql.values_mut()) {
@@ -293,7 +329,8 @@ impl Config {
                     rel(&l).to_string_lossy().into_owned()
                 }
             }),
-            roots: raw.terraform.roots.iter().map(|r| rel(r)).collect(),
+            roots: found.roots.iter().map(|r| r.dir.clone()).collect(),
+            found_roots: found,
             var_files: raw.terraform.var_files.iter().map(|r| rel(r)).collect(),
             vars: raw
                 .terraform

@@ -20,6 +20,7 @@ pub mod live;
 pub mod model;
 pub mod patch;
 pub mod report;
+pub mod roots;
 pub mod rules;
 pub mod secrets;
 pub mod tfstate;
@@ -50,6 +51,7 @@ where
         Command::Check(a) => commands::check(a),
         Command::Snapshot(a) => commands::snapshot(a),
         Command::Report(a) => commands::html_report(a),
+        Command::Roots { config } => commands::roots(config),
         Command::Completions { shell } => commands::completions(*shell),
         Command::Man { dir } => commands::man(dir.as_deref()),
     };

@@ -22,6 +22,7 @@ mod msrv;
 mod patch;
 mod policy_eval;
 mod report_schema;
+mod roots;
 mod rules;
 mod sarif;
 mod scenarios;
