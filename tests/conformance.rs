@@ -263,7 +263,7 @@ fn policy_documents_build_as_the_provider_builds_them() {
 
 /// Prints an agreement figure where the test command's output shows it: the test harness
 /// captures `println!` of a passing test, not a direct write to the process's stderr.
-fn show(figure: &str) {
+pub(crate) fn show(figure: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "{figure}");
 }

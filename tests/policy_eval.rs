@@ -61,12 +61,12 @@ fn the_evaluator_agrees_with_iam_simulate_on_the_whole_corpus() {
             disagree.push(format!("{name}: iam-simulate {expected}, drift {got}"));
         }
     }
-    eprintln!(
+    crate::conformance::show(&format!(
         "policy evaluator: agrees with iam-simulate {} on {} of {} cases",
-        corpus["oracle"],
+        corpus["oracle"].as_str().unwrap_or("?"),
         cases.len() - disagree.len(),
         cases.len()
-    );
+    ));
     assert!(disagree.is_empty(), "{}", disagree.join("\n"));
     // The corpus covers every decision, so agreement is not agreement on "deny".
     for d in [
