@@ -482,8 +482,10 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     let violated = crate::rules::check(&desired, Some(&live_state), &fams, &ctx);
     report.summary.violated += violated.len();
     report.findings.extend(violated);
-    // The checklist is not an AWS family: `--only` (a look at some families) leaves it out.
-    if let Some(path) = cfg.manifest.as_ref().filter(|_| args.only.is_empty()) {
+    // The checklist is not an AWS family: `--only` (a look at some families) leaves it out,
+    // unless it names the checklist's own, `secret`.
+    let with_checklist = args.only.is_empty() || fams.contains(&Family::Secret);
+    if let Some(path) = cfg.manifest.as_ref().filter(|_| with_checklist) {
         let display = desired::terraform::module::display_path(path);
         let secrets_read = fams.contains(&Family::Secret).then_some(&snap);
         let checked = crate::checklist::check(path, &display, secrets_read)?;
@@ -510,7 +512,7 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     // From here on every output — reports, history, patch — sees `(sensitive value)`.
     let sensitive = report.redact_secrets();
     if let Some(dir) = &args.history {
-        let narrowed = !args.only.is_empty();
+        let narrowed = !with_checklist;
         let shown = report.clone();
         let unchecked =
             |kind: &str, id: &str| not_rechecked(kind, id, &fams, &live_state, &shown, narrowed);

@@ -374,6 +374,23 @@ fn the_bundled_example_reports_the_forgotten_service_on_every_item() {
     ] {
         assert_eq!(row["items"][item], "missing", "{item}");
     }
+    // `--only secret`: the checklist alone; `--only kms`: no checklist.
+    let only = p
+        .run(&["check", "--only", "secret", "--format", "json"])
+        .json();
+    let kinds: std::collections::BTreeSet<&str> = only["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["service_checklist"].into_iter().collect());
+    assert_eq!(only["checklist"][6]["items"]["database"], "not_checked");
+    assert_eq!(only["checklist"][6]["items"]["secret"], "missing");
+    let kms = p
+        .run(&["check", "--only", "kms", "--format", "json"])
+        .json();
+    assert!(kms.get("checklist").is_none(), "{kms}");
 
     // board-service's secret now names chat_db: one finding more, on the database.
     let snap = std::fs::read_to_string(p.path().join("snapshots/wealist-prod.json")).unwrap();
