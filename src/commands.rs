@@ -169,7 +169,7 @@ fn read_both(
             // read again with their outputs.
             if !desired.remote_states_wanted.is_empty() {
                 for source in desired.remote_states_wanted.clone() {
-                    let crate::tfstate::Source::S3 {
+                    let crate::state::tfstate::Source::S3 {
                         bucket,
                         key,
                         region,
@@ -188,7 +188,7 @@ fn read_both(
                             *path_style,
                         ))
                         .map_err(|e| format!("cannot read {display}: {}", e.render()))
-                        .and_then(|text| crate::tfstate::outputs(&text, &display));
+                        .and_then(|text| crate::state::tfstate::outputs(&text, &display));
                     if let Err(message) = &read {
                         failed.push(model::SourceError {
                             source: "terraform remote state".into(),
@@ -233,7 +233,10 @@ fn read_both(
                 .iter()
                 .filter_map(|(k, v)| {
                     let outputs = v.as_ref().ok()?;
-                    Some((k.clone(), crate::tfstate::outputs_without_secrets(outputs)))
+                    Some((
+                        k.clone(),
+                        crate::state::tfstate::outputs_without_secrets(outputs),
+                    ))
                 })
                 .collect();
             if let Some(b) = bar {
@@ -255,14 +258,14 @@ fn read_both(
 struct StateText {
     name: String,
     text: Result<String>,
-    attrs: crate::tfstate::Attributes,
+    attrs: crate::state::tfstate::Attributes,
 }
 
 /// The states for the three-way view: the files given, else `[terraform] state`, else each
 /// root's default (its `backend "s3"` object, its `backend "local"` path, or
 /// `terraform.tfstate` when present).
-fn state_sources(cfg: &Config, given: &[std::path::PathBuf]) -> Vec<crate::tfstate::Source> {
-    use crate::tfstate::Source;
+fn state_sources(cfg: &Config, given: &[std::path::PathBuf]) -> Vec<crate::state::tfstate::Source> {
+    use crate::state::tfstate::Source;
     if !given.is_empty() {
         given.iter().cloned().map(Source::File).collect()
     } else if cfg.state_off {
@@ -273,9 +276,12 @@ fn state_sources(cfg: &Config, given: &[std::path::PathBuf]) -> Vec<crate::tfsta
         cfg.roots
             .iter()
             .filter_map(|r| {
-                let ws =
-                    crate::tfstate::workspace(r, cfg.workspace.as_deref(), cfg.data_dir.as_deref());
-                crate::tfstate::default_source(r, &ws)
+                let ws = crate::state::tfstate::workspace(
+                    r,
+                    cfg.workspace.as_deref(),
+                    cfg.data_dir.as_deref(),
+                );
+                crate::state::tfstate::default_source(r, &ws)
             })
             .collect()
     }
@@ -283,8 +289,8 @@ fn state_sources(cfg: &Config, given: &[std::path::PathBuf]) -> Vec<crate::tfsta
 
 /// Reads each state: a file, or an S3 object (`GetObject`, with the same credentials and
 /// endpoint settings as the rest of drift).
-fn load_states(cfg: &Config, sources: &[crate::tfstate::Source]) -> Result<Vec<StateText>> {
-    use crate::tfstate::Source;
+fn load_states(cfg: &Config, sources: &[crate::state::tfstate::Source]) -> Result<Vec<StateText>> {
+    use crate::state::tfstate::Source;
     let mut aws: Option<(tokio::runtime::Runtime, live::aws::Session)> = None;
     let mut out = Vec::new();
     for source in sources {
@@ -316,7 +322,7 @@ fn load_states(cfg: &Config, sources: &[crate::tfstate::Source]) -> Result<Vec<S
         };
         let attrs = text
             .as_deref()
-            .map(crate::tfstate::attributes)
+            .map(crate::state::tfstate::attributes)
             .unwrap_or_default();
         out.push(StateText {
             name: source.display(),
@@ -341,10 +347,10 @@ fn read_states(
         .items
         .iter()
         .filter_map(|i| i.origin.as_ref()?.address.as_deref())
-        .map(crate::tfstate::base_address)
+        .map(crate::state::tfstate::base_address)
         .chain(used_from_state.iter().filter_map(|v| {
             v.rsplit_once('.')
-                .map(|(resource, _)| crate::tfstate::base_address(resource))
+                .map(|(resource, _)| crate::state::tfstate::base_address(resource))
         }))
         .collect();
     let mut read = Vec::new();
@@ -362,13 +368,13 @@ fn read_states(
         };
         // A state that records none of this code's resources is another root's: using it would
         // call everything it holds "removed from the code".
-        if !attrs.is_empty() && !crate::tfstate::describes(attrs, &declared) {
+        if !attrs.is_empty() && !crate::state::tfstate::describes(attrs, &declared) {
             eprintln!(
                 "drift: {name} records none of this code's resources (another root's state?): not used"
             );
             continue;
         }
-        match crate::tfstate::parse(text, name, &snap.account_id, &snap.region) {
+        match crate::state::tfstate::parse(text, name, &snap.account_id, &snap.region) {
             Ok(s) => read.push(s),
             Err(e) => errors.push(model::SourceError {
                 source: "terraform state".into(),
@@ -376,8 +382,8 @@ fn read_states(
             }),
         }
     }
-    let merged =
-        (!read.is_empty()).then(|| crate::tfstate::merge(read, &snap.account_id, &snap.region));
+    let merged = (!read.is_empty())
+        .then(|| crate::state::tfstate::merge(read, &snap.account_id, &snap.region));
     (merged, errors)
 }
 
@@ -500,7 +506,7 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     if let Some(recorded) = &recorded {
         let recorded = recorded.to_state(&fams, &scope);
         let complete = state_errors.is_empty();
-        crate::three_way::annotate(&mut report, &desired, &live_state, &recorded, complete);
+        crate::state::three_way::annotate(&mut report, &desired, &live_state, &recorded, complete);
     } else if !state_errors.is_empty() {
         // Reported above; --before-apply then exits 1 with the error.
     } else if args.before_apply {
@@ -591,7 +597,7 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     };
     let gate = |f: &report::Finding| {
         if args.before_apply {
-            f.verdict.is_some_and(crate::three_way::destructive)
+            f.verdict.is_some_and(crate::state::three_way::destructive)
                 || (args.fail_on.contains(&FailOn::Violated) && before_apply_rule(f))
         } else {
             fails(f.status)
@@ -896,7 +902,7 @@ fn write_patch(
         .collect();
     let state_records = states
         .iter()
-        .flat_map(|state| crate::tfstate::record_addresses(&state.attrs))
+        .flat_map(|state| crate::state::tfstate::record_addresses(&state.attrs))
         .collect();
     let ctx = patch::Context {
         desired,

@@ -210,7 +210,7 @@ pub struct Config {
     pub roots: Vec<PathBuf>,
     /// The roots as discovered (`drift roots`): with their accounts and regions, and those
     /// skipped with why.
-    pub found_roots: crate::roots::Found,
+    pub found_roots: crate::fleet::roots::Found,
     pub var_files: Vec<PathBuf>,
     pub vars: BTreeMap<String, serde_json::Value>,
     /// Terraform's data directory relative to each root (`.terraform` when unset).
@@ -307,12 +307,13 @@ impl Config {
             .iter()
             .map(|s| (PathBuf::from(&s.path), s.reason.clone()))
             .collect();
-        let found = crate::roots::expand(&dir, &raw.terraform.roots, &skip).map_err(|message| {
-            Error::Invalid {
-                path: display.clone(),
-                message,
-            }
-        })?;
+        let found =
+            crate::fleet::roots::expand(&dir, &raw.terraform.roots, &skip).map_err(|message| {
+                Error::Invalid {
+                    path: display.clone(),
+                    message,
+                }
+            })?;
         let mut postgres = raw.postgres;
         let mut mysql = raw.mysql;
         for pg in postgres.values_mut().chain(mysql.values_mut()) {

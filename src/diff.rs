@@ -10,24 +10,9 @@ use std::collections::HashMap;
 type ClaimsInScope<'a> = Vec<(usize, &'a Claim)>;
 
 fn finding(status: Status, item: &Item) -> Finding {
-    Finding {
-        status,
-        kind: item.kind,
-        id: item.id.clone(),
-        origin: item.origin.clone(),
-        changes: Vec::new(),
-        reason: None,
-        hints: Vec::new(),
-        value: None,
-        remediation: None,
-        first_seen: None,
-        new: None,
-        age: None,
-        state: None,
-        verdict: None,
-        near: None,
-        rule: None,
-    }
+    let mut f = Finding::new(status, item.kind, item.id.clone());
+    f.origin = item.origin.clone();
+    f
 }
 
 /// Where the code declares each scope: a zone's declaration for records, else the first

@@ -7,31 +7,8 @@
 //! Knows nothing of how findings are made.
 
 use crate::config::IgnoreRule;
+use crate::model::glob::glob;
 use crate::report::{IgnoreNotice, Ignored, Report, Status};
-
-/// `*` any run of characters, `?` one; everything else literal.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
 
 /// Whether a change at `path` is inside `field` (the field itself or below it).
 fn inside(path: &str, field: &str) -> bool {
@@ -209,24 +186,11 @@ mod tests {
     #[test]
     fn entries_are_added_in_the_style_of_the_file() {
         let report = Report {
-            findings: vec![crate::report::Finding {
-                status: Status::Missing,
-                kind: crate::model::Kind::PostgresDatabase,
-                id: "db/\"x\"\n".into(),
-                origin: None,
-                changes: Vec::new(),
-                reason: None,
-                hints: Vec::new(),
-                value: None,
-                remediation: None,
-                first_seen: None,
-                new: None,
-                age: None,
-                state: None,
-                verdict: None,
-                near: None,
-                rule: None,
-            }],
+            findings: vec![crate::report::Finding::new(
+                Status::Missing,
+                crate::model::Kind::PostgresDatabase,
+                "db/\"x\"\n",
+            )],
             ..Report::default()
         };
         // Inline array: the entry joins it (a `[[ignore]]` would be a duplicate key).

@@ -1402,6 +1402,23 @@ resource "aws_kms_alias" "team" {{
     same_offline(&run, &j);
 }
 
+/// Makes the PostgreSQL instance `app` in moto; its endpoint's host and port.
+async fn postgres_instance_app(sdk: &aws_config::SdkConfig) -> (String, i32) {
+    let made = aws_sdk_rds::Client::new(sdk)
+        .create_db_instance()
+        .db_instance_identifier("app")
+        .engine("postgres")
+        .db_instance_class("db.t4g.micro")
+        .master_username("admin")
+        .master_user_password("not-a-real-one")
+        .allocated_storage(20)
+        .send()
+        .await
+        .expect("rds");
+    let ep = made.db_instance().unwrap().endpoint().unwrap();
+    (ep.address().unwrap().to_string(), ep.port().unwrap())
+}
+
 /// The new-service checklist's secret item against moto's Secrets Manager: a secret present
 /// (URL form, RDS's JSON form), one pointing at another host and database, one absent; with
 /// `[secrets] check_values` the URL is compared with the instance's endpoint and the
@@ -1413,20 +1430,7 @@ fn secrets_are_checked_and_never_leave_the_process() {
     let rt = rt();
     let endpoint = rt.block_on(async {
         let sdk = moto.sdk().await;
-        let rds = aws_sdk_rds::Client::new(&sdk);
-        let made = rds
-            .create_db_instance()
-            .db_instance_identifier("app")
-            .engine("postgres")
-            .db_instance_class("db.t4g.micro")
-            .master_username("admin")
-            .master_user_password("not-a-real-one")
-            .allocated_storage(20)
-            .send()
-            .await
-            .expect("rds");
-        let ep = made.db_instance().unwrap().endpoint().unwrap();
-        let (host, port) = (ep.address().unwrap().to_string(), ep.port().unwrap());
+        let (host, port) = postgres_instance_app(&sdk).await;
         let sm = aws_sdk_secretsmanager::Client::new(&sdk);
         let values = [
             ("prod/a", format!("postgres://a_user:PASSWORD-A-7f3k@{host}:{port}/a_db?sslmode=require")),
@@ -1559,17 +1563,7 @@ fn secrets_manager_faults_are_errors_not_missing_secrets() {
     let moto = Moto::start();
     rt().block_on(async {
         let sdk = moto.sdk().await;
-        aws_sdk_rds::Client::new(&sdk)
-            .create_db_instance()
-            .db_instance_identifier("app")
-            .engine("postgres")
-            .db_instance_class("db.t4g.micro")
-            .master_username("admin")
-            .master_user_password("not-a-real-one")
-            .allocated_storage(20)
-            .send()
-            .await
-            .expect("rds");
+        postgres_instance_app(&sdk).await;
         let sm = aws_sdk_secretsmanager::Client::new(&sdk);
         for name in ["prod/a", "prod/b"] {
             sm.create_secret()

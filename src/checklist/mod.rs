@@ -87,7 +87,7 @@ impl Files {
         let mut out: Vec<String> = entries
             .filter_map(|e| e.ok())
             .filter_map(|e| e.file_name().to_str().map(str::to_string))
-            .filter(|f| crate::model::policy_eval::glob(name, f))
+            .filter(|f| crate::model::glob::glob(name, f))
             .map(|f| {
                 if dir.is_empty() {
                     f

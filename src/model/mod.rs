@@ -6,6 +6,7 @@
 
 pub mod database;
 pub mod dns;
+pub mod glob;
 pub mod key_alias;
 pub mod policy;
 pub mod policy_eval;

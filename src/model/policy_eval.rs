@@ -7,6 +7,7 @@
 //! rather than guess. The *comparator* of policies is `policy.rs`; this module only evaluates.
 //! Knows nothing of where a policy came from.
 
+use super::glob::glob;
 use super::policy::{CondValues, Policy, Principals, Statement};
 use std::collections::BTreeMap;
 
@@ -322,30 +323,6 @@ fn condition_holds(op: &str, cv: &CondValues, req: &Request) -> Result<bool, Str
             ));
         }
     })
-}
-
-/// IAM's wildcard match: `*` any run of characters, `?` exactly one; case-sensitive.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
 }
 
 /// An ARN pattern against an ARN: the first five fields each matched alone, the resource (the

@@ -28,7 +28,7 @@ pub struct Context<'a> {
     pub zone_ids: BTreeMap<String, String>,
     /// Records the Terraform state still holds, by id: one removed from the code is put back
     /// where the state has it, not imported anew.
-    pub state_records: std::collections::HashMap<String, crate::tfstate::StateRecord>,
+    pub state_records: std::collections::HashMap<String, crate::state::tfstate::StateRecord>,
 }
 
 /// A finding the patch does not express, and why.
@@ -75,22 +75,7 @@ pub(crate) struct Files {
 impl Files {
     /// The file at `display` (a path relative to the working directory, or absolute).
     pub fn get(&mut self, display: &str) -> Result<&mut (FileEdits, Body), String> {
-        let outside = || {
-            format!(
-                "`{display}` is outside the working directory: run drift from the repository root so the patch's paths apply there"
-            )
-        };
-        // `..` resolved, then the real path (links followed) must lie under the working
-        // directory: a patch never names a file elsewhere.
-        let normal = normalize(display).ok_or_else(outside)?;
-        let real =
-            std::fs::canonicalize(&normal).map_err(|e| format!("cannot read `{display}`: {e}"))?;
-        let cwd = std::env::current_dir()
-            .and_then(std::fs::canonicalize)
-            .map_err(|e| format!("cannot resolve the working directory: {e}"))?;
-        if !real.starts_with(&cwd) {
-            return Err(outside());
-        }
+        let normal = inside_working_dir(display)?;
         let display = normal.as_str();
         if display.ends_with(".tf.json") {
             return Err(format!(
@@ -115,20 +100,7 @@ impl Files {
     /// A file that is not Terraform (a YAML values file, a CI workflow) at `display`, for
     /// line edits: the same rules for where it may be, no parse.
     pub fn get_text(&mut self, display: &str) -> Result<&mut FileEdits, String> {
-        let outside = || {
-            format!(
-                "`{display}` is outside the working directory: run drift from the repository root so the patch's paths apply there"
-            )
-        };
-        let normal = normalize(display).ok_or_else(outside)?;
-        let real =
-            std::fs::canonicalize(&normal).map_err(|e| format!("cannot read `{display}`: {e}"))?;
-        let cwd = std::env::current_dir()
-            .and_then(std::fs::canonicalize)
-            .map_err(|e| format!("cannot resolve the working directory: {e}"))?;
-        if !real.starts_with(&cwd) {
-            return Err(outside());
-        }
+        let normal = inside_working_dir(display)?;
         if !self.files.contains_key(normal.as_str()) {
             let text = crate::input_file::read_text(std::path::Path::new(&normal))
                 .map_err(|e| format!("cannot read `{display}`: {e}"))?;
@@ -167,6 +139,26 @@ impl Files {
         out.sort();
         out
     }
+}
+
+/// `display` with `..` resolved, when its real path (links followed) lies under the working
+/// directory: a patch never names a file elsewhere.
+fn inside_working_dir(display: &str) -> Result<String, String> {
+    let outside = || {
+        format!(
+            "`{display}` is outside the working directory: run drift from the repository root so the patch's paths apply there"
+        )
+    };
+    let normal = normalize(display).ok_or_else(outside)?;
+    let real =
+        std::fs::canonicalize(&normal).map_err(|e| format!("cannot read `{display}`: {e}"))?;
+    let cwd = std::env::current_dir()
+        .and_then(std::fs::canonicalize)
+        .map_err(|e| format!("cannot resolve the working directory: {e}"))?;
+    if !real.starts_with(&cwd) {
+        return Err(outside());
+    }
+    Ok(normal)
 }
 
 /// The folder of a displayed file path, as `CodeRef::dir` spells it.

@@ -111,7 +111,10 @@ fn header(p: Painter, out: &mut String, f: &Finding) {
     if let Some(v) = f.verdict {
         out.push_str(&format!(
             "  {}\n",
-            p.bold(&format!("# {}", crate::three_way::words(v, f.status)))
+            p.bold(&format!(
+                "# {}",
+                crate::state::three_way::words(v, f.status)
+            ))
         ));
     }
     if let Some(o) = &f.origin {

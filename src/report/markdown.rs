@@ -121,7 +121,10 @@ pub fn render(report: &Report) -> String {
             out.push_str(&format!("Age: {}\n\n", code(age)));
         }
         if let Some(v) = f.verdict {
-            out.push_str(&format!("**{}**\n\n", crate::three_way::words(v, f.status)));
+            out.push_str(&format!(
+                "**{}**\n\n",
+                crate::state::three_way::words(v, f.status)
+            ));
         }
         if let Some(o) = &f.origin {
             let at = code(&format!("{}:{}", o.file, o.line));

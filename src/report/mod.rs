@@ -108,7 +108,7 @@ pub struct Finding {
     pub age: Option<String>,
     /// With a Terraform state: the value it records (null when it has none).
     pub state: Option<serde_json::Value>,
-    /// With a Terraform state: what `terraform apply` would do (`three_way.rs`).
+    /// With a Terraform state: what `terraform apply` would do (`state/three_way.rs`).
     pub verdict: Option<&'static str>,
     /// For an object only in AWS: where the code declares what it belongs to (its zone, its
     /// instance), so a tool that needs a place in the code (SARIF) has one.

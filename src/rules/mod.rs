@@ -137,32 +137,20 @@ pub fn check(
     }
     found
         .into_iter()
-        .map(|((rule, subject), (v, places, evidence))| Finding {
-            status: Status::Violated,
-            kind: Kind::Rule,
-            id: format!("{rule}/{subject}"),
-            origin: origins
+        .map(|((rule, subject), (v, places, evidence))| {
+            let mut f = Finding::new(Status::Violated, Kind::Rule, format!("{rule}/{subject}"));
+            f.origin = origins
                 .get(&(v.kind, subject.as_str()))
-                .map(|o| (*o).clone()),
-            changes: Vec::new(),
-            reason: None,
-            hints: Vec::new(),
-            value: None,
-            remediation: None,
-            first_seen: None,
-            new: None,
-            age: None,
-            state: None,
-            verdict: None,
-            near: None,
-            rule: Some(RuleVerdict {
+                .map(|o| (*o).clone());
+            f.rule = Some(RuleVerdict {
                 rule,
                 severity: v.severity,
                 places: places.iter().map(|p| p.as_str()).collect(),
                 message: v.message,
                 evidence: serde_json::Value::Object(evidence),
                 fix: v.fix,
-            }),
+            });
+            f
         })
         .collect()
 }

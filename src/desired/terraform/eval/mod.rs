@@ -39,11 +39,11 @@ pub struct Env {
     /// (`module.a.aws_lb.web`, `aws_route53_record.r["x"]`): what AWS computed.
     pub state_attrs: HashMap<String, serde_json::Map<String, serde_json::Value>>,
     /// `data "terraform_remote_state"` over the `s3` backend: each state's outputs (as
-    /// [`crate::tfstate::outputs`] gives them) by `s3://bucket/key`, or why it could not be read.
+    /// [`crate::state::tfstate::outputs`] gives them) by `s3://bucket/key`, or why it could not be read.
     pub remote_states: BTreeMap<String, Result<serde_json::Map<String, serde_json::Value>, String>>,
     /// The `s3` remote states the code reads that are not in `remote_states`: the caller reads
     /// them and evaluates the code again.
-    pub remote_states_wanted: RefCell<std::collections::BTreeSet<crate::tfstate::Source>>,
+    pub remote_states_wanted: RefCell<std::collections::BTreeSet<crate::state::tfstate::Source>>,
     /// Evaluation errors contained to one object (`file:line:col: message`), each once.
     pub errors: RefCell<Vec<String>>,
 }
@@ -972,7 +972,7 @@ impl ModuleInstance {
                 let file = self.root_dir.join(&path);
                 let display = file.display().to_string();
                 match crate::input_file::read_text(&file) {
-                    Ok(text) => crate::tfstate::outputs(&text, &display),
+                    Ok(text) => crate::state::tfstate::outputs(&text, &display),
                     Err(_) => Err(format!("the state `{display}` could not be read")),
                 }
             }
@@ -983,12 +983,12 @@ impl ModuleInstance {
                     ));
                 };
                 let workspace = text_of(attrs.get("workspace").cloned());
-                let key = crate::tfstate::s3_workspace_key(
+                let key = crate::state::tfstate::s3_workspace_key(
                     &key,
                     workspace.as_deref(),
                     config("workspace_key_prefix").as_deref(),
                 );
-                let source = crate::tfstate::Source::S3 {
+                let source = crate::state::tfstate::Source::S3 {
                     bucket,
                     key,
                     region: config("region"),

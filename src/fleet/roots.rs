@@ -7,7 +7,7 @@
 //!
 //! Reads directories and `.tf` files only; knows nothing of AWS or of what the code declares.
 
-use crate::model::policy_eval::glob;
+use crate::model::glob::glob;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
