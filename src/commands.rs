@@ -519,9 +519,9 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     let sensitive = report.redact_secrets();
     if let Some(dir) = &args.history {
         let narrowed = !with_checklist;
-        let shown = report.clone();
+        let rows = report.checklist.clone();
         let unchecked =
-            |kind: &str, id: &str| not_rechecked(kind, id, &fams, &live_state, &shown, narrowed);
+            |kind: &str, id: &str| not_rechecked(kind, id, &fams, &live_state, &rows, narrowed);
         // A history that cannot be read costs the report its ages, not the report.
         if let Err(e) = crate::history::annotate(&mut report, dir, now, &unchecked) {
             report.errors.push(model::SourceError {
@@ -620,17 +620,11 @@ fn add_checklist(
     fams: &[Family],
     live: &model::State,
 ) {
-    use report::{Cell, Status};
+    use report::Cell;
     let s = &mut report.summary;
     s.in_sync += checked.in_sync;
     for f in &checked.findings {
-        match f.status {
-            Status::Missing => s.missing += 1,
-            Status::Changed => s.changed += 1,
-            Status::NotChecked => s.not_checked += 1,
-            Status::Unmanaged => s.unmanaged += 1,
-            Status::Violated => s.violated += 1,
-        }
+        s.count(f.status);
     }
     let databases_read = fams.contains(&Family::Rds) && !live.failed.contains(&Family::Rds);
     let mut rows = checked.rows;
@@ -691,7 +685,7 @@ fn not_rechecked(
     id: &str,
     fams: &[model::Family],
     live: &model::State,
-    report: &report::Report,
+    checklist: &[report::ChecklistRow],
     narrowed: bool,
 ) -> Option<String> {
     let kind = model::Kind::parse(kind)?;
@@ -702,8 +696,7 @@ fn not_rechecked(
             }
             // An item whose file could not be read this run was not looked at again.
             let (service, item) = id.rsplit_once('/')?;
-            let errored = report
-                .checklist
+            let errored = checklist
                 .iter()
                 .any(|r| r.service == service && r.items.get(item) == Some(&report::Cell::Error));
             return errored.then(|| "its file could not be read".into());

@@ -194,13 +194,7 @@ pub fn compare(desired: &State, live: &State, only: &[Family]) -> Report {
         .ignored
         .sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
     for f in &report.findings {
-        match f.status {
-            Status::Changed => summary.changed += 1,
-            Status::Missing => summary.missing += 1,
-            Status::Unmanaged => summary.unmanaged += 1,
-            Status::NotChecked => summary.not_checked += 1,
-            Status::Violated => summary.violated += 1,
-        }
+        summary.count(f.status);
     }
     summary.errors = report.errors.len();
     report.summary = summary;

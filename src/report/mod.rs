@@ -275,6 +275,19 @@ pub struct Summary {
     pub errors: usize,
 }
 
+impl Summary {
+    /// Counts one finding of `status`.
+    pub fn count(&mut self, status: Status) {
+        match status {
+            Status::Changed => self.changed += 1,
+            Status::Missing => self.missing += 1,
+            Status::Unmanaged => self.unmanaged += 1,
+            Status::NotChecked => self.not_checked += 1,
+            Status::Violated => self.violated += 1,
+        }
+    }
+}
+
 /// What the run compared against, for the report's header.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LiveInfo {
