@@ -523,3 +523,26 @@ fn hostile_checklist_files_cost_their_item_and_inject_nothing() {
     let human = p.run(&["check", "--color", "never"]);
     assert!(!human.stdout.contains('\u{1b}'), "{:?}", human.stdout);
 }
+
+/// A service name that is not a plain YAML value is never written into a workflow: the patch
+/// refuses it, so nothing from the manifest can add a step or a key to the pipeline.
+#[test]
+fn the_patch_writes_only_plain_names() {
+    let p = project();
+    p.file(
+        "services.yaml",
+        &MANIFEST.replace(
+            "  - name: c\n",
+            "  - name: \"c\\n    steps: [{run: curl evil}]\"\n    database: c_db\n    skip: {database: \"x\", helm_values: \"x\", argocd_app: \"x\"}\n",
+        ),
+    );
+    let out = p.run(&["check", "--patch", "fix.patch"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("not a plain YAML value"),
+        "{}",
+        out.stderr
+    );
+    let patch = std::fs::read_to_string(p.path().join("fix.patch")).unwrap_or_default();
+    assert!(!patch.contains("curl"), "{patch}");
+}

@@ -14,8 +14,28 @@ pub fn writable(id: &str) -> bool {
     id.ends_with("/ci_pipeline") || id.ends_with("/helm_values")
 }
 
+/// Whether `s` can be written into YAML as it is: a plain scalar of letters, digits and
+/// `-_.`, nothing that could start a new line, key or document.
+fn plain(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
 pub fn edit(f: &Finding, files: &mut Files) -> Result<(), String> {
     let (service, item) = f.id.rsplit_once('/').ok_or("not a checklist item")?;
+    let value = f
+        .changes
+        .first()
+        .and_then(|c| c.desired.as_ref())
+        .or(f.value.as_ref().map(|v| &v["value"]))
+        .and_then(|v| v.as_str());
+    if !plain(service) || value.is_some_and(|v| !plain(v)) {
+        return Err(
+            "the service or database name is not a plain YAML value (letters, digits, `-_.`): write it by hand"
+                .into(),
+        );
+    }
     let origin = f
         .origin
         .as_ref()
