@@ -888,7 +888,10 @@ fn write_patch(
         .flat_map(|r| &r.zones)
         .map(|z| {
             (
-                model::dns::zone_scope(&model::dns::canonical_name(&z.name), z.private_zone),
+                model::dns::in_account(
+                    &model::dns::zone_scope(&model::dns::canonical_name(&z.name), z.private_zone),
+                    z.account.as_deref(),
+                ),
                 model::dns::canonical_zone_id(&z.id),
             )
         })

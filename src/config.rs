@@ -174,9 +174,49 @@ pub struct AwsConfig {
     pub attempt_timeout_secs: Option<u64>,
     /// Whole-operation timeout in seconds (default 60).
     pub operation_timeout_secs: Option<u64>,
-    /// Route 53 requests per second, for the whole run (default 5, the API's limit per
-    /// account; 0 paces nothing).
+    /// Route 53 requests per second per account, evenly spaced (a bucket of 1): the older
+    /// form of `[aws.limits] route53`, which wins when both are set. 0 paces nothing.
     pub route53_rps: Option<f64>,
+    /// `[aws.limits]`: the token bucket per account of each service (`route53`, `rds`) or of
+    /// each of its operations (`kms`, `secretsmanager`), as `{ burst, per_second }`.
+    #[serde(default)]
+    pub limits: RawLimits,
+}
+
+/// `[aws.limits]` as written: any service left out keeps its default.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    pub route53: Option<crate::live::aws::pacer::Limit>,
+    pub rds: Option<crate::live::aws::pacer::Limit>,
+    pub kms: Option<crate::live::aws::pacer::Limit>,
+    pub secretsmanager: Option<crate::live::aws::pacer::Limit>,
+}
+
+impl AwsConfig {
+    /// The pacing limits: the defaults, `route53_rps`, then `[aws.limits]`.
+    pub fn limits(&self) -> crate::live::aws::pacer::Limits {
+        use crate::live::aws::pacer::{Limit, Limits};
+        let mut l = Limits::default();
+        if let Some(rps) = self.route53_rps {
+            l.route53 = Limit {
+                burst: 1.0,
+                per_second: rps,
+            };
+        }
+        let raw = &self.limits;
+        for (slot, given) in [
+            (&mut l.route53, raw.route53),
+            (&mut l.rds, raw.rds),
+            (&mut l.kms, raw.kms),
+            (&mut l.secretsmanager, raw.secretsmanager),
+        ] {
+            if let Some(g) = given {
+                *slot = g;
+            }
+        }
+        l
+    }
 }
 
 /// `[postgres.<instance>]`: how to list the databases of one RDS instance.
@@ -290,6 +330,27 @@ impl Config {
                 path: display.clone(),
                 message,
             })?;
+        let limits = &raw.aws.limits;
+        for (name, l) in [
+            ("route53", limits.route53),
+            ("rds", limits.rds),
+            ("kms", limits.kms),
+            ("secretsmanager", limits.secretsmanager),
+        ] {
+            if let Some(l) = l
+                && !(l.burst.is_finite()
+                    && l.burst >= 1.0
+                    && l.per_second.is_finite()
+                    && l.per_second >= 0.0)
+            {
+                return Err(Error::Invalid {
+                    path: display.clone(),
+                    message: format!(
+                        "[aws.limits] {name}: `burst` must be at least 1 and `per_second` at least 0 (0 paces nothing)"
+                    ),
+                });
+            }
+        }
         if let Some(s) = raw
             .terraform
             .skip

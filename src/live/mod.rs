@@ -8,7 +8,7 @@ pub mod mysql;
 pub mod postgres;
 pub mod snapshot;
 
-use crate::model::dns::parse_zone_scope;
+use crate::model::dns::{parse_zone_scope, split_account};
 use crate::model::{Family, Kind, State};
 use snapshot::Snapshot;
 use std::collections::BTreeSet;
@@ -31,8 +31,8 @@ pub struct Scope {
     /// Of `keys`, the aliases of keys the code does not declare: only that each exists and
     /// names its key is checked, not the key's policy.
     pub alias_links: BTreeSet<String>,
-    /// (zone name, private)
-    pub zones: BTreeSet<(String, bool)>,
+    /// (account, zone name, private): the account only outside drift's default one.
+    pub zones: BTreeSet<(Option<String>, String, bool)>,
     pub instances: BTreeSet<String>,
     /// Aurora clusters.
     pub clusters: BTreeSet<String>,
@@ -55,7 +55,9 @@ impl Scope {
                     s.keys.insert(scope.clone());
                 }
                 Kind::Route53Record => {
-                    s.zones.insert(parse_zone_scope(scope));
+                    let (name, private) = parse_zone_scope(scope);
+                    let account = split_account(scope).1.map(str::to_string);
+                    s.zones.insert((account, name, private));
                 }
                 Kind::RdsInstance | Kind::PostgresDatabase | Kind::MysqlDatabase => {
                     s.instances.insert(scope.clone());
@@ -201,7 +203,7 @@ pub async fn capture(
     };
     let r53 = async {
         if families.contains(&Family::Route53) && !scope.zones.is_empty() {
-            Some(aws::route53::read(session, &scope.zones).await)
+            Some(aws::route53::read(session, &scope.zones, &scope.roles).await)
         } else {
             None
         }

@@ -2,7 +2,9 @@
 //! conversion into the canonical model. No secrets are ever written into it.
 
 use crate::error::{Error, Location, Result};
-use crate::model::dns::{AliasTarget, Routing, canonical_name, canonical_value, zone_scope};
+use crate::model::dns::{
+    AliasTarget, Routing, canonical_name, canonical_value, in_account, zone_scope,
+};
 use crate::model::{
     Body, Database, Family, Instance, Item, Kind, Policy, Record, SourceError, Spec, State,
 };
@@ -98,6 +100,9 @@ pub struct HostedZone {
     pub id: String,
     pub name: String,
     pub private_zone: bool,
+    /// The account it was read in, when not the snapshot's own (through a role).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub records: Vec<RecordSet>,
 }
 
@@ -472,12 +477,13 @@ impl Snapshot {
                 Some(r53) => {
                     for zone in &r53.zones {
                         let zname = canonical_name(&zone.name);
-                        let scope = zone_scope(&zname, zone.private_zone);
+                        let account = zone.account.as_deref();
+                        let scope = in_account(&zone_scope(&zname, zone.private_zone), account);
                         for rs in &zone.records {
                             let rec = rs.to_record(&zname);
                             state.push(Item {
                                 kind: Kind::Route53Record,
-                                id: rec.id(),
+                                id: in_account(&rec.id(), account),
                                 scope: scope.clone(),
                                 origin: None,
                                 body: Body::Known(Spec::Record(rec)),

@@ -127,8 +127,29 @@ pub fn zone_scope(name: &str, private: bool) -> String {
     }
 }
 
-/// The zone name and privacy of a scope key made by [`zone_scope`].
+/// A zone's scope key or a record's id in another account than drift's default:
+/// `example.com@222233334444`, `www.example.com/A@222233334444` (Route 53 is global: no
+/// region).
+pub fn in_account(s: &str, account: Option<&str>) -> String {
+    match account {
+        Some(a) => format!("{s}@{a}"),
+        None => s.to_string(),
+    }
+}
+
+/// The inverse of [`in_account`]: only a suffix of `@` and twelve digits is an account.
+pub fn split_account(s: &str) -> (&str, Option<&str>) {
+    match s.rsplit_once('@') {
+        Some((rest, a)) if a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()) => {
+            (rest, Some(a))
+        }
+        _ => (s, None),
+    }
+}
+
+/// The zone name and privacy of a scope key made by [`zone_scope`] (and [`in_account`]).
 pub fn parse_zone_scope(scope: &str) -> (String, bool) {
+    let (scope, _) = split_account(scope);
     match scope.strip_suffix(" (private)") {
         Some(name) => (name.to_string(), true),
         None => (scope.to_string(), false),

@@ -155,8 +155,10 @@ pub fn in_scope(kind: Kind, id: &str, scope: &str) -> bool {
     match kind {
         Kind::Route53Record => {
             let (zone, _) = dns::parse_zone_scope(scope);
+            let (id, account) = dns::split_account(id);
             let name = id.split('/').next().unwrap_or_default();
-            name == zone || name.ends_with(&format!(".{zone}"))
+            account == dns::split_account(scope).1
+                && (name == zone || name.ends_with(&format!(".{zone}")))
         }
         _ => id == scope || id.starts_with(&format!("{scope}/")),
     }
@@ -435,7 +437,7 @@ impl Claim {
             && self
                 .id_suffix
                 .as_ref()
-                .is_none_or(|x| live.id.ends_with(x.as_str()))
+                .is_none_or(|x| dns::split_account(&live.id).0.ends_with(x.as_str()))
     }
 }
 

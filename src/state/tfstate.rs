@@ -106,6 +106,7 @@ pub fn parse(text: &str, display: &str, account_id: &str, region: &str) -> Resul
                             id: format!("/hostedzone/{id}"),
                             name: format!("{}.", s(a, "name").unwrap_or_default()),
                             private_zone: private,
+                            account: None,
                             records: Vec::new(),
                         },
                     );

@@ -7,8 +7,8 @@ use super::value::{ResourceValue, Value};
 use super::{Instances, ignore_changes, instances_of, origin, referenced_address};
 use crate::error::Result;
 use crate::model::dns::{
-    AliasTarget, Routing, canonical_code_value, canonical_name, canonical_zone_id, qualify,
-    zone_scope,
+    AliasTarget, Routing, canonical_code_value, canonical_name, canonical_zone_id, in_account,
+    qualify, zone_scope,
 };
 use crate::model::{Body, Claim, Ignore, Item, Kind, Record, Spec, State};
 use hcl_edit::Span;
@@ -20,6 +20,18 @@ pub struct Zone {
     private: bool,
     /// A literal zone id given in code (data sources), for records that write it out.
     literal_id: Option<String>,
+    /// The account its provider configuration assumes a role in, when that is not drift's
+    /// default account: its scope and its records' ids carry it (`@ACCOUNT`).
+    account: Option<String>,
+}
+
+impl Zone {
+    fn scope(&self) -> String {
+        in_account(
+            &zone_scope(&self.name, self.private),
+            self.account.as_deref(),
+        )
+    }
 }
 
 /// A zone's name and privacy as AWS reports them, by zone id (what `GetHostedZone` says).
@@ -49,6 +61,7 @@ fn zone_of(
                 name: canonical_name(name),
                 private: *private,
                 literal_id: Some(id),
+                account: None,
             }),
             None => {
                 wanted.push(id);
@@ -71,6 +84,7 @@ fn zone_of(
         name,
         private,
         literal_id,
+        account: None,
     })
 }
 
@@ -200,9 +214,21 @@ pub fn zones(inst: &ModuleInstance, zones: &mut Zones, state: &mut State) -> Res
             if let Instances::Known(list) = found {
                 for r in list {
                     let by_id = &inst.env.zones_by_id;
-                    if let Some(z) = zone_of(&r, kind == "data", by_id, &mut state.zone_ids_wanted)
+                    if let Some(mut z) =
+                        zone_of(&r, kind == "data", by_id, &mut state.zone_ids_wanted)
                     {
-                        let scope = zone_scope(&z.name, z.private);
+                        // A zone in another account (its provider assumes a role there) is
+                        // read there.
+                        if let Ok(p) = inst.resource_region(&decl.item.block, &r.attrs)
+                            && let Some(a) = p.account()
+                            && Some(a) != inst.env.account_id.as_deref()
+                        {
+                            z.account = Some(a.to_string());
+                            if let Some(role) = &p.role_arn {
+                                state.roles.insert(a.to_string(), role.clone());
+                            }
+                        }
+                        let scope = z.scope();
                         state.scopes.insert((Kind::Route53Record, scope.clone()));
                         state.zones.entry(scope).or_insert_with(|| {
                             origin(inst, decl, decl.item.block.span(), &r.address)
@@ -257,8 +283,9 @@ pub fn collect(inst: &ModuleInstance, zones: &Zones, state: &mut State) -> Resul
                                 name: canonical_name(name),
                                 private: *private,
                                 literal_id: Some(id.clone()),
+                                account: None,
                             };
-                            let scope = zone_scope(&z.name, z.private);
+                            let scope = z.scope();
                             state.scopes.insert((Kind::Route53Record, scope.clone()));
                             state.zones.entry(scope).or_insert_with(|| org.clone());
                             Some(z)
@@ -287,7 +314,8 @@ pub fn collect(inst: &ModuleInstance, zones: &Zones, state: &mut State) -> Resul
                 state.push(Item::unknown(Kind::Route53Record, r.address.clone(), org, "its `zone_id` does not refer to a zone declared in code (aws_route53_zone or data \"aws_route53_zone\")"));
                 continue;
             };
-            let scope = zone_scope(&zone.name, zone.private);
+            let scope = zone.scope();
+            let account = zone.account.as_deref();
             // The provider allows one `alias` block: terraform refuses the plan with two.
             let aliases = r
                 .attrs
@@ -307,16 +335,20 @@ pub fn collect(inst: &ModuleInstance, zones: &Zones, state: &mut State) -> Resul
                 record(&r, &zone)
             };
             let (id, body) = match checked {
-                Ok(rec) => (rec.id(), Body::Known(Spec::Record(rec))),
+                Ok(rec) => (
+                    in_account(&rec.id(), account),
+                    Body::Known(Spec::Record(rec)),
+                ),
                 Err(reason) => {
                     // Keep the natural id when the name and type are known.
                     let id = match (
                         r.attrs.get("name").and_then(Value::as_str),
                         r.attrs.get("type").and_then(Value::as_str),
                     ) {
-                        (Some(n), Some(t)) => {
-                            format!("{}/{}", qualify(n, &zone.name), t.to_uppercase())
-                        }
+                        (Some(n), Some(t)) => in_account(
+                            &format!("{}/{}", qualify(n, &zone.name), t.to_uppercase()),
+                            account,
+                        ),
                         _ => {
                             // Its name is unknown: it could be any record of its type here.
                             state.claims.push(Claim {

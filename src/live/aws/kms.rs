@@ -28,32 +28,39 @@ pub async fn read(
             .or_default()
             .insert(name.to_string());
     }
+    // Every place at once: each account's requests wait only on its own buckets.
+    let reads = by_place
+        .into_iter()
+        .map(|((account, region), names)| async move {
+            let role = match &account {
+                Some(a) => Some(roles.get(a).cloned().ok_or_else(|| Error::Aws {
+                    service: "kms",
+                    operation: "AssumeRole",
+                    message: format!("no role to assume for account {a}"),
+                })?),
+                None => None,
+            };
+            let sdk = s.in_place(role.as_deref(), region.as_deref()).await;
+            let place = s.place(account.as_deref(), region.as_deref(), role.as_deref());
+            let mut found = read_region(s, account.as_deref(), &sdk, &names)
+                .await
+                .map_err(|e| e.at(&place))?;
+            for k in &mut found {
+                k.region = region.clone();
+                k.account = account.clone();
+            }
+            Ok::<_, Error>(found)
+        });
     let mut keys = Vec::new();
-    for ((account, region), names) in by_place {
-        let role = match &account {
-            Some(a) => Some(roles.get(a).cloned().ok_or_else(|| Error::Aws {
-                service: "kms",
-                operation: "AssumeRole",
-                message: format!("no role to assume for account {a}"),
-            })?),
-            None => None,
-        };
-        let sdk = s.in_place(role.as_deref(), region.as_deref()).await;
-        let place = s.place(account.as_deref(), region.as_deref(), role.as_deref());
-        let mut found = read_region(s, &sdk, &names)
-            .await
-            .map_err(|e| e.at(&place))?;
-        for k in &mut found {
-            k.region = region.clone();
-            k.account = account.clone();
-        }
-        keys.extend(found);
+    for found in futures::future::join_all(reads).await {
+        keys.extend(found?);
     }
     Ok(KmsSection { keys })
 }
 
 async fn read_region(
     s: &Session,
+    account: Option<&str>,
     sdk: &aws_config::SdkConfig,
     names: &BTreeSet<String>,
 ) -> Result<Vec<KmsKey>, Error> {
@@ -71,7 +78,12 @@ async fn read_region(
     let mut by_key: BTreeMap<String, Vec<String>> = BTreeMap::new();
     // 100 a page, the most KMS allows (its default is 50).
     let mut pages = kms.list_aliases().limit(100).into_paginator().send();
-    while let Some(page) = pages.next().await {
+    loop {
+        // The paginator sends each request when asked for the page.
+        s.pace(account, "kms", "ListAliases").await;
+        let Some(page) = pages.next().await else {
+            break;
+        };
         s.count();
         let page = page.map_err(|e| aws_error("kms", "ListAliases", e))?;
         // KMS always sends the `Aliases` list, empty or not. An answer without it (an empty
@@ -123,7 +135,7 @@ async fn read_region(
         .map(|(key_id, names)| {
             let kms = kms.clone();
             async move {
-                s.count();
+                s.call(account, "kms", "DescribeKey").await;
                 let meta = match kms.describe_key().key_id(&key_id).send().await {
                     Ok(m) => m,
                     Err(e)
@@ -135,7 +147,7 @@ async fn read_region(
                     Err(e) => return Err(aws_error("kms", "DescribeKey", e)),
                 };
                 let meta = meta.key_metadata();
-                s.count();
+                s.call(account, "kms", "GetKeyPolicy").await;
                 let policy = kms
                     .get_key_policy()
                     .key_id(&key_id)

@@ -38,9 +38,8 @@ pub struct Session {
     pub sdk: aws_config::SdkConfig,
     pub concurrency: usize,
     pub requests: Arc<AtomicUsize>,
-    /// Paces every Route 53 request (`[aws] route53_rps`, default 5: the API's limit per
-    /// account).
-    pub route53: Arc<pacer::Pacer>,
+    /// The token buckets every request waits on, per account and API (`[aws.limits]`).
+    pub pacers: Arc<pacer::Pacers>,
     /// `[aws] operation_timeout_secs`: also bounds what the SDK's own timeout does not cover
     /// (an S3 object's body, read after the answer's headers).
     pub operation_timeout: Duration,
@@ -83,9 +82,31 @@ impl Session {
             sdk,
             concurrency: cfg.concurrency.unwrap_or(8).max(1),
             requests: Arc::new(AtomicUsize::new(0)),
-            route53: Arc::new(pacer::Pacer::new(cfg.route53_rps.unwrap_or(5.0))),
+            pacers: Arc::new(pacer::Pacers::new(cfg.limits())),
             operation_timeout,
         })
+    }
+
+    /// Waits until `account` (`None`: the caller's) may send one request of `service`'s
+    /// `operation` under its limits.
+    pub async fn pace(
+        &self,
+        account: Option<&str>,
+        service: &'static str,
+        operation: &'static str,
+    ) {
+        self.pacers.wait(account, service, operation).await;
+    }
+
+    /// Paces, then counts, one request about to be sent.
+    pub async fn call(
+        &self,
+        account: Option<&str>,
+        service: &'static str,
+        operation: &'static str,
+    ) {
+        self.pace(account, service, operation).await;
+        self.count();
     }
 
     /// Counts one API request.

@@ -1,41 +1,157 @@
-//! A client-side request pacer: at most `rate` requests per second, shared by every task that
-//! calls one API (Route 53 allows 5 requests per second per account; beyond that it throttles).
-//! Requests are spaced evenly rather than bursting, so concurrent zone reads never trip the
-//! limit; throttling that happens anyway is retried by the SDK. Knows nothing of AWS.
+//! Client-side request pacing as AWS throttles: a token bucket per account and API (Route 53
+//! counts every request of an account against one bucket of 50 that refills 10 a second; RDS
+//! 300 and 12; KMS a bucket per operation). Every root and region of an account in one run
+//! shares its buckets, and accounts never wait for each other. A request takes a token or
+//! reserves the next one and sleeps until it arrives, so concurrent reads of one account never
+//! trip the limit and the first `burst` requests go at once; throttling that happens anyway is
+//! retried by the SDK. Knows nothing of the SDK: callers name the account, service and
+//! operation.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-pub struct Pacer {
-    interval: Option<Duration>,
-    next: Mutex<Option<Instant>>,
+/// One bucket's size and refill rate (`[aws.limits]`).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limit {
+    /// Requests that may go at once when the bucket is full (at least 1).
+    pub burst: f64,
+    /// Tokens added per second; 0 paces nothing.
+    pub per_second: f64,
 }
 
-impl Pacer {
-    /// `rate` requests per second; 0 (or less) paces nothing.
-    pub fn new(rate: f64) -> Pacer {
-        let interval =
-            (rate > 0.0 && rate.is_finite()).then(|| Duration::from_secs_f64(1.0 / rate));
-        Pacer {
-            interval,
-            next: Mutex::new(None),
+/// The limits per service, as AWS documents them for one account (Route 53, RDS) or as
+/// conservative defaults where AWS allows far more (KMS, Secrets Manager: per operation).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Limits {
+    pub route53: Limit,
+    pub rds: Limit,
+    pub kms: Limit,
+    pub secretsmanager: Limit,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            // "All Amazon Route 53 API operations combined (account level): 50, 10".
+            route53: Limit {
+                burst: 50.0,
+                per_second: 10.0,
+            },
+            rds: Limit {
+                burst: 300.0,
+                per_second: 12.0,
+            },
+            // AWS allows hundreds to thousands per operation; drift asks for little.
+            kms: Limit {
+                burst: 50.0,
+                per_second: 25.0,
+            },
+            secretsmanager: Limit {
+                burst: 50.0,
+                per_second: 25.0,
+            },
+        }
+    }
+}
+
+impl Limits {
+    /// The limit of `service`, and whether each operation has its own bucket.
+    fn of(&self, service: &str) -> Option<(Limit, bool)> {
+        match service {
+            "route53" => Some((self.route53, false)),
+            "rds" => Some((self.rds, false)),
+            "kms" => Some((self.kms, true)),
+            "secretsmanager" => Some((self.secretsmanager, true)),
+            _ => None,
+        }
+    }
+}
+
+/// A token bucket: full at the start.
+pub struct Bucket {
+    limit: Limit,
+    /// Tokens now (negative: reserved by requests still waiting), as of `at`.
+    state: Mutex<(f64, Option<Instant>)>,
+}
+
+impl Bucket {
+    pub fn new(limit: Limit) -> Bucket {
+        let burst = limit.burst.max(1.0);
+        Bucket {
+            limit: Limit { burst, ..limit },
+            state: Mutex::new((burst, None)),
         }
     }
 
-    /// Waits for this request's turn.
+    /// Takes a token, or reserves the next and says how long to wait for it.
+    fn reserve(&self) -> Option<Duration> {
+        let rate = self.limit.per_second;
+        if !(rate > 0.0 && rate.is_finite()) {
+            return None;
+        }
+        let now = Instant::now();
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let (tokens, at) = *state;
+        let refilled = match at {
+            Some(at) => {
+                (tokens + now.duration_since(at).as_secs_f64() * rate).min(self.limit.burst)
+            }
+            None => tokens,
+        };
+        let left = refilled - 1.0;
+        *state = (left, Some(now));
+        (left < 0.0).then(|| Duration::from_secs_f64(-left / rate))
+    }
+
+    /// Waits for this request's token.
     pub async fn wait(&self) {
-        let Some(interval) = self.interval else {
+        if let Some(d) = self.reserve() {
+            tokio::time::sleep(d).await;
+        }
+    }
+}
+
+/// Every bucket of a run, made on first use: by (account, service), or (account, service,
+/// operation) where AWS limits each operation on its own. `""` is the caller's account.
+pub struct Pacers {
+    limits: Limits,
+    buckets: Mutex<HashMap<(String, &'static str, &'static str), Arc<Bucket>>>,
+}
+
+impl Pacers {
+    pub fn new(limits: Limits) -> Pacers {
+        Pacers {
+            limits,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Waits until `account` may send one `service` `operation` request.
+    pub async fn wait(
+        &self,
+        account: Option<&str>,
+        service: &'static str,
+        operation: &'static str,
+    ) {
+        let Some((limit, per_operation)) = self.limits.of(service) else {
             return;
         };
-        let at = {
-            let mut next = self.next.lock().await;
-            let now = Instant::now();
-            let at = next.map_or(now, |n| n.max(now));
-            *next = Some(at + interval);
-            at
+        let key = (
+            account.unwrap_or_default().to_string(),
+            service,
+            if per_operation { operation } else { "" },
+        );
+        let bucket = {
+            let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+            buckets
+                .entry(key)
+                .or_insert_with(|| Arc::new(Bucket::new(limit)))
+                .clone()
         };
-        tokio::time::sleep_until(at).await;
+        bucket.wait().await;
     }
 }
 
@@ -43,36 +159,97 @@ impl Pacer {
 mod tests {
     use super::*;
 
-    #[tokio::test(start_paused = true)]
-    async fn requests_are_spaced_by_the_rate() {
-        let p = std::sync::Arc::new(Pacer::new(5.0));
+    fn limit(burst: f64, per_second: f64) -> Limit {
+        Limit { burst, per_second }
+    }
+
+    /// When each of `n` concurrent requests of `account` goes, from the start.
+    async fn times(p: &Arc<Pacers>, account: &'static str, n: usize) -> Vec<u128> {
         let start = Instant::now();
-        let tasks: Vec<_> = (0..6)
+        let tasks: Vec<_> = (0..n)
             .map(|_| {
                 let p = p.clone();
                 tokio::spawn(async move {
-                    p.wait().await;
+                    p.wait(Some(account), "route53", "ListResourceRecordSets")
+                        .await;
                     Instant::now()
                 })
             })
             .collect();
         let mut at = Vec::new();
         for t in tasks {
-            at.push(t.await.unwrap() - start);
+            at.push((t.await.expect("task") - start).as_millis());
         }
         at.sort();
-        // The first goes at once, each next 200 ms after the one before.
-        for (i, d) in at.iter().enumerate() {
-            assert_eq!(d.as_millis(), 200 * i as u128, "{at:?}");
-        }
+        at
     }
 
     #[tokio::test(start_paused = true)]
-    async fn zero_paces_nothing() {
-        let p = Pacer::new(0.0);
+    async fn a_burst_goes_at_once_then_the_refill_rate_paces() {
+        let limits = Limits {
+            route53: limit(3.0, 5.0),
+            ..Limits::default()
+        };
+        let p = Arc::new(Pacers::new(limits));
+        // Three at once, then one every 200 ms.
+        assert_eq!(
+            times(&p, "111111111111", 6).await,
+            vec![0, 0, 0, 200, 400, 600]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn accounts_have_their_own_buckets_and_operations_share_routes_53s() {
+        let limits = Limits {
+            route53: limit(1.0, 2.0),
+            ..Limits::default()
+        };
+        let p = Arc::new(Pacers::new(limits));
+        let (a, b) = tokio::join!(times(&p, "111111111111", 3), times(&p, "222222222222", 3));
+        assert_eq!(a, vec![0, 500, 1000]);
+        assert_eq!(b, vec![0, 500, 1000], "one account never waits for another");
+        // Another Route 53 operation of the same account takes from the same bucket.
+        let start = Instant::now();
+        p.wait(Some("111111111111"), "route53", "ListHostedZones")
+            .await;
+        assert_eq!(start.elapsed().as_millis(), 500);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn kms_operations_have_a_bucket_each_and_a_full_bucket_refills_no_further() {
+        let limits = Limits {
+            kms: limit(2.0, 1.0),
+            ..Limits::default()
+        };
+        let p = Pacers::new(limits);
+        let start = Instant::now();
+        for _ in 0..2 {
+            p.wait(None, "kms", "DescribeKey").await;
+            p.wait(None, "kms", "GetKeyPolicy").await;
+        }
+        assert_eq!(start.elapsed(), Duration::ZERO, "two buckets of two");
+        p.wait(None, "kms", "DescribeKey").await;
+        assert_eq!(start.elapsed().as_millis(), 1000);
+        // Idle for a minute: the bucket holds 2 tokens, not 60.
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        let idle = Instant::now();
+        for _ in 0..3 {
+            p.wait(None, "kms", "DescribeKey").await;
+        }
+        assert_eq!(idle.elapsed().as_millis(), 1000);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn zero_paces_nothing_and_unknown_services_are_not_paced() {
+        let limits = Limits {
+            route53: limit(1.0, 0.0),
+            ..Limits::default()
+        };
+        let p = Pacers::new(limits);
         let start = Instant::now();
         for _ in 0..10 {
-            p.wait().await;
+            p.wait(None, "route53", "ListHostedZones").await;
+            p.wait(None, "sts", "AssumeRole").await;
         }
         assert_eq!(start.elapsed(), Duration::ZERO);
     }

@@ -67,6 +67,12 @@ pub async fn read(
             );
         }
     }
+    let accounts = calls
+        .iter()
+        .map(|((account, _), _, _)| account)
+        .collect::<BTreeSet<_>>()
+        .len()
+        .max(1);
     let results: Vec<Result<Vec<DbInstance>, Error>> = futures::stream::iter(calls)
         .map(|((account, region), rds, id)| async move {
             let place = || {
@@ -78,10 +84,10 @@ pub async fn read(
                 )
             };
             let found = match (clusters, id) {
-                (true, Some(id)) => describe_cluster(s, &rds, &id).await,
-                (false, Some(id)) => describe_instance(s, &rds, &id).await,
-                (true, None) => list_clusters(s, &rds).await,
-                (false, None) => list_instances(s, &rds).await,
+                (true, Some(id)) => describe_cluster(s, account.as_deref(), &rds, &id).await,
+                (false, Some(id)) => describe_instance(s, account.as_deref(), &rds, &id).await,
+                (true, None) => list_clusters(s, account.as_deref(), &rds).await,
+                (false, None) => list_instances(s, account.as_deref(), &rds).await,
             }
             .map_err(|e| e.at(&place()))?;
             Ok(found
@@ -93,7 +99,8 @@ pub async fn read(
                 })
                 .collect())
         })
-        .buffer_unordered(s.concurrency)
+        // `concurrency` calls at a time in each account: accounts never wait for each other.
+        .buffer_unordered(s.concurrency * accounts)
         .collect()
         .await;
     let mut out: Vec<DbInstance> = results
@@ -112,10 +119,11 @@ pub async fn read(
 /// One instance (`DescribeDBInstances` by identifier); none when it does not exist.
 async fn describe_instance(
     s: &Session,
+    account: Option<&str>,
     rds: &aws_sdk_rds::Client,
     id: &str,
 ) -> Result<Vec<DbInstance>, Error> {
-    s.count();
+    s.call(account, "rds", "DescribeDBInstances").await;
     match rds
         .describe_db_instances()
         .db_instance_identifier(id)
@@ -131,14 +139,23 @@ async fn describe_instance(
 }
 
 /// Every instance in the client's place (`DescribeDBInstances`, all pages).
-async fn list_instances(s: &Session, rds: &aws_sdk_rds::Client) -> Result<Vec<DbInstance>, Error> {
+async fn list_instances(
+    s: &Session,
+    account: Option<&str>,
+    rds: &aws_sdk_rds::Client,
+) -> Result<Vec<DbInstance>, Error> {
     let mut out = Vec::new();
     let mut pages = rds
         .describe_db_instances()
         .max_records(100)
         .into_paginator()
         .send();
-    while let Some(page) = pages.next().await {
+    loop {
+        // The paginator sends each request when asked for the page.
+        s.pace(account, "rds", "DescribeDBInstances").await;
+        let Some(page) = pages.next().await else {
+            break;
+        };
         s.count();
         let page = page.map_err(|e| aws_error("rds", "DescribeDBInstances", e))?;
         out.extend(page.db_instances().iter().map(instance));
@@ -149,10 +166,11 @@ async fn list_instances(s: &Session, rds: &aws_sdk_rds::Client) -> Result<Vec<Db
 /// One Aurora cluster (`DescribeDBClusters` by identifier); none when it does not exist.
 async fn describe_cluster(
     s: &Session,
+    account: Option<&str>,
     rds: &aws_sdk_rds::Client,
     id: &str,
 ) -> Result<Vec<DbInstance>, Error> {
-    s.count();
+    s.call(account, "rds", "DescribeDBClusters").await;
     match rds
         .describe_db_clusters()
         .db_cluster_identifier(id)
@@ -170,14 +188,23 @@ async fn describe_cluster(
 }
 
 /// Every Aurora cluster in the client's place (`DescribeDBClusters`, all pages).
-async fn list_clusters(s: &Session, rds: &aws_sdk_rds::Client) -> Result<Vec<DbInstance>, Error> {
+async fn list_clusters(
+    s: &Session,
+    account: Option<&str>,
+    rds: &aws_sdk_rds::Client,
+) -> Result<Vec<DbInstance>, Error> {
     let mut out = Vec::new();
     let mut pages = rds
         .describe_db_clusters()
         .max_records(100)
         .into_paginator()
         .send();
-    while let Some(page) = pages.next().await {
+    loop {
+        // The paginator sends each request when asked for the page.
+        s.pace(account, "rds", "DescribeDBClusters").await;
+        let Some(page) = pages.next().await else {
+            break;
+        };
         s.count();
         let page = page.map_err(|e| aws_error("rds", "DescribeDBClusters", e))?;
         out.extend(page.db_clusters().iter().map(cluster));

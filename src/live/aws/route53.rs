@@ -7,10 +7,10 @@ use crate::error::Error;
 use crate::live::snapshot::{
     AliasTargetJson, HostedZone, RecordSet, ResourceRecord, Route53Section,
 };
-use crate::model::dns::{canonical_name, zone_scope};
+use crate::model::dns::{canonical_name, in_account, zone_scope};
 use aws_sdk_route53::error::ProvideErrorMetadata;
 use futures::StreamExt;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One zone's id, name, privacy and records (or why they could not be read).
 type ZoneRead = (String, String, bool, Result<Vec<RecordSet>, Error>);
@@ -26,6 +26,7 @@ pub struct ZoneError {
 /// records read are as many as `ListHostedZones` counted (`expected`).
 async fn records(
     s: &Session,
+    account: Option<&str>,
     r53: &aws_sdk_route53::Client,
     zone_id: &str,
     expected: Option<i64>,
@@ -47,8 +48,7 @@ async fn records(
                 req = req.start_record_identifier(id);
             }
         }
-        s.route53.wait().await;
-        s.count();
+        s.call(account, "route53", "ListResourceRecordSets").await;
         pages += 1;
         if let Some(n) = expected
             && pages > n + 1
@@ -123,8 +123,7 @@ async fn records(
 /// A hosted zone's name and privacy by id (`GetHostedZone`); `None` when there is none.
 pub async fn zone_by_id(s: &Session, id: &str) -> Result<Option<(String, bool)>, Error> {
     let r53 = aws_sdk_route53::Client::new(&s.sdk);
-    s.route53.wait().await;
-    s.count();
+    s.call(None, "route53", "GetHostedZone").await;
     match r53.get_hosted_zone().id(id).send().await {
         Ok(out) => Ok(out.hosted_zone().map(|z| {
             (
@@ -139,25 +138,87 @@ pub async fn zone_by_id(s: &Session, id: &str) -> Result<Option<(String, bool)>,
     }
 }
 
-/// Reads the zones in scope. A failure to list zones fails the family; a failure to read one
-/// zone fails that zone only.
+/// Reads the zones in scope, every account at once (each through its role, paced by its own
+/// bucket). A failure to list the zones of the caller's account fails the family; of another
+/// account, that account's zones; a failure to read one zone fails that zone only.
 pub async fn read(
     s: &Session,
-    zones: &BTreeSet<(String, bool)>,
+    zones: &BTreeSet<(Option<String>, String, bool)>,
+    roles: &BTreeMap<String, String>,
 ) -> Result<(Route53Section, Vec<ZoneError>), Error> {
-    let r53 = aws_sdk_route53::Client::new(&s.sdk);
+    let mut by_account: BTreeMap<Option<String>, BTreeSet<(String, bool)>> = BTreeMap::new();
+    for (account, name, private) in zones {
+        by_account
+            .entry(account.clone())
+            .or_default()
+            .insert((name.clone(), *private));
+    }
+    let reads = by_account.into_iter().map(|(account, wanted)| async move {
+        let read = read_account(s, account.as_deref(), roles, &wanted).await;
+        (account, wanted, read)
+    });
+    let mut section = Route53Section { zones: Vec::new() };
+    let mut errors = Vec::new();
+    for (account, wanted, read) in futures::future::join_all(reads).await {
+        match read {
+            Ok((zones, zone_errors)) => {
+                section.zones.extend(zones);
+                errors.extend(zone_errors);
+            }
+            Err(e) if account.is_none() => return Err(e),
+            Err(e) => {
+                let message = e.render();
+                for (name, private) in wanted {
+                    errors.push(ZoneError {
+                        scope: in_account(&zone_scope(&name, private), account.as_deref()),
+                        error: Error::Aws {
+                            service: "route53",
+                            operation: "ListHostedZones",
+                            message: message.trim_start_matches("error: ").to_string(),
+                        },
+                    });
+                }
+            }
+        }
+    }
+    section
+        .zones
+        .sort_by(|a, b| (&a.account, &a.name, &a.id).cmp(&(&b.account, &b.name, &b.id)));
+    Ok((section, errors))
+}
+
+/// The zones of one account (`None`: the caller's).
+async fn read_account(
+    s: &Session,
+    account: Option<&str>,
+    roles: &BTreeMap<String, String>,
+    zones: &BTreeSet<(String, bool)>,
+) -> Result<(Vec<HostedZone>, Vec<ZoneError>), Error> {
+    let role = match account {
+        Some(a) => Some(roles.get(a).cloned().ok_or_else(|| Error::Aws {
+            service: "route53",
+            operation: "AssumeRole",
+            message: format!("no role to assume for account {a}"),
+        })?),
+        None => None,
+    };
+    let sdk = s.in_place(role.as_deref(), None).await;
+    let owner = match (account, &role) {
+        (Some(a), Some(r)) => format!("account {a} through role {r}"),
+        _ => "the caller's account".to_string(),
+    };
+    let place = format!("global service, {owner}");
+    let r53 = aws_sdk_route53::Client::new(&sdk);
     let mut found = Vec::new();
     let mut pages = r53.list_hosted_zones().into_paginator().send();
     loop {
         // The paginator sends each request when asked for the page.
-        s.route53.wait().await;
+        s.pace(account, "route53", "ListHostedZones").await;
         let Some(page) = pages.next().await else {
             break;
         };
         s.count();
-        let page = page.map_err(|e| {
-            aws_error("route53", "ListHostedZones", e).at("global service, the caller's account")
-        })?;
+        let page = page.map_err(|e| aws_error("route53", "ListHostedZones", e).at(&place))?;
         for z in page.hosted_zones() {
             let private = z.config().is_some_and(|c| c.private_zone());
             let name = canonical_name(z.name());
@@ -174,34 +235,33 @@ pub async fn read(
     let results: Vec<ZoneRead> = futures::stream::iter(found)
         .map(|(id, name, private, count)| {
             let r53 = r53.clone();
+            let owner = &owner;
             async move {
-                let recs = records(s, &r53, &id, count)
+                let recs = records(s, account, &r53, &id, count)
                     .await
-                    .map_err(|e| e.at(&format!("zone {name} ({id}), the caller's account")));
+                    .map_err(|e| e.at(&format!("zone {name} ({id}), {owner}")));
                 (id, name, private, recs)
             }
         })
         .buffer_unordered(s.concurrency)
         .collect()
         .await;
-    let mut section = Route53Section { zones: Vec::new() };
+    let mut out = Vec::new();
     let mut errors = Vec::new();
     for (id, name, private, recs) in results {
         match recs {
-            Ok(records) => section.zones.push(HostedZone {
+            Ok(records) => out.push(HostedZone {
                 id,
                 name,
                 private_zone: private,
+                account: account.map(str::to_string),
                 records,
             }),
             Err(error) => errors.push(ZoneError {
-                scope: zone_scope(&canonical_name(&name), private),
+                scope: in_account(&zone_scope(&canonical_name(&name), private), account),
                 error,
             }),
         }
     }
-    section
-        .zones
-        .sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-    Ok((section, errors))
+    Ok((out, errors))
 }

@@ -22,7 +22,7 @@ pub async fn read(
         .map(|name| {
             let client = client.clone();
             async move {
-                s.count();
+                s.call(None, "secretsmanager", "DescribeSecret").await;
                 let described = match client.describe_secret().secret_id(&name).send().await {
                     Ok(d) => d,
                     Err(e)
@@ -44,7 +44,7 @@ pub async fn read(
                     value_problem: None,
                 };
                 if values {
-                    s.count();
+                    s.call(None, "secretsmanager", "GetSecretValue").await;
                     let got = client
                         .get_secret_value()
                         .secret_id(&name)
