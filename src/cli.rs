@@ -36,6 +36,10 @@ pub enum Command {
         #[arg(short = 'c', long = "config", default_value = "drift.toml")]
         config: PathBuf,
     },
+    /// Combine the JSON reports of `check --shard K/N` into one report (every format,
+    /// `--history` and `--fail-on` work on it). A shard without a report, a file that is not
+    /// a shard report, or two reports for one shard is an error (exit 1) that names it.
+    Merge(MergeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell) on stdout.
     Completions { shell: clap_complete::Shell },
     /// Print drift's manual page (roff) on stdout: `drift man > drift.1`; with `--dir DIR`,
@@ -122,6 +126,42 @@ pub struct CheckArgs {
     /// Append an `[[ignore]]` entry (reason "TODO") to the config for each current finding.
     #[arg(long)]
     pub write_ignores: bool,
+    /// Check only the K-th of N parts of the roots (`2/4`; by account, then root: roots that
+    /// share an account stay in one part; the services manifest is part 1's). With `--format
+    /// json` the report says which part it is, for `drift merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::fleet::shard::Shard>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shard reports (`check --shard K/N --format json`), in any order.
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// When to color the human report.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Which finding statuses make the exit status 2 (as for `check`).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_values_t = [FailOn::Changed, FailOn::Missing, FailOn::Unmanaged, FailOn::Violated]
+    )]
+    pub fail_on: Vec<FailOn>,
+    /// Exit 2 only for what `terraform apply` would destroy or revert (the shards must have
+    /// read a Terraform state).
+    #[arg(long)]
+    pub before_apply: bool,
+    /// Keep the merged report in DIR, as `check --history` does.
+    #[arg(long, value_name = "DIR")]
+    pub history: Option<PathBuf>,
+    /// How many runs the history keeps (as `[history] keep`).
+    #[arg(long, default_value_t = 90)]
+    pub keep: usize,
 }
 
 #[derive(Debug, clap::Args)]

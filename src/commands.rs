@@ -464,7 +464,8 @@ pub fn snapshot(args: &SnapshotArgs) -> Result<i32> {
 }
 
 pub fn check(args: &CheckArgs) -> Result<i32> {
-    let cfg = Config::load(&args.config)?;
+    let mut cfg = Config::load(&args.config)?;
+    let shard = args.shard.map(|k| narrow_to_shard(&mut cfg, k));
     let fams = families(&args.only)?;
     let source = live_source(&cfg, args.live.as_deref())?;
     let sources = state_sources(&cfg, &args.state);
@@ -548,26 +549,14 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             live::Source::Snapshot(_) => Some(snap.captured_at.clone()),
         },
     };
-    let text = timed("render", || match args.format {
-        Format::Human => report::human::render(&report, use_color(args.color)),
-        Format::Json => report::json::render(&report),
-        Format::Markdown => report::markdown::render(&report),
-        Format::Github => report::github::render(&report),
-        Format::Sarif => report::sarif::render(&report),
-    });
-    print_out(&text)?;
-    // The report is out; a history that cannot be written is still an error (exit 1).
-    let mut stored = true;
-    if let Some(dir) = &args.history {
-        let json = report::json::render(&report);
-        if let Err(e) = crate::history::store(dir, &json, now, cfg.history.keep.unwrap_or(90)) {
-            eprintln!("{}", e.render());
-            stored = false;
-        }
-    }
-    if args.format == Format::Github {
-        append_step_summary(&report)?;
-    }
+    report.shard = shard;
+    let out = Output {
+        format: args.format,
+        color: args.color,
+        history: args.history.as_deref(),
+        keep: cfg.history.keep.unwrap_or(90),
+    };
+    let stored = publish(&report, &out, now)?;
     if args.write_ignores && !report.findings.is_empty() {
         write_ignores(&cfg.path, &report, &cfg.ignores)?;
     }
@@ -580,8 +569,77 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         let inputs = files_read(&cfg, snapshot);
         write_patch(path, &report, &sensitive, &desired, &snap, &states, &inputs)?;
     }
+    Ok(exit_status(
+        &report,
+        &args.fail_on,
+        args.before_apply,
+        stored,
+    ))
+}
+
+/// Keeps only the roots of `shard` (and the services manifest on shard 1).
+fn narrow_to_shard(cfg: &mut Config, shard: crate::fleet::shard::Shard) -> report::ShardInfo {
+    let (mine, accounts) = crate::fleet::shard::select(&cfg.found_roots.roots, shard);
+    cfg.roots = mine.iter().map(|r| r.dir.clone()).collect();
+    if shard.index != 1 {
+        cfg.manifest = None;
+    }
+    report::ShardInfo {
+        index: shard.index,
+        count: shard.count,
+        roots: mine
+            .iter()
+            .map(|r| desired::terraform::module::display_path(&r.dir))
+            .collect(),
+        accounts: accounts.into_iter().filter(|a| a != "?").collect(),
+    }
+}
+
+/// How a finished report goes out.
+struct Output<'a> {
+    format: Format,
+    color: ColorChoice,
+    history: Option<&'a std::path::Path>,
+    keep: usize,
+}
+
+/// Prints the report in its format, stores it in the history, and fills the GitHub job
+/// summary. Returns whether the history was written (a failure there is an error, exit 1,
+/// after the report is out).
+fn publish(report: &report::Report, out: &Output<'_>, now: time::OffsetDateTime) -> Result<bool> {
+    let text = timed("render", || match out.format {
+        Format::Human => report::human::render(report, use_color(out.color)),
+        Format::Json => report::json::render(report),
+        Format::Markdown => report::markdown::render(report),
+        Format::Github => report::github::render(report),
+        Format::Sarif => report::sarif::render(report),
+    });
+    print_out(&text)?;
+    let mut stored = true;
+    if let Some(dir) = out.history {
+        let json = report::json::render(report);
+        if let Err(e) = crate::history::store(dir, &json, now, out.keep) {
+            eprintln!("{}", e.render());
+            stored = false;
+        }
+    }
+    if out.format == Format::Github {
+        append_step_summary(report)?;
+    }
+    Ok(stored)
+}
+
+/// 1 for an error (a source, the history), 2 for a finding `--fail-on` names (with
+/// `--before-apply`: one `terraform apply` would destroy or revert, or a rule violated in the
+/// code or after apply), else 0.
+fn exit_status(
+    report: &report::Report,
+    fail_on: &[FailOn],
+    before_apply: bool,
+    stored: bool,
+) -> i32 {
     let fails = |status: report::Status| {
-        args.fail_on.iter().any(|f| match f {
+        fail_on.iter().any(|f| match f {
             FailOn::Changed => status == report::Status::Changed,
             FailOn::Missing => status == report::Status::Missing,
             FailOn::Unmanaged => status == report::Status::Unmanaged,
@@ -596,20 +654,82 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             .is_some_and(|r| r.places.iter().any(|p| *p != "aws"))
     };
     let gate = |f: &report::Finding| {
-        if args.before_apply {
+        if before_apply {
             f.verdict.is_some_and(crate::state::three_way::destructive)
-                || (args.fail_on.contains(&FailOn::Violated) && before_apply_rule(f))
+                || (fail_on.contains(&FailOn::Violated) && before_apply_rule(f))
         } else {
             fails(f.status)
         }
     };
-    Ok(if !report.errors.is_empty() || !stored {
+    if !report.errors.is_empty() || !stored {
         EXIT_ERROR
     } else if report.findings.iter().any(gate) {
         EXIT_DRIFT
     } else {
         EXIT_OK
-    })
+    }
+}
+
+/// `drift merge`: the shard reports combined, then reported as `check` reports.
+pub fn merge(args: &crate::cli::MergeArgs) -> Result<i32> {
+    let inputs = args
+        .reports
+        .iter()
+        .map(|path| {
+            let display = desired::terraform::module::display_path(path);
+            let text = crate::input_file::read_text(path)
+                .map_err(|e| format!("{display}: cannot read it: {e}"));
+            crate::fleet::merge::Input { display, text }
+        })
+        .collect();
+    let Some(merged) = crate::fleet::merge::merge(inputs) else {
+        return Err(Error::Usage(
+            "none of the files given is a shard report (`drift check --shard K/N --format json`)"
+                .into(),
+        ));
+    };
+    let mut report = merged.report;
+    let now = crate::clock::now();
+    if let Some(dir) = &args.history {
+        // With a shard missing or failed, what the last run found and this one does not
+        // may be in the part not looked at: carried forward, never resolved.
+        let why = if !merged.missing.is_empty() {
+            Some(format!(
+                "shard {} did not report",
+                merged.missing.join(", ")
+            ))
+        } else if !report.errors.is_empty() {
+            Some("a shard's read failed".to_string())
+        } else {
+            None
+        };
+        let unchecked = |_: &str, _: &str| why.clone();
+        if let Err(e) = crate::history::annotate(&mut report, dir, now, &unchecked) {
+            report.errors.push(model::SourceError {
+                source: "history".into(),
+                message: e.render().trim_start_matches("error: ").to_string(),
+            });
+            report.summary.errors = report.errors.len();
+        }
+        for f in &mut report.findings {
+            if let (Some(first), Some(new)) = (&f.first_seen, f.new) {
+                f.age = Some(crate::history::age(first, new, now));
+            }
+        }
+    }
+    let out = Output {
+        format: args.format,
+        color: args.color,
+        history: args.history.as_deref(),
+        keep: args.keep,
+    };
+    let stored = publish(&report, &out, now)?;
+    Ok(exit_status(
+        &report,
+        &args.fail_on,
+        args.before_apply,
+        stored,
+    ))
 }
 
 /// The new-service checklist's findings and table in the report; the database column from

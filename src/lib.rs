@@ -51,6 +51,7 @@ where
         Command::Snapshot(a) => commands::snapshot(a),
         Command::Report(a) => commands::html_report(a),
         Command::Roots { config } => commands::roots(config),
+        Command::Merge(a) => commands::merge(a),
         Command::Completions { shell } => commands::completions(*shell),
         Command::Man { dir } => commands::man(dir.as_deref()),
     };

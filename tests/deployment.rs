@@ -252,3 +252,331 @@ fn the_workflow_gates_terraform_apply_on_drift() {
         "drift never runs with the apply role"
     );
 }
+
+/// A directory with stand-ins on PATH for the fleet scripts: `drift` is the real binary reading
+/// the bundled example's snapshot instead of AWS (and crashing, exit 101, as the shard
+/// `FAIL_SHARD` names), `curl` records what it posts.
+struct Stand {
+    dir: tempfile::TempDir,
+    work: crate::support::Project,
+}
+
+impl Stand {
+    fn new() -> Stand {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let stub = |name: &str, body: &str| {
+            let path = bin.join(name);
+            std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        };
+        stub(
+            "drift",
+            &format!(
+                r#"if [ "$1" = check ] && [ -n "$FAIL_SHARD" ]; then
+  case " $* " in *" $FAIL_SHARD/"*) echo "stand-in crash" >&2; exit 101 ;; esac
+fi
+set -- $(echo "$@" | sed 's/--live aws/--live snapshots\/wealist-prod.json/')
+exec "{}" "$@""#,
+                env!("CARGO_BIN_EXE_drift")
+            ),
+        );
+        stub(
+            "curl",
+            r#"cat >/dev/null; echo posted >> "$POSTED"; exit 0"#,
+        );
+        Stand {
+            dir,
+            work: crate::support::seed_copy(),
+        }
+    }
+
+    /// Runs `script` with `sh -c` in the example's copy.
+    fn run(&self, script: &str, env: &[(&str, String)]) -> std::process::Output {
+        let mut cmd = std::process::Command::new("/bin/sh");
+        cmd.arg("-c")
+            .arg(script)
+            .current_dir(self.work.path())
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", self.dir.path().join("bin").display()),
+            )
+            .env("TMPDIR", self.dir.path())
+            .env("POSTED", self.dir.path().join("posted"))
+            .env("REPORT_WEBHOOK_URL", "http://127.0.0.1:9/hook")
+            .env_remove("FAIL_SHARD");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    }
+}
+
+/// The fleet's Indexed Job: each index below SHARDS runs its shard (index 0 is shard 1/N),
+/// the last index waits for every shard's end and then merges; one shard that crashes fails
+/// the merge, which names it and still posts the report of the others.
+#[test]
+fn the_fleet_job_runs_a_shard_per_index_and_merges_after_all_of_them() {
+    let docs = yaml_docs("deploy/kubernetes/fleet.yaml");
+    let cron = docs.iter().find(|d| d["kind"] == "CronJob").unwrap();
+    let job = &cron["spec"]["jobTemplate"]["spec"];
+    assert_eq!(job["completionMode"], "Indexed");
+    let pod = &job["template"]["spec"];
+    let env = &pod["containers"][0]["env"];
+    let shards: u64 = env
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "SHARDS")
+        .and_then(|e| e["value"].as_str())
+        .and_then(|v| v.parse().ok())
+        .expect("SHARDS");
+    assert_eq!(
+        job["completions"].as_u64(),
+        Some(shards + 1),
+        "one more index merges"
+    );
+    assert_eq!(job["parallelism"].as_u64(), Some(shards + 1));
+    let job_name = env
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "JOB_NAME")
+        .expect("JOB_NAME");
+    assert_eq!(
+        job_name["valueFrom"]["fieldRef"]["fieldPath"],
+        "metadata.labels['batch.kubernetes.io/job-name']"
+    );
+    let script = pod["containers"][0]["args"][0].as_str().unwrap();
+    let stand = Stand::new();
+    let reports = stand.dir.path().join("reports");
+    let base = |index: u64, night: &str| {
+        vec![
+            ("SHARDS", shards.to_string()),
+            ("REPORTS", reports.display().to_string()),
+            ("JOB_NAME", night.to_string()),
+            ("JOB_COMPLETION_INDEX", index.to_string()),
+            ("MERGE_POLL_SECS", "1".to_string()),
+        ]
+    };
+    // Night 1: the merging index starts first and waits; the shards run; it merges them all.
+    let night = "drift-fleet-1";
+    let merger = {
+        let mut cmd = std::process::Command::new("/bin/sh");
+        cmd.arg("-c")
+            .arg(script)
+            .current_dir(stand.work.path())
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", stand.dir.path().join("bin").display()),
+            )
+            .env("TMPDIR", stand.dir.path())
+            .env("POSTED", stand.dir.path().join("posted"))
+            .env("REPORT_WEBHOOK_URL", "http://127.0.0.1:9/hook")
+            .env("MERGE_WAIT_SECS", "120")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in base(shards, night) {
+            cmd.env(k, v);
+        }
+        cmd.spawn().unwrap()
+    };
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    for i in 0..shards {
+        let out = stand.run(script, &base(i, night));
+        assert!(
+            out.status.success(),
+            "index {i}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(reports.join(night).join(format!("shard-{}.json", i + 1))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            report["shard"]["index"],
+            i + 1,
+            "index {i} is shard {}/{shards}",
+            i + 1
+        );
+        assert_eq!(report["shard"]["count"], shards);
+    }
+    let merged = merger.wait_with_output().unwrap();
+    assert!(
+        merged.status.success(),
+        "drift found is a successful night: {}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    assert!(stand.dir.path().join("posted").exists());
+    let history: Vec<_> = std::fs::read_dir(reports.join("history"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        .collect();
+    assert_eq!(history.len(), 1, "the merged report is kept");
+    let kept: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(history[0].path()).unwrap()).unwrap();
+    let single = crate::support::run_in(stand.work.path(), &["check", "--format", "json"]).json();
+    assert_eq!(
+        crate::support::finding_lines(&kept),
+        crate::support::finding_lines(&single),
+        "the merged report has what one process finds"
+    );
+
+    // Night 2: shard 1 crashes. Its index fails, the merge fails and names it.
+    let night = "drift-fleet-2";
+    let _ = std::fs::remove_file(stand.dir.path().join("posted"));
+    for i in 0..shards {
+        let mut env = base(i, night);
+        env.push(("FAIL_SHARD", "1".to_string()));
+        let out = stand.run(script, &env);
+        assert_eq!(out.status.success(), i != 0, "index {i}");
+    }
+    let mut env = base(shards, night);
+    env.push(("MERGE_WAIT_SECS", "5".to_string()));
+    let out = stand.run(script, &env);
+    assert!(!out.status.success(), "a crashed shard fails the night");
+    assert!(
+        stand.dir.path().join("posted").exists(),
+        "the report is posted all the same"
+    );
+    let report = std::fs::read_to_string(stand.dir.path().join("report.md")).unwrap();
+    assert!(report.contains(&format!("shard 1/{shards}")), "{report}");
+
+    // Night 3: a shard never ends (its pod was lost): the merge waits out its deadline only.
+    let night = "drift-fleet-3";
+    for i in 1..shards {
+        assert!(stand.run(script, &base(i, night)).status.success());
+    }
+    let mut env = base(shards, night);
+    env.push(("MERGE_WAIT_SECS", "2".to_string()));
+    let out = stand.run(script, &env);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not every shard finished in time"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The GitHub matrix: one job per shard 1..N (`--shard K/N`), each uploading its report even
+/// when it fails; the merge job needs them all, runs even after a failure, and fails naming a
+/// shard that did not report. The shard and merge scripts run for real with the stand-ins.
+#[test]
+fn the_github_matrix_shards_and_merges_after_every_shard() {
+    let docs = yaml_docs("docs/examples/github-fleet.yml");
+    let wf = &docs[0];
+    let shards = wf["env"]["SHARDS"].as_u64().expect("SHARDS");
+    let job = &wf["jobs"]["shard"];
+    assert_eq!(job["strategy"]["fail-fast"], false);
+    let matrix: Vec<u64> = job["strategy"]["matrix"]["shard"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_u64())
+        .collect();
+    assert_eq!(matrix, (1..=shards).collect::<Vec<_>>());
+    let steps = job["steps"].as_sequence().unwrap();
+    let check = steps
+        .iter()
+        .find(|s| s["run"].as_str().is_some_and(|r| r.contains("drift check")))
+        .unwrap();
+    let check_script = check["run"].as_str().unwrap();
+    assert!(
+        check_script.contains("--shard \"$k/$SHARDS\""),
+        "{check_script}"
+    );
+    let upload = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/upload-artifact"))
+        })
+        .unwrap();
+    assert_eq!(
+        upload["if"], "always()",
+        "a failed shard still uploads what it wrote"
+    );
+    let merge = &wf["jobs"]["merge"];
+    assert_eq!(merge["needs"], "shard");
+    assert_eq!(merge["if"], "always()");
+    let download = merge["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/download-artifact"))
+        })
+        .unwrap();
+    assert_eq!(download["with"]["pattern"], "drift-shard-*");
+    assert!(
+        upload["with"]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("drift-shard-")
+    );
+    let merge_script = merge["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find_map(|s| s["run"].as_str().filter(|r| r.contains("drift merge")))
+        .unwrap();
+
+    let stand = Stand::new();
+    let summary = stand.dir.path().join("summary.md");
+    let run_shards = |fail: Option<u64>| {
+        let _ = std::fs::remove_dir_all(stand.work.path().join("reports"));
+        std::fs::create_dir_all(stand.work.path().join("reports")).unwrap();
+        for k in 1..=shards {
+            let script = check_script.replace("${{ matrix.shard }}", &k.to_string());
+            let mut env = vec![("SHARDS", shards.to_string())];
+            if let Some(f) = fail {
+                env.push(("FAIL_SHARD", f.to_string()));
+            }
+            let out = stand.run(&script, &env);
+            assert_eq!(out.status.success(), fail != Some(k), "shard {k}");
+            // The artifact step: what the shard wrote goes to the merge job.
+            let written = stand.work.path().join(format!("shard-{k}.json"));
+            if written.exists() {
+                std::fs::rename(
+                    &written,
+                    stand
+                        .work
+                        .path()
+                        .join("reports")
+                        .join(format!("shard-{k}.json")),
+                )
+                .unwrap();
+            }
+        }
+    };
+    run_shards(None);
+    let out = stand.run(
+        merge_script,
+        &[("GITHUB_STEP_SUMMARY", summary.display().to_string())],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(text.contains("ops_db"), "{text}");
+
+    run_shards(Some(1));
+    let out = stand.run(
+        merge_script,
+        &[("GITHUB_STEP_SUMMARY", summary.display().to_string())],
+    );
+    assert!(
+        !out.status.success(),
+        "a shard without a report fails the merge"
+    );
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(text.contains(&format!("shard 1/{shards}")), "{text}");
+}

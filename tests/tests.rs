@@ -11,6 +11,7 @@ mod conformance;
 mod deployment;
 mod errors;
 mod example;
+mod fleet;
 mod fuzz_replay;
 mod history;
 mod html_report;

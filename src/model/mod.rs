@@ -340,7 +340,7 @@ pub fn partition_of(region: Option<&str>) -> &'static str {
 }
 
 /// A failed read of one live family, or of part of one.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceError {
     pub source: String,
     pub message: String,
@@ -502,7 +502,7 @@ impl State {
 
 /// How a part of an item differs, seen from the code: `add` means the live side has something
 /// the code lacks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Op {
     Add,
@@ -510,7 +510,7 @@ pub enum Op {
     Change,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     pub path: String,
     pub op: Op,

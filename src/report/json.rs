@@ -5,7 +5,11 @@
 //! status, reason, expires), `ignore_notices` (expired, stale or TODO entries);
 //! `not_rechecked` with `--history` (the previous run's findings this run did not look at
 //! again); `summary.violated` and, on findings of kind `rule` (status `violated`), `rule`,
-//! `severity`, `where`, `message`, `evidence` and `fix`. Values marked sensitive are `(sensitive value)` here as everywhere.
+//! `severity`, `where`, `message`, `evidence` and `fix`; with `check --shard K/N`, `shard`
+//! (`index`, `count`, `roots`, `accounts`), `live` (the run's source, account, region and
+//! capture time) and, on findings, `value` and `near` — what `drift merge` needs to render the
+//! merged report in every format (`read.rs` reads it back). Values marked sensitive are
+//! `(sensitive value)` here as everywhere.
 
 use super::Report;
 use serde_json::{Value, json};
@@ -36,6 +40,12 @@ pub fn render(report: &Report) -> String {
                 v["evidence"] = r.evidence.clone();
                 v["fix"] = json!(r.fix);
             }
+            if report.shard.is_some() {
+                v["value"] = json!(f.value);
+                v["near"] = json!(f.near.as_ref().map(|o| json!({
+                    "file": o.file, "line": o.line, "address": o.address
+                })));
+            }
             if report.history {
                 v["first_seen"] = json!(f.first_seen);
                 v["new"] = json!(f.new);
@@ -57,6 +67,10 @@ pub fn render(report: &Report) -> String {
     });
     if !report.warnings.is_empty() {
         doc["warnings"] = json!(report.warnings);
+    }
+    if let Some(shard) = &report.shard {
+        doc["shard"] = json!(shard);
+        doc["live"] = json!(report.live);
     }
     if !report.checklist.is_empty() {
         doc["checklist"] = json!(report.checklist);

@@ -6,12 +6,13 @@ pub mod html;
 pub mod human;
 pub mod json;
 pub mod markdown;
+pub mod read;
 pub mod sarif;
 
 use crate::model::{Change, Kind, Origin, SourceError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Changed,
@@ -36,7 +37,7 @@ impl Status {
 
 /// An object whose live differences the code's `ignore_changes` covers, or a finding an
 /// `[[ignore]]` entry of drift.toml accepts (then with its status, reason and expiry).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Ignored {
     pub kind: Kind,
     pub id: String,
@@ -143,7 +144,7 @@ impl Finding {
 }
 
 /// How one item stands for one service, as the checklist table shows it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Cell {
     InSync,
@@ -180,9 +181,10 @@ impl Cell {
 }
 
 /// One service's row of the new-service checklist table: item → how it stands.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChecklistRow {
     pub service: String,
+    #[serde(deserialize_with = "read::checklist_items")]
     pub items: std::collections::BTreeMap<&'static str, Cell>,
 }
 
@@ -241,7 +243,7 @@ pub struct Pending {
 }
 
 /// With `--history`: a finding of the previous run that this run no longer has.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Resolved {
     pub kind: String,
     pub id: String,
@@ -251,7 +253,7 @@ pub struct Resolved {
 /// With `--history`: a finding of the previous run that this run could not look at again (its
 /// family's read failed, or `--only` left the family out). Carried forward with its
 /// `first_seen`, never called resolved.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Carried {
     pub kind: String,
     pub id: String,
@@ -261,7 +263,8 @@ pub struct Carried {
     pub why: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Summary {
     pub in_sync: usize,
     pub changed: usize,
@@ -289,7 +292,7 @@ impl Summary {
 }
 
 /// What the run compared against, for the report's header.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveInfo {
     /// `aws` or the snapshot path.
     pub source: String,
@@ -327,6 +330,20 @@ pub struct Report {
     /// service, item by item.
     pub checklist: Vec<ChecklistRow>,
     pub live: LiveInfo,
+    /// With `check --shard K/N`: which part of the roots this report covers.
+    pub shard: Option<ShardInfo>,
+}
+
+/// A shard report's part (`check --shard K/N`), so that `drift merge` knows what it holds and
+/// what is missing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardInfo {
+    pub index: usize,
+    pub count: usize,
+    /// The roots it checked, as displayed.
+    pub roots: Vec<String>,
+    /// The accounts their providers name (none: the caller's).
+    pub accounts: Vec<String>,
 }
 
 impl Report {
