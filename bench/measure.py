@@ -8,6 +8,14 @@
                                          (summed over every process, sampled each 20 ms) to
                                          LOG as one JSON line
     measure.py count LOG                 prints the requests in LOG per service and operation
+    measure.py throttle PORT UPSTREAM LOG [SCALE]
+                                         the proxy, enforcing AWS's per-account limits as token
+                                         buckets (Route 53 50/10 per account, RDS 300/12, KMS
+                                         and Secrets Manager 50/25 per operation — drift's own
+                                         defaults — all divided by SCALE, default 1): a request
+                                         over a limit gets the service's throttling error.
+                                         LOG lines are "ACCOUNT service operation" and
+                                         "THROTTLED ACCOUNT service operation"
 """
 
 import http.client
@@ -81,6 +89,98 @@ def proxy(port, upstream, log):
     ThreadingHTTPServer(("127.0.0.1", int(port)), Handler).serve_forever()
 
 
+LIMITS = {"route53": (50, 10, False), "rds": (300, 12, False), "kms": (50, 25, True),
+          "secretsmanager": (50, 25, True)}
+CALLER = "123456789012"
+
+
+def throttled(service, status_body):
+    """The throttling answer each protocol gives."""
+    if service == "kms" or service == "secretsmanager":
+        return 400, "application/x-amz-json-1.1", json.dumps(
+            {"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
+    return 400, "text/xml", (
+        "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+        "<Message>Rate exceeded</Message></Error><RequestId>0</RequestId></ErrorResponse>"
+    ).encode()
+
+
+def throttle(port, upstream, log, scale):
+    """The counting proxy with AWS's limits: one token bucket per account and service (or
+    operation), full at the start. The account of a request is its access key's: the
+    caller's, or the one an AssumeRole answer passing through gave that key."""
+    host, _, uport = upstream.replace("http://", "").partition(":")
+    lock = threading.Lock()
+    keys = {}
+    buckets = {}
+
+    def take(account, service, op):
+        if service not in LIMITS:
+            return True
+        burst, rate, per_op = LIMITS[service]
+        burst, rate = max(1.0, burst / scale), rate / scale
+        k = (account, service, op if per_op else "")
+        now = time.monotonic()
+        tokens, at = buckets.get(k, (burst, now))
+        tokens = min(burst, tokens + (now - at) * rate)
+        if tokens < 1:
+            buckets[k] = (tokens, now)
+            return False
+        buckets[k] = (tokens - 1, now)
+        return True
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def handle_one(self):
+            n = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(n) if n else b""
+            svc, op = operation(self.command, self.path, self.headers, body)
+            m = re.search(r"Credential=([^/]+)/", self.headers.get("Authorization", ""))
+            with lock:
+                account = keys.get(m.group(1) if m else "", CALLER)
+                ok = take(account, svc, op)
+                with open(log, "a") as f:
+                    f.write(f"{'' if ok else 'THROTTLED '}{account} {svc} {op}\n")
+            if not ok:
+                status, ctype, data = throttled(svc, None)
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
+            conn = http.client.HTTPConnection(host, int(uport), timeout=120)
+            headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
+            conn.request(self.command, self.path, body=body, headers=headers)
+            r = conn.getresponse()
+            data = r.read()
+            if svc == "sts" and op == "AssumeRole":
+                text = data.decode("utf-8", "replace")
+                key = re.search(r"<AccessKeyId>([^<]+)</AccessKeyId>", text)
+                arn = re.search(r"<Arn>arn:aws:sts::(\d{12}):assumed-role", text)
+                if key and arn:
+                    with lock:
+                        keys[key.group(1)] = arn.group(1)
+            self.send_response(r.status)
+            for k, v in r.getheaders():
+                if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            conn.close()
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_one
+
+    ThreadingHTTPServer.daemon_threads = True
+    ThreadingHTTPServer.request_queue_size = 256
+    ThreadingHTTPServer(("127.0.0.1", int(port)), Handler).serve_forever()
+
+
 def tree_rss_kb(root):
     children = {}
     for pid in os.listdir("/proc"):
@@ -142,6 +242,8 @@ def main():
         proxy(a[1], a[2], a[3])
     elif a[:1] == ["run"] and len(a) > 3 and a[2] == "--":
         run(a[1], a[3:])
+    elif a[:1] == ["throttle"] and len(a) in (4, 5):
+        throttle(a[1], a[2], a[3], float(a[4]) if len(a) == 5 else 1.0)
     elif a[:1] == ["count"] and len(a) == 2:
         count(a[1])
     else:

@@ -74,3 +74,41 @@ fn every_pinned_json_report_matches_the_schema() {
     let (ok, said) = validate(&[broken]);
     assert!(!ok, "a report without summary.in_sync passed: {said}");
 }
+
+/// A shard report (`check --shard K/N`, with `shard`, `live`, and each finding's `value` and
+/// `near`) and the merged report of the example's shards match the schema too.
+#[test]
+fn shard_and_merged_reports_match_the_schema() {
+    let p = crate::support::seed_copy();
+    let mut files = Vec::new();
+    for k in 1..=2 {
+        let out = crate::support::run_in(
+            p.path(),
+            &["check", "--shard", &format!("{k}/2"), "--format", "json"],
+        );
+        let j = out.json();
+        assert_eq!(j["shard"]["index"], k);
+        let file = p.path().join(format!("s{k}.json"));
+        std::fs::write(&file, &out.stdout).unwrap();
+        files.push(file);
+    }
+    let first: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
+    assert!(
+        first["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["value"].is_object()),
+        "a missing or unmanaged finding carries its value: {first}"
+    );
+    let merged = crate::support::run_in(
+        p.path(),
+        &["merge", "s1.json", "s2.json", "--format", "json"],
+    );
+    let file = p.path().join("merged.json");
+    std::fs::write(&file, &merged.stdout).unwrap();
+    files.push(file);
+    let (ok, said) = validate(&files);
+    assert!(ok, "{said}");
+}
