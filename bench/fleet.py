@@ -10,6 +10,11 @@
     fleet.py provision DIR
         creates it all in moto (AWS_ENDPOINT_URL), each account through AssumeRole, with the
         first record of each account's first zone changed by hand.
+    fleet.py terraform DIR ACCOUNT OUT ENDPOINT
+        writes OUT/{dns,keys,db}: ACCOUNT's three roots for terraform against ENDPOINT (the
+        provider assumes the same role, with every endpoint set to ENDPOINT) with one
+        `import {}` block per resource, the ids read from moto (AWS_ENDPOINT_URL), so one
+        `terraform apply` in each adopts the account into a local state.
 
 Account ids are 100000000001, 100000000002, ...
 """
@@ -120,6 +125,82 @@ def provision(d):
                       accounts(shape["accounts"])))
 
 
+def session(account):
+    import boto3
+    creds = boto3.client("sts", region_name=REGION).assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/drift-read-only", RoleSessionName="terraform"
+    )["Credentials"]
+    return boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
+                                 aws_secret_access_key=creds["SecretAccessKey"],
+                                 aws_session_token=creds["SessionToken"], region_name=REGION)
+
+
+def terraform(d, account, out, endpoint):
+    import re
+    s = session(account)
+    zones = {z["Name"].rstrip("."): z["Id"].split("/")[-1]
+             for z in s.client("route53").list_hosted_zones()["HostedZones"]}
+    keys = {a["AliasName"]: a["TargetKeyId"]
+            for a in s.client("kms").list_aliases(Limit=100)["Aliases"] if "TargetKeyId" in a}
+    services = ["kms", "route53", "rds", "sts", "iam"]
+    endpoints = "\n".join(f"    {x} = \"{endpoint}\"" for x in services)
+    provider_block = f"""terraform {{
+  required_providers {{
+    aws = {{
+      source = "hashicorp/aws"
+    }}
+  }}
+}}
+
+provider "aws" {{
+  region                      = "{REGION}"
+  access_key                  = "testing"
+  secret_key                  = "testing"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+  assume_role {{
+    role_arn = "arn:aws:iam::{account}:role/drift-read-only"
+  }}
+  endpoints {{
+{endpoints}
+  }}
+}}
+"""
+    for root in ("dns", "keys", "db"):
+        src = open(os.path.join(d, "terraform", account, root, "main.tf")).read()
+        body = re.sub(r'^provider "aws" \{.*?^\}\n', "", src, count=1, flags=re.S | re.M)
+        os.makedirs(os.path.join(out, root), exist_ok=True)
+        with open(os.path.join(out, root, "main.tf"), "w") as f:
+            f.write(provider_block + body)
+        imports = []
+        override = []
+        for kind, name in re.findall(r'^resource "(\w+)" "(\w+)"', body, flags=re.M):
+            if kind == "aws_route53_zone":
+                z = int(name[1:])
+                imports.append((f"{kind}.{name}", zones[zone_name(account, z)]))
+            elif kind == "aws_route53_record":
+                z, r = (int(x) for x in re.match(r"z(\d+)_r(\d+)", name).groups())
+                imports.append((f"{kind}.{name}",
+                                f"{zones[zone_name(account, z)]}_r{r}.{zone_name(account, z)}_A"))
+            elif kind == "aws_kms_key":
+                imports.append((f"{kind}.{name}", keys[f"alias/{name}"]))
+                # moto's DescribeKey leaves out what the provider reads as the key's usage and
+                # spec, which would make terraform replace the imported key.
+                override.append(f'resource "aws_kms_key" "{name}" {{\n  lifecycle {{\n'
+                                f'    ignore_changes = [key_usage, customer_master_key_spec]\n  }}\n}}\n')
+            elif kind == "aws_kms_alias":
+                imports.append((f"{kind}.{name}", f"alias/{name}"))
+            elif kind == "aws_db_instance":
+                imports.append((f"{kind}.{name}", name))
+        with open(os.path.join(out, root, "imports.tf"), "w") as f:
+            for address, ident in imports:
+                f.write(f"import {{\n  to = {address}\n  id = {json.dumps(ident)}\n}}\n\n")
+        if override:
+            with open(os.path.join(out, root, "bench_override.tf"), "w") as f:
+                f.write("\n".join(override))
+
+
 def main():
     a = sys.argv[1:]
     if a[:1] == ["generate"] and len(a) == 7:
@@ -130,6 +211,8 @@ def main():
                        "instances": instances}, f)
     elif a[:1] == ["provision"] and len(a) == 2:
         provision(a[1])
+    elif a[:1] == ["terraform"] and len(a) == 5:
+        terraform(a[1], a[2], a[3], a[4])
     else:
         sys.exit(__doc__)
 

@@ -142,6 +142,10 @@ def throttle(port, upstream, log, scale):
             m = re.search(r"Credential=([^/]+)/", self.headers.get("Authorization", ""))
             with lock:
                 account = keys.get(m.group(1) if m else "", CALLER)
+                if svc == "sts" and op == "AssumeRole":
+                    # Counted for the account whose role is assumed.
+                    role = re.search(r"RoleArn=arn%3Aaws%3Aiam%3A%3A(\d{12})", body.decode("utf-8", "replace"))
+                    account = role.group(1) if role else account
                 ok = take(account, svc, op)
                 with open(log, "a") as f:
                     f.write(f"{'' if ok else 'THROTTLED '}{account} {svc} {op}\n")
@@ -176,9 +180,17 @@ def throttle(port, upstream, log, scale):
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_one
 
-    ThreadingHTTPServer.daemon_threads = True
-    ThreadingHTTPServer.request_queue_size = 256
-    ThreadingHTTPServer(("127.0.0.1", int(port)), Handler).serve_forever()
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        request_queue_size = 256
+
+        def handle_error(self, request, client_address):
+            # A client that gave up (its own timeout) is the client's business: counted by
+            # the client as an error, not printed here.
+            if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+                super().handle_error(request, client_address)
+
+    Server(("127.0.0.1", int(port)), Handler).serve_forever()
 
 
 def tree_rss_kb(root):

@@ -168,8 +168,10 @@ pub struct AwsConfig {
     pub retry_mode: Option<String>,
     /// Attempts per call, including the first (default 3).
     pub max_attempts: Option<u32>,
-    /// Concurrent per-key / per-zone calls (default 8).
+    /// Concurrent per-key / per-zone calls in each account (default 8).
     pub concurrency: Option<usize>,
+    /// Requests in flight at once, all accounts together (default 64).
+    pub max_in_flight: Option<usize>,
     /// Per-attempt timeout in seconds (default 10).
     pub attempt_timeout_secs: Option<u64>,
     /// Whole-operation timeout in seconds (default 60).

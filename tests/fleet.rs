@@ -213,6 +213,17 @@ fn every_account_is_read_through_its_role_and_shards_merge_to_the_same_report() 
     // 3 zones × 2 records, less the changed one, and 3 keys.
     assert_eq!(whole["summary"]["in_sync"], 8, "{whole}");
 
+    // One request in flight at a time, one call per account: the same report (a request
+    // never holds its slot while it waits for another).
+    let cfg = std::fs::read_to_string(p.path().join("drift.toml")).unwrap();
+    p.file(
+        "drift.toml",
+        &format!("{cfg}max_in_flight = 1\nconcurrency = 1\n"),
+    );
+    let narrow = drift(&p, &moto, &["check", "--format", "json"]);
+    assert_eq!(finding_lines(&json(&narrow)), finding_lines(&whole));
+    p.file("drift.toml", &cfg);
+
     // Three shards: each account's two roots in one shard, the accounts spread.
     let mut files = Vec::new();
     let mut accounts_seen = Vec::new();
@@ -395,4 +406,34 @@ fn a_missing_or_broken_shard_is_an_error_that_names_it() {
         "{}",
         out.stderr
     );
+}
+
+/// `[aws.limits]` takes a bucket per service; a bucket that cannot work, or a service drift
+/// does not know, is an error saying where.
+#[test]
+fn bad_limits_are_refused_with_where() {
+    let p = Project::new();
+    p.file("tf/main.tf", "");
+    for (limits, says) in [
+        (
+            "route53 = { burst = 0, per_second = 10 }",
+            "[aws.limits] route53: `burst` must be at least 1",
+        ),
+        (
+            "kms = { burst = 5, per_second = -1 }",
+            "[aws.limits] kms: `burst` must be at least 1 and `per_second` at least 0",
+        ),
+        ("sqs = { burst = 5, per_second = 1 }", "drift.toml:6:"),
+        ("rds = { burst = 5 }", "missing field `per_second`"),
+    ] {
+        p.file(
+            "drift.toml",
+            &format!(
+                "live = \"aws\"\n[terraform]\nroots = [\"tf\"]\n[aws]\n[aws.limits]\n{limits}\n"
+            ),
+        );
+        let out = crate::support::run_in(p.path(), &["check"]);
+        assert_eq!(out.code, 1, "{limits}");
+        assert!(out.stderr.contains(says), "{limits}: {}", out.stderr);
+    }
 }

@@ -80,7 +80,7 @@ async fn read_region(
     let mut pages = kms.list_aliases().limit(100).into_paginator().send();
     loop {
         // The paginator sends each request when asked for the page.
-        s.pace(account, "kms", "ListAliases").await;
+        let _slot = s.pace(account, "kms", "ListAliases").await;
         let Some(page) = pages.next().await else {
             break;
         };
@@ -135,7 +135,7 @@ async fn read_region(
         .map(|(key_id, names)| {
             let kms = kms.clone();
             async move {
-                s.call(account, "kms", "DescribeKey").await;
+                let slot = s.call(account, "kms", "DescribeKey").await;
                 let meta = match kms.describe_key().key_id(&key_id).send().await {
                     Ok(m) => m,
                     Err(e)
@@ -146,8 +146,11 @@ async fn read_region(
                     }
                     Err(e) => return Err(aws_error("kms", "DescribeKey", e)),
                 };
+                // One slot at a time: a task holding one while waiting for another could
+                // leave every slot held and none free.
+                drop(slot);
                 let meta = meta.key_metadata();
-                s.call(account, "kms", "GetKeyPolicy").await;
+                let _slot = s.call(account, "kms", "GetKeyPolicy").await;
                 let policy = kms
                     .get_key_policy()
                     .key_id(&key_id)

@@ -19,10 +19,15 @@ use crate::error::Error;
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+/// A request's place among those in flight: held until the request's answer is read.
+#[must_use = "the slot must be held while the request is sent"]
+pub struct Slot(#[allow(dead_code)] Option<tokio::sync::OwnedSemaphorePermit>);
 
 /// The caller, as STS reports it.
 #[derive(Clone, Debug)]
@@ -40,9 +45,15 @@ pub struct Session {
     pub requests: Arc<AtomicUsize>,
     /// The token buckets every request waits on, per account and API (`[aws.limits]`).
     pub pacers: Arc<pacer::Pacers>,
+    /// At most `[aws] max_in_flight` requests at once, all accounts together (each account
+    /// also at most `concurrency` calls at once).
+    in_flight: Arc<tokio::sync::Semaphore>,
     /// `[aws] operation_timeout_secs`: also bounds what the SDK's own timeout does not cover
     /// (an S3 object's body, read after the answer's headers).
     pub operation_timeout: Duration,
+    /// One credentials provider per role, shared by every service and region read through
+    /// it: its credentials are cached once, so each account costs one `AssumeRole`.
+    roles: Arc<tokio::sync::Mutex<std::collections::HashMap<String, SharedCredentialsProvider>>>,
 }
 
 impl Session {
@@ -83,30 +94,38 @@ impl Session {
             concurrency: cfg.concurrency.unwrap_or(8).max(1),
             requests: Arc::new(AtomicUsize::new(0)),
             pacers: Arc::new(pacer::Pacers::new(cfg.limits())),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(
+                cfg.max_in_flight.unwrap_or(64).max(1),
+            )),
             operation_timeout,
+            roles: Default::default(),
         })
     }
 
     /// Waits until `account` (`None`: the caller's) may send one request of `service`'s
-    /// `operation` under its limits.
+    /// `operation` under its limits, then for a free slot among the requests in flight. The
+    /// request is sent while the returned slot is held. The token comes first, so a request
+    /// waiting on its account's budget never holds a slot another account could use.
     pub async fn pace(
         &self,
         account: Option<&str>,
         service: &'static str,
         operation: &'static str,
-    ) {
+    ) -> Slot {
         self.pacers.wait(account, service, operation).await;
+        Slot(self.in_flight.clone().acquire_owned().await.ok())
     }
 
-    /// Paces, then counts, one request about to be sent.
+    /// Paces, then counts, one request about to be sent (the held slot returned).
     pub async fn call(
         &self,
         account: Option<&str>,
         service: &'static str,
         operation: &'static str,
-    ) {
-        self.pace(account, service, operation).await;
+    ) -> Slot {
+        let slot = self.pace(account, service, operation).await;
         self.count();
+        slot
     }
 
     /// Counts one API request.
@@ -129,16 +148,24 @@ impl Session {
         let Some(role) = role_arn else {
             return base;
         };
-        let provider = aws_config::sts::AssumeRoleProvider::builder(role)
-            .session_name("drift")
-            .configure(&base)
-            .build()
-            .await;
-        base.to_builder()
-            .credentials_provider(
-                aws_credential_types::provider::SharedCredentialsProvider::new(provider),
-            )
-            .build()
+        let provider = {
+            let mut roles = self.roles.lock().await;
+            match roles.get(role) {
+                Some(p) => p.clone(),
+                None => {
+                    // STS is asked in the region of the first place read through the role.
+                    let provider = aws_config::sts::AssumeRoleProvider::builder(role)
+                        .session_name("drift")
+                        .configure(&base)
+                        .build()
+                        .await;
+                    let shared = SharedCredentialsProvider::new(provider);
+                    roles.insert(role.to_string(), shared.clone());
+                    shared
+                }
+            }
+        };
+        base.to_builder().credentials_provider(provider).build()
     }
 
     /// Where a request goes, for errors: the region (or the default one), and the account and

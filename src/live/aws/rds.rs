@@ -123,7 +123,7 @@ async fn describe_instance(
     rds: &aws_sdk_rds::Client,
     id: &str,
 ) -> Result<Vec<DbInstance>, Error> {
-    s.call(account, "rds", "DescribeDBInstances").await;
+    let _slot = s.call(account, "rds", "DescribeDBInstances").await;
     match rds
         .describe_db_instances()
         .db_instance_identifier(id)
@@ -152,7 +152,7 @@ async fn list_instances(
         .send();
     loop {
         // The paginator sends each request when asked for the page.
-        s.pace(account, "rds", "DescribeDBInstances").await;
+        let _slot = s.pace(account, "rds", "DescribeDBInstances").await;
         let Some(page) = pages.next().await else {
             break;
         };
@@ -170,7 +170,7 @@ async fn describe_cluster(
     rds: &aws_sdk_rds::Client,
     id: &str,
 ) -> Result<Vec<DbInstance>, Error> {
-    s.call(account, "rds", "DescribeDBClusters").await;
+    let _slot = s.call(account, "rds", "DescribeDBClusters").await;
     match rds
         .describe_db_clusters()
         .db_cluster_identifier(id)
@@ -201,7 +201,7 @@ async fn list_clusters(
         .send();
     loop {
         // The paginator sends each request when asked for the page.
-        s.pace(account, "rds", "DescribeDBClusters").await;
+        let _slot = s.pace(account, "rds", "DescribeDBClusters").await;
         let Some(page) = pages.next().await else {
             break;
         };

@@ -48,7 +48,7 @@ async fn records(
                 req = req.start_record_identifier(id);
             }
         }
-        s.call(account, "route53", "ListResourceRecordSets").await;
+        let _slot = s.call(account, "route53", "ListResourceRecordSets").await;
         pages += 1;
         if let Some(n) = expected
             && pages > n + 1
@@ -123,7 +123,7 @@ async fn records(
 /// A hosted zone's name and privacy by id (`GetHostedZone`); `None` when there is none.
 pub async fn zone_by_id(s: &Session, id: &str) -> Result<Option<(String, bool)>, Error> {
     let r53 = aws_sdk_route53::Client::new(&s.sdk);
-    s.call(None, "route53", "GetHostedZone").await;
+    let _slot = s.call(None, "route53", "GetHostedZone").await;
     match r53.get_hosted_zone().id(id).send().await {
         Ok(out) => Ok(out.hosted_zone().map(|z| {
             (
@@ -213,7 +213,7 @@ async fn read_account(
     let mut pages = r53.list_hosted_zones().into_paginator().send();
     loop {
         // The paginator sends each request when asked for the page.
-        s.pace(account, "route53", "ListHostedZones").await;
+        let _slot = s.pace(account, "route53", "ListHostedZones").await;
         let Some(page) = pages.next().await else {
             break;
         };

@@ -22,7 +22,7 @@ pub async fn read(
         .map(|name| {
             let client = client.clone();
             async move {
-                s.call(None, "secretsmanager", "DescribeSecret").await;
+                let slot = s.call(None, "secretsmanager", "DescribeSecret").await;
                 let described = match client.describe_secret().secret_id(&name).send().await {
                     Ok(d) => d,
                     Err(e)
@@ -43,8 +43,10 @@ pub async fn read(
                     database_url: None,
                     value_problem: None,
                 };
+                // One slot at a time (see kms.rs).
+                drop(slot);
                 if values {
-                    s.call(None, "secretsmanager", "GetSecretValue").await;
+                    let _slot = s.call(None, "secretsmanager", "GetSecretValue").await;
                     let got = client
                         .get_secret_value()
                         .secret_id(&name)
