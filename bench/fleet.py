@@ -47,7 +47,10 @@ def address(z, r):
 def generate(d, n, zones, records, keys, instances):
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, "drift.toml"), "w") as f:
-        f.write(f'live = "aws"\n[terraform]\nroots = ["terraform/**"]\n[aws]\nregion = "{REGION}"\n')
+        # moto answers 50 accounts from one Python process: an answer can take longer than
+        # drift's default 10 s per attempt, and a retry would cost a second token.
+        f.write(f'live = "aws"\n[terraform]\nroots = ["terraform/**"]\n[aws]\nregion = "{REGION}"\n'
+                'attempt_timeout_secs = 60\n')
     expected = []
     for a in accounts(n):
         base = os.path.join(d, "terraform", a)

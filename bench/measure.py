@@ -8,12 +8,13 @@
                                          (summed over every process, sampled each 20 ms) to
                                          LOG as one JSON line
     measure.py count LOG                 prints the requests in LOG per service and operation
-    measure.py throttle PORT UPSTREAM LOG [SCALE]
+    measure.py throttle PORT UPSTREAM LOG [BURST RATE]
                                          the proxy, enforcing AWS's per-account limits as token
                                          buckets (Route 53 50/10 per account, RDS 300/12, KMS
                                          and Secrets Manager 50/25 per operation — drift's own
-                                         defaults — all divided by SCALE, default 1): a request
-                                         over a limit gets the service's throttling error.
+                                         defaults — or BURST/RATE for every one of them): a
+                                         request over a limit gets the service's throttling
+                                         error.
                                          LOG lines are "ACCOUNT service operation" and
                                          "THROTTLED ACCOUNT service operation"
 """
@@ -105,7 +106,7 @@ def throttled(service, status_body):
     ).encode()
 
 
-def throttle(port, upstream, log, scale):
+def throttle(port, upstream, log, shape):
     """The counting proxy with AWS's limits: one token bucket per account and service (or
     operation), full at the start. The account of a request is its access key's: the
     caller's, or the one an AssumeRole answer passing through gave that key."""
@@ -118,7 +119,8 @@ def throttle(port, upstream, log, scale):
         if service not in LIMITS:
             return True
         burst, rate, per_op = LIMITS[service]
-        burst, rate = max(1.0, burst / scale), rate / scale
+        if shape:
+            burst, rate = shape
         k = (account, service, op if per_op else "")
         now = time.monotonic()
         tokens, at = buckets.get(k, (burst, now))
@@ -254,8 +256,8 @@ def main():
         proxy(a[1], a[2], a[3])
     elif a[:1] == ["run"] and len(a) > 3 and a[2] == "--":
         run(a[1], a[3:])
-    elif a[:1] == ["throttle"] and len(a) in (4, 5):
-        throttle(a[1], a[2], a[3], float(a[4]) if len(a) == 5 else 1.0)
+    elif a[:1] == ["throttle"] and len(a) in (4, 6):
+        throttle(a[1], a[2], a[3], (float(a[4]), float(a[5])) if len(a) == 6 else None)
     elif a[:1] == ["count"] and len(a) == 2:
         count(a[1])
     else:
