@@ -103,17 +103,20 @@ impl Session {
     }
 
     /// Waits until `account` (`None`: the caller's) may send one request of `service`'s
-    /// `operation` under its limits, then for a free slot among the requests in flight. The
-    /// request is sent while the returned slot is held. The token comes first, so a request
-    /// waiting on its account's budget never holds a slot another account could use.
+    /// `operation` under its limits and a slot among the requests in flight is free; the
+    /// request is sent while the returned slot is held. A request waiting on its account's
+    /// budget holds no slot another account could use, and takes its token only once it holds
+    /// a slot: AWS sees it when drift's bucket says it goes.
     pub async fn pace(
         &self,
         account: Option<&str>,
         service: &'static str,
         operation: &'static str,
     ) -> Slot {
-        self.pacers.wait(account, service, operation).await;
-        Slot(self.in_flight.clone().acquire_owned().await.ok())
+        let bucket = self.pacers.bucket(account, service, operation);
+        let slot =
+            pacer::when_ready(bucket.as_deref(), || self.in_flight.clone().acquire_owned()).await;
+        Slot(slot.ok())
     }
 
     /// Paces, then counts, one request about to be sent (the held slot returned).

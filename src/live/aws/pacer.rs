@@ -70,10 +70,12 @@ impl Limits {
     }
 }
 
-/// A token bucket: full at the start.
+/// A token bucket: full at the start. A token is taken at the moment the request goes (never
+/// reserved ahead): a request that then waits for something else (a free slot) would reach
+/// AWS later than its token said, bunched with the next, and AWS's bucket would refuse one.
 pub struct Bucket {
     limit: Limit,
-    /// Tokens now (negative: reserved by requests still waiting), as of `at`.
+    /// Tokens now, as of `at`.
     state: Mutex<(f64, Option<Instant>)>,
 }
 
@@ -86,39 +88,92 @@ impl Bucket {
         }
     }
 
-    /// Takes a token, or reserves the next and says how long to wait for it.
-    fn reserve(&self) -> Option<Duration> {
+    /// Takes a token if there is one; else says how long until there is.
+    pub fn try_take(&self) -> Result<(), Duration> {
         let rate = self.limit.per_second;
         if !(rate > 0.0 && rate.is_finite()) {
-            return None;
+            return Ok(());
         }
         let now = Instant::now();
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let (tokens, at) = *state;
-        let refilled = match at {
+        let tokens = match at {
             Some(at) => {
                 (tokens + now.duration_since(at).as_secs_f64() * rate).min(self.limit.burst)
             }
             None => tokens,
         };
-        let left = refilled - 1.0;
-        *state = (left, Some(now));
-        (left < 0.0).then(|| Duration::from_secs_f64(-left / rate))
+        if tokens >= 1.0 {
+            *state = (tokens - 1.0, Some(now));
+            Ok(())
+        } else {
+            *state = (tokens, Some(now));
+            // At least a millisecond: the clock's resolution must not make a busy loop.
+            Err(Duration::from_secs_f64((1.0 - tokens) / rate).max(Duration::from_millis(1)))
+        }
     }
 
-    /// Waits for this request's token.
+    /// Waits until the bucket holds a token, without taking it.
+    pub async fn wait_until_ready(&self) {
+        loop {
+            let wait = {
+                let rate = self.limit.per_second;
+                if !(rate > 0.0 && rate.is_finite()) {
+                    return;
+                }
+                let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+                let (tokens, at) = *state;
+                let tokens = match at {
+                    Some(at) => (tokens + at.elapsed().as_secs_f64() * rate).min(self.limit.burst),
+                    None => tokens,
+                };
+                if tokens >= 1.0 {
+                    return;
+                }
+                Duration::from_secs_f64((1.0 - tokens) / rate).max(Duration::from_millis(1))
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Waits for a token and takes it.
     pub async fn wait(&self) {
-        if let Some(d) = self.reserve() {
+        while let Err(d) = self.try_take() {
             tokio::time::sleep(d).await;
         }
     }
 }
 
+/// Waits until `bucket` holds a token and `acquire` has given a slot, then takes the token and
+/// returns the slot: the token is spent the moment the request can go, so a request that
+/// waited for its slot never reaches AWS bunched with the next. Waiting on the bucket holds no
+/// slot. `None`: nothing to pace.
+pub async fn when_ready<T, F, Fut>(bucket: Option<&Bucket>, mut acquire: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    loop {
+        if let Some(b) = bucket {
+            b.wait_until_ready().await;
+        }
+        let slot = acquire().await;
+        match bucket.map(Bucket::try_take) {
+            None | Some(Ok(())) => return slot,
+            // Another request took the token while this one waited for its slot.
+            Some(Err(_)) => drop(slot),
+        }
+    }
+}
+
+/// (account, service, operation or `""`).
+type BucketKey = (String, &'static str, &'static str);
+
 /// Every bucket of a run, made on first use: by (account, service), or (account, service,
 /// operation) where AWS limits each operation on its own. `""` is the caller's account.
 pub struct Pacers {
     limits: Limits,
-    buckets: Mutex<HashMap<(String, &'static str, &'static str), Arc<Bucket>>>,
+    buckets: Mutex<HashMap<BucketKey, Arc<Bucket>>>,
 }
 
 impl Pacers {
@@ -129,29 +184,39 @@ impl Pacers {
         }
     }
 
-    /// Waits until `account` may send one `service` `operation` request.
+    /// The bucket of `account`'s `service` `operation` requests; none for a service drift
+    /// does not pace.
+    pub fn bucket(
+        &self,
+        account: Option<&str>,
+        service: &'static str,
+        operation: &'static str,
+    ) -> Option<Arc<Bucket>> {
+        let (limit, per_operation) = self.limits.of(service)?;
+        let key = (
+            account.unwrap_or_default().to_string(),
+            service,
+            if per_operation { operation } else { "" },
+        );
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        Some(
+            buckets
+                .entry(key)
+                .or_insert_with(|| Arc::new(Bucket::new(limit)))
+                .clone(),
+        )
+    }
+
+    /// Waits until `account` may send one `service` `operation` request, and takes its token.
     pub async fn wait(
         &self,
         account: Option<&str>,
         service: &'static str,
         operation: &'static str,
     ) {
-        let Some((limit, per_operation)) = self.limits.of(service) else {
-            return;
-        };
-        let key = (
-            account.unwrap_or_default().to_string(),
-            service,
-            if per_operation { operation } else { "" },
-        );
-        let bucket = {
-            let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-            buckets
-                .entry(key)
-                .or_insert_with(|| Arc::new(Bucket::new(limit)))
-                .clone()
-        };
-        bucket.wait().await;
+        if let Some(b) = self.bucket(account, service, operation) {
+            b.wait().await;
+        }
     }
 }
 
@@ -237,6 +302,36 @@ mod tests {
             p.wait(None, "kms", "DescribeKey").await;
         }
         assert_eq!(idle.elapsed().as_millis(), 1000);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_that_waits_for_a_slot_takes_its_token_when_it_goes() {
+        // One a second, one at a time; the only slot is busy for the first 3.5 s.
+        let bucket = Arc::new(Bucket::new(limit(1.0, 1.0)));
+        let slots = Arc::new(tokio::sync::Semaphore::new(1));
+        let start = Instant::now();
+        let busy = slots.clone().acquire_owned().await.expect("slot");
+        let tasks: Vec<_> = (0..3)
+            .map(|_| {
+                let (bucket, slots) = (bucket.clone(), slots.clone());
+                tokio::spawn(async move {
+                    let slot = when_ready(Some(&bucket), || slots.clone().acquire_owned()).await;
+                    let at = start.elapsed().as_millis();
+                    drop(slot);
+                    at
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(3500)).await;
+        drop(busy);
+        let mut at = Vec::new();
+        for t in tasks {
+            at.push(t.await.expect("task"));
+        }
+        at.sort();
+        // Had the tokens been taken before the slot, all three would go at 3.5 s together
+        // (AWS would refuse two); taken when each goes, they stay a second apart.
+        assert_eq!(at, vec![3500, 4500, 5500]);
     }
 
     #[tokio::test(start_paused = true)]
