@@ -54,6 +54,28 @@ def operation(method, path, headers, body):
     return service, f"{method} {urllib.parse.urlparse(path).path}"
 
 
+def forward(host, port, handler, body):
+    """Sends the handler's request upstream; its status, headers and body."""
+    conn = http.client.HTTPConnection(host, int(port), timeout=120)
+    headers = {k: v for k, v in handler.headers.items() if k.lower() != "connection"}
+    conn.request(handler.command, handler.path, body=body, headers=headers)
+    r = conn.getresponse()
+    data = r.read()
+    conn.close()
+    return r.status, r.getheaders(), data
+
+
+def reply(handler, status, headers, data):
+    """Sends an upstream answer back to the client."""
+    handler.send_response(status)
+    for k, v in headers:
+        if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+            handler.send_header(k, v)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
 def proxy(port, upstream, log):
     host, _, uport = upstream.replace("http://", "").partition(":")
     lock = threading.Lock()
@@ -70,19 +92,8 @@ def proxy(port, upstream, log):
             svc, op = operation(self.command, self.path, self.headers, body)
             with lock, open(log, "a") as f:
                 f.write(f"{svc} {op}\n")
-            conn = http.client.HTTPConnection(host, int(uport), timeout=120)
-            headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
-            conn.request(self.command, self.path, body=body, headers=headers)
-            r = conn.getresponse()
-            data = r.read()
-            self.send_response(r.status)
-            for k, v in r.getheaders():
-                if k.lower() not in ("transfer-encoding", "connection", "content-length"):
-                    self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-            conn.close()
+            status, response_headers, data = forward(host, uport, self, body)
+            reply(self, status, response_headers, data)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_one
 
@@ -153,17 +164,9 @@ def throttle(port, upstream, log, shape):
                     f.write(f"{'' if ok else 'THROTTLED '}{account} {svc} {op}\n")
             if not ok:
                 status, ctype, data = throttled(svc, None)
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                reply(self, status, [("Content-Type", ctype)], data)
                 return
-            conn = http.client.HTTPConnection(host, int(uport), timeout=120)
-            headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
-            conn.request(self.command, self.path, body=body, headers=headers)
-            r = conn.getresponse()
-            data = r.read()
+            status, response_headers, data = forward(host, uport, self, body)
             if svc == "sts" and op == "AssumeRole":
                 text = data.decode("utf-8", "replace")
                 key = re.search(r"<AccessKeyId>([^<]+)</AccessKeyId>", text)
@@ -171,14 +174,7 @@ def throttle(port, upstream, log, shape):
                 if key and arn:
                     with lock:
                         keys[key.group(1)] = arn.group(1)
-            self.send_response(r.status)
-            for k, v in r.getheaders():
-                if k.lower() not in ("transfer-encoding", "connection", "content-length"):
-                    self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-            conn.close()
+            reply(self, status, response_headers, data)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_one
 

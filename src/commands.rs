@@ -523,19 +523,7 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         let rows = report.checklist.clone();
         let unchecked =
             |kind: &str, id: &str| not_rechecked(kind, id, &fams, &live_state, &rows, narrowed);
-        // A history that cannot be read costs the report its ages, not the report.
-        if let Err(e) = crate::history::annotate(&mut report, dir, now, &unchecked) {
-            report.errors.push(model::SourceError {
-                source: "history".into(),
-                message: e.render().trim_start_matches("error: ").to_string(),
-            });
-            report.summary.errors = report.errors.len();
-        }
-        for f in &mut report.findings {
-            if let (Some(first), Some(new)) = (&f.first_seen, f.new) {
-                f.age = Some(crate::history::age(first, new, now));
-            }
-        }
+        with_history(&mut report, dir, now, &unchecked);
     }
     report.live = report::LiveInfo {
         source: match &source {
@@ -592,6 +580,29 @@ fn narrow_to_shard(cfg: &mut Config, shard: crate::fleet::shard::Shard) -> repor
             .map(|r| desired::terraform::module::display_path(&r.dir))
             .collect(),
         accounts: accounts.into_iter().filter(|a| a != "?").collect(),
+    }
+}
+
+/// Gives each finding its first sighting and age from the runs stored in `dir`; `unchecked`
+/// says which of the last run's findings this run did not look at again, and why. A history
+/// that cannot be read costs the report its ages (an error in it), not the report.
+fn with_history(
+    report: &mut report::Report,
+    dir: &std::path::Path,
+    now: time::OffsetDateTime,
+    unchecked: &dyn Fn(&str, &str) -> Option<String>,
+) {
+    if let Err(e) = crate::history::annotate(report, dir, now, unchecked) {
+        report.errors.push(model::SourceError {
+            source: "history".into(),
+            message: e.render().trim_start_matches("error: ").to_string(),
+        });
+        report.summary.errors = report.errors.len();
+    }
+    for f in &mut report.findings {
+        if let (Some(first), Some(new)) = (&f.first_seen, f.new) {
+            f.age = Some(crate::history::age(first, new, now));
+        }
     }
 }
 
@@ -704,18 +715,7 @@ pub fn merge(args: &crate::cli::MergeArgs) -> Result<i32> {
             None
         };
         let unchecked = |_: &str, _: &str| why.clone();
-        if let Err(e) = crate::history::annotate(&mut report, dir, now, &unchecked) {
-            report.errors.push(model::SourceError {
-                source: "history".into(),
-                message: e.render().trim_start_matches("error: ").to_string(),
-            });
-            report.summary.errors = report.errors.len();
-        }
-        for f in &mut report.findings {
-            if let (Some(first), Some(new)) = (&f.first_seen, f.new) {
-                f.age = Some(crate::history::age(first, new, now));
-            }
-        }
+        with_history(&mut report, dir, now, &unchecked);
     }
     let out = Output {
         format: args.format,

@@ -295,6 +295,11 @@ exec "{}" "$@""#,
 
     /// Runs `script` with `sh -c` in the example's copy.
     fn run(&self, script: &str, env: &[(&str, String)]) -> std::process::Output {
+        self.command(script, env).output().unwrap()
+    }
+
+    /// `sh -c script` in the example's copy, with the stand-ins first on PATH.
+    fn command(&self, script: &str, env: &[(&str, String)]) -> std::process::Command {
         let mut cmd = std::process::Command::new("/bin/sh");
         cmd.arg("-c")
             .arg(script)
@@ -310,7 +315,7 @@ exec "{}" "$@""#,
         for (k, v) in env {
             cmd.env(k, v);
         }
-        cmd.output().unwrap()
+        cmd
     }
 }
 
@@ -363,26 +368,14 @@ fn the_fleet_job_runs_a_shard_per_index_and_merges_after_all_of_them() {
     };
     // Night 1: the merging index starts first and waits; the shards run; it merges them all.
     let night = "drift-fleet-1";
-    let merger = {
-        let mut cmd = std::process::Command::new("/bin/sh");
-        cmd.arg("-c")
-            .arg(script)
-            .current_dir(stand.work.path())
-            .env(
-                "PATH",
-                format!("{}:/usr/bin:/bin", stand.dir.path().join("bin").display()),
-            )
-            .env("TMPDIR", stand.dir.path())
-            .env("POSTED", stand.dir.path().join("posted"))
-            .env("REPORT_WEBHOOK_URL", "http://127.0.0.1:9/hook")
-            .env("MERGE_WAIT_SECS", "120")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        for (k, v) in base(shards, night) {
-            cmd.env(k, v);
-        }
-        cmd.spawn().unwrap()
-    };
+    let mut env = base(shards, night);
+    env.push(("MERGE_WAIT_SECS", "120".to_string()));
+    let merger = stand
+        .command(script, &env)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1500));
     for i in 0..shards {
         let out = stand.run(script, &base(i, night));
