@@ -44,6 +44,10 @@ pub struct Scope {
     pub roles: std::collections::BTreeMap<String, String>,
     /// The Secrets Manager secrets the services manifest names.
     pub secrets: BTreeSet<String>,
+    /// CloudFront distributions by natural id (every one is listed; these must be).
+    pub distributions: BTreeSet<String>,
+    /// S3 buckets by name.
+    pub buckets: BTreeSet<String>,
 }
 
 impl Scope {
@@ -64,6 +68,12 @@ impl Scope {
                 }
                 Kind::RdsCluster => {
                     s.clusters.insert(scope.clone());
+                }
+                Kind::CloudfrontDistribution => {
+                    s.distributions.insert(scope.clone());
+                }
+                Kind::S3Bucket => {
+                    s.buckets.insert(scope.clone());
                 }
                 // Nothing live is read for a module call itself.
                 Kind::TerraformModule | Kind::Rule | Kind::ServiceChecklist => {}
@@ -182,6 +192,8 @@ pub async fn capture(
         route53: None,
         rds: None,
         secrets: None,
+        cloudfront: None,
+        s3: None,
         errors: Vec::new(),
         state: None,
         remote_states: Default::default(),

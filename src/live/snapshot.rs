@@ -6,7 +6,8 @@ use crate::model::dns::{
     AliasTarget, Routing, canonical_name, canonical_value, in_account, zone_scope,
 };
 use crate::model::{
-    Body, Database, Family, Instance, Item, Kind, Policy, Record, SourceError, Spec, State,
+    Body, Bucket, Database, Distribution, DistributionOrigin, Encryption, Family, Instance, Item,
+    KeyFacts, Kind, OriginAccess, Policy, Record, SourceError, Spec, State,
 };
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -35,6 +36,12 @@ pub struct Snapshot {
     /// the database their value names — never the value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secrets: Option<SecretsSection>,
+    /// CloudFront distributions (`ListDistributions`): every one of the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloudfront: Option<CloudfrontSection>,
+    /// S3 buckets the code or a distribution names: encryption, policy, website.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3: Option<S3Section>,
     /// What could not be read when the snapshot was captured.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<CaptureError>,
@@ -86,6 +93,109 @@ pub struct KmsKey {
     /// The account, when not the snapshot's (then `region` is always set).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// `DescribeKey`'s `KeySpec` (`SYMMETRIC_DEFAULT`, `ECC_NIST_P256`…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_spec: Option<String>,
+    /// `DescribeKey`'s `KeyUsage` (`ENCRYPT_DECRYPT`, `SIGN_VERIFY`…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_usage: Option<String>,
+    /// For a key pending deletion: when it will be deleted (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_date: Option<String>,
+}
+
+/// `ListDistributions`, one `DistributionSummary` per distribution in the API's names, with
+/// its lists flattened (no `Quantity`/`Items` wrappers).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CloudfrontSection {
+    pub distributions: Vec<CfDistribution>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CfDistribution {
+    #[serde(rename = "Id")]
+    pub id: String,
+    #[serde(rename = "ARN")]
+    pub arn: String,
+    #[serde(rename = "DomainName")]
+    pub domain_name: String,
+    #[serde(rename = "Enabled")]
+    pub enabled: bool,
+    #[serde(rename = "Aliases", default)]
+    pub aliases: Vec<String>,
+    #[serde(rename = "Origins", default)]
+    pub origins: Vec<CfOrigin>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CfOrigin {
+    #[serde(rename = "Id")]
+    pub id: String,
+    #[serde(rename = "DomainName")]
+    pub domain_name: String,
+    /// Empty or absent: no Origin Access Control.
+    #[serde(
+        rename = "OriginAccessControlId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub origin_access_control_id: Option<String>,
+    #[serde(
+        rename = "S3OriginConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub s3_origin_config: Option<CfS3OriginConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CfS3OriginConfig {
+    /// `origin-access-identity/cloudfront/ID`, or empty.
+    #[serde(rename = "OriginAccessIdentity", default)]
+    pub origin_access_identity: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct S3Section {
+    /// The account's buckets that were read.
+    pub buckets: Vec<S3Bucket>,
+    /// Names looked up that are not the account's (`HeadBucket`): `true` when the bucket
+    /// exists in another account, `false` when no bucket has the name (anyone may create it).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub elsewhere: std::collections::BTreeMap<String, bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct S3Bucket {
+    pub name: String,
+    /// `GetBucketEncryption`'s default rule; absent: none configured (SSE-S3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<S3Encryption>,
+    /// `GetBucketPolicy`, parsed; absent: the bucket has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<serde_json::Value>,
+    /// Whether `GetBucketWebsite` finds a website configuration.
+    #[serde(default)]
+    pub website: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct S3Encryption {
+    #[serde(rename = "SSEAlgorithm")]
+    pub sse_algorithm: String,
+    #[serde(
+        rename = "KMSMasterKeyID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub kms_master_key_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -218,6 +328,9 @@ pub struct DbInstance {
     pub status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<Endpoint>,
+    /// The KMS key its storage is encrypted with (`KmsKeyId`, an ARN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
     /// `pg_database` rows; absent when the databases could not be listed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub databases: Option<Vec<PgDatabase>>,
@@ -276,6 +389,38 @@ pub struct PgDatabase {
     pub datistemplate: bool,
 }
 
+impl CfDistribution {
+    pub fn to_model(&self) -> Distribution {
+        let mut origins: Vec<DistributionOrigin> = self
+            .origins
+            .iter()
+            .map(|o| DistributionOrigin {
+                id: o.id.clone(),
+                domain_name: canonical_name(&o.domain_name),
+                access: if o.origin_access_control_id.as_deref().is_some_and(|x| !x.is_empty()) {
+                    OriginAccess::Oac
+                } else if o
+                    .s3_origin_config
+                    .as_ref()
+                    .is_some_and(|c| !c.origin_access_identity.is_empty())
+                {
+                    OriginAccess::Oai
+                } else {
+                    OriginAccess::None
+                },
+            })
+            .collect();
+        origins.sort();
+        Distribution {
+            id: Some(self.id.clone()),
+            domain_name: Some(canonical_name(&self.domain_name)),
+            aliases: self.aliases.iter().map(|a| canonical_name(a)).collect(),
+            enabled: Some(self.enabled),
+            origins,
+        }
+    }
+}
+
 impl RecordSet {
     pub fn to_record(&self, zone: &str) -> Record {
         let rtype = self.rtype.to_uppercase();
@@ -303,6 +448,66 @@ impl RecordSet {
                 health_check_id: self.health_check_id.clone(),
             }),
         }
+    }
+}
+
+/// The natural id of a live key's policy item and the aliases of it that are objects of their
+/// own. One key is one object, however many aliases name it: its id is the first of its
+/// aliases the code declares the key by, else its `key/ID` when the code names it so, else
+/// its first alias. An alias of a key the code does not declare is an object of its own (it
+/// names this key), and never the key's id.
+fn key_natural_id(key: &KmsKey, scope: &super::Scope) -> (Option<String>, Vec<String>) {
+    let mut aliases: Vec<String> = key
+        .aliases
+        .iter()
+        .filter(|a| !a.starts_with("alias/aws/"))
+        .map(|a| natural(a, key.account.as_deref(), key.region.as_deref()))
+        .collect();
+    aliases.sort();
+    let by_id = key_reference(key);
+    let links: Vec<String> = aliases
+        .iter()
+        .filter(|a| scope.alias_links.contains(*a))
+        .cloned()
+        .collect();
+    let own: Vec<&String> = aliases
+        .iter()
+        .filter(|a| !scope.alias_links.contains(*a))
+        .collect();
+    let chosen = own
+        .iter()
+        .find(|a| scope.keys.contains(a.as_str()))
+        .copied()
+        .or(scope.keys.contains(&by_id).then_some(&by_id))
+        .or(own.first().copied())
+        .cloned();
+    (chosen, links)
+}
+
+/// `key/ID`, placed.
+fn key_reference(key: &KmsKey) -> String {
+    natural(
+        &format!("key/{}", key.key_id),
+        key.account.as_deref(),
+        key.region.as_deref(),
+    )
+}
+
+/// The natural id of the key a bucket or instance names (a key id, key ARN, alias name or
+/// alias ARN), when the snapshot has that key; else the reference as given.
+fn resolve_key(snap: &Snapshot, scope: &super::Scope, reference: &str) -> String {
+    let alias = reference
+        .split_once(":alias/")
+        .map(|(_, a)| format!("alias/{a}"))
+        .unwrap_or_else(|| reference.to_string());
+    let found = snap.kms.iter().flat_map(|k| &k.keys).find(|k| {
+        k.key_id == reference || k.arn == reference || k.aliases.contains(&alias)
+    });
+    match found {
+        Some(k) => key_natural_id(k, scope)
+            .0
+            .unwrap_or_else(|| key_reference(k)),
+        None => reference.to_string(),
     }
 }
 
@@ -391,6 +596,8 @@ impl Snapshot {
                 Family::Route53 => !scope.zones.is_empty(),
                 Family::Rds => !scope.instances.is_empty() || !scope.clusters.is_empty(),
                 Family::Secret => !scope.secrets.is_empty(),
+                Family::Cloudfront => !scope.distributions.is_empty(),
+                Family::S3 => !scope.buckets.is_empty(),
             };
             if declared && !state.failed.contains(&f) {
                 state.errors.push(SourceError {
@@ -406,7 +613,23 @@ impl Snapshot {
             match &self.kms {
                 None => missing(&mut state, Family::Kms),
                 Some(kms) => {
-                    for key in kms.keys.iter().filter(|k| !key_is_gone(&k.key_state)) {
+                    for key in &kms.keys {
+                        let (chosen, links) = key_natural_id(key, scope);
+                        state.keys.insert(
+                            chosen.clone().unwrap_or_else(|| key_reference(key)),
+                            KeyFacts {
+                                key_id: key.key_id.clone(),
+                                arn: key.arn.clone(),
+                                state: key.key_state.clone(),
+                                deletion_date: key.deletion_date.clone(),
+                                spec: key.key_spec.clone(),
+                                usage: key.key_usage.clone(),
+                                region: key.region.clone().unwrap_or_else(|| self.region.clone()),
+                            },
+                        );
+                        if key_is_gone(&key.key_state) {
+                            continue;
+                        }
                         let region = key.region.as_deref().unwrap_or(&self.region);
                         let partition = crate::model::partition_of(Some(region));
                         let body = match Policy::from_json_in(&key.policy, Some(partition)) {
@@ -416,24 +639,7 @@ impl Snapshot {
                                 key.key_id
                             )),
                         };
-                        // One key is one object, however many aliases name it: its id is
-                        // the first of its aliases the code declares the key by, else its
-                        // `key/ID` when the code names it so, else its first alias. An alias
-                        // of a key the code does not declare is an object of its own (it
-                        // names this key), and never the key's id.
-                        let mut aliases: Vec<String> = key
-                            .aliases
-                            .iter()
-                            .filter(|a| !a.starts_with("alias/aws/"))
-                            .map(|a| natural(a, key.account.as_deref(), key.region.as_deref()))
-                            .collect();
-                        aliases.sort();
-                        let by_id = natural(
-                            &format!("key/{}", key.key_id),
-                            key.account.as_deref(),
-                            key.region.as_deref(),
-                        );
-                        for a in aliases.iter().filter(|a| scope.alias_links.contains(*a)) {
+                        for a in links {
                             state.push(Item {
                                 kind: Kind::KmsKeyPolicy,
                                 id: a.clone(),
@@ -444,21 +650,11 @@ impl Snapshot {
                                 })),
                             });
                         }
-                        let own: Vec<&String> = aliases
-                            .iter()
-                            .filter(|a| !scope.alias_links.contains(*a))
-                            .collect();
-                        let chosen = own
-                            .iter()
-                            .find(|a| scope.keys.contains(a.as_str()))
-                            .copied()
-                            .or(scope.keys.contains(&by_id).then_some(&by_id))
-                            .or(own.first().copied());
                         if let Some(id) = chosen {
                             state.push(Item {
                                 kind: Kind::KmsKeyPolicy,
-                                id: id.to_string(),
-                                scope: id.to_string(),
+                                id: id.clone(),
+                                scope: id,
                                 origin: None,
                                 body,
                             });
@@ -557,6 +753,86 @@ impl Snapshot {
                             }
                         }
                     }
+                }
+            }
+        }
+        if families.contains(&Family::Rds)
+            && let Some(rds) = &self.rds
+        {
+            for inst in &rds.instances {
+                if let Some(key) = &inst.kms_key_id {
+                    let kind = if inst.cluster {
+                        Kind::RdsCluster
+                    } else {
+                        Kind::RdsInstance
+                    };
+                    let key = resolve_key(self, scope, key);
+                    state.key_users.push((kind, inst.natural_id(), key));
+                }
+            }
+        }
+        if families.contains(&Family::Cloudfront) {
+            match &self.cloudfront {
+                None => missing(&mut state, Family::Cloudfront),
+                Some(cf) => {
+                    for d in &cf.distributions {
+                        let dist = d.to_model();
+                        let Some(id) = dist.natural_id() else {
+                            continue;
+                        };
+                        state.push(Item {
+                            kind: Kind::CloudfrontDistribution,
+                            id: id.clone(),
+                            scope: id,
+                            origin: None,
+                            body: Body::Known(Spec::Distribution(dist)),
+                        });
+                    }
+                }
+            }
+        }
+        if families.contains(&Family::S3) {
+            match &self.s3 {
+                None => missing(&mut state, Family::S3),
+                Some(s3) => {
+                    for b in &s3.buckets {
+                        let policy = match &b.policy {
+                            None => Ok(None),
+                            Some(p) => Policy::from_json_in(p, Some("aws")).map(Some),
+                        };
+                        let body = match policy {
+                            Ok(policy) => Body::Known(Spec::Bucket(Bucket {
+                                name: b.name.clone(),
+                                encryption: Some(match &b.encryption {
+                                    Some(e) => Encryption {
+                                        algorithm: e.sse_algorithm.clone(),
+                                        key: e
+                                            .kms_master_key_id
+                                            .as_deref()
+                                            .map(|k| resolve_key(self, scope, k)),
+                                    },
+                                    None => Encryption {
+                                        algorithm: "AES256".into(),
+                                        key: None,
+                                    },
+                                }),
+                                policy,
+                                website: Some(b.website),
+                            })),
+                            Err(m) => Body::Unknown(format!(
+                                "the live policy of bucket {} cannot be read: {m}",
+                                b.name
+                            )),
+                        };
+                        state.push(Item {
+                            kind: Kind::S3Bucket,
+                            id: b.name.clone(),
+                            scope: b.name.clone(),
+                            origin: None,
+                            body,
+                        });
+                    }
+                    state.buckets_elsewhere = s3.elsewhere.clone();
                 }
             }
         }

@@ -4,7 +4,9 @@
 //! comparing two canonical values. This module depends on nothing else in the crate; it knows
 //! neither Terraform nor AWS.
 
+pub mod bucket;
 pub mod database;
+pub mod distribution;
 pub mod dns;
 pub mod glob;
 pub mod key_alias;
@@ -15,7 +17,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
 
+pub use bucket::{Bucket, Encryption};
 pub use database::{Database, Instance};
+pub use distribution::{Distribution, DistributionOrigin, OriginAccess};
 pub use dns::{AliasTarget, Record};
 pub use key_alias::KeyAlias;
 pub use policy::Policy;
@@ -29,10 +33,21 @@ pub enum Family {
     Rds,
     /// Secrets Manager: the services' secrets of the new-service checklist.
     Secret,
+    /// CloudFront distributions.
+    Cloudfront,
+    /// S3 buckets: default encryption, bucket policy, website.
+    S3,
 }
 
 impl Family {
-    pub const ALL: [Family; 4] = [Family::Kms, Family::Route53, Family::Rds, Family::Secret];
+    pub const ALL: [Family; 6] = [
+        Family::Kms,
+        Family::Route53,
+        Family::Rds,
+        Family::Secret,
+        Family::Cloudfront,
+        Family::S3,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -40,6 +55,8 @@ impl Family {
             Family::Route53 => "route53",
             Family::Rds => "rds",
             Family::Secret => "secret",
+            Family::Cloudfront => "cloudfront",
+            Family::S3 => "s3",
         }
     }
 
@@ -73,6 +90,8 @@ pub enum Kind {
     /// An item of the new-service checklist (`checklist/`): the services manifest against
     /// the repository's Helm values, Argo CD Applications and CI pipeline.
     ServiceChecklist,
+    CloudfrontDistribution,
+    S3Bucket,
 }
 
 impl Kind {
@@ -87,10 +106,12 @@ impl Kind {
             Kind::TerraformModule => "terraform_module",
             Kind::Rule => "rule",
             Kind::ServiceChecklist => "service_checklist",
+            Kind::CloudfrontDistribution => "cloudfront_distribution",
+            Kind::S3Bucket => "s3_bucket",
         }
     }
 
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 11] = [
         Kind::KmsKeyPolicy,
         Kind::Route53Record,
         Kind::RdsInstance,
@@ -100,6 +121,8 @@ impl Kind {
         Kind::TerraformModule,
         Kind::Rule,
         Kind::ServiceChecklist,
+        Kind::CloudfrontDistribution,
+        Kind::S3Bucket,
     ];
 
     /// The kind a report names (`kms_key_policy`).
@@ -116,6 +139,8 @@ impl Kind {
             Kind::RdsInstance | Kind::RdsCluster | Kind::PostgresDatabase | Kind::MysqlDatabase => {
                 Some(Family::Rds)
             }
+            Kind::CloudfrontDistribution => Some(Family::Cloudfront),
+            Kind::S3Bucket => Some(Family::S3),
             Kind::TerraformModule | Kind::Rule | Kind::ServiceChecklist => None,
         }
     }
@@ -184,6 +209,8 @@ pub enum Spec {
     Record(Record),
     Instance(Instance),
     Database(Database),
+    Distribution(Distribution),
+    Bucket(Bucket),
 }
 
 impl Spec {
@@ -196,6 +223,8 @@ impl Spec {
             (Spec::Record(d), Spec::Record(l)) => d.changes(l),
             (Spec::Instance(d), Spec::Instance(l)) => d.changes(l),
             (Spec::Database(_), Spec::Database(_)) => Vec::new(),
+            (Spec::Distribution(d), Spec::Distribution(l)) => d.changes(l),
+            (Spec::Bucket(d), Spec::Bucket(l)) => d.changes(l),
             (d, l) => vec![Change::changed("", d.to_json(), l.to_json())],
         }
     }
@@ -208,6 +237,8 @@ impl Spec {
             Spec::Record(r) => r.to_json(),
             Spec::Instance(i) => i.to_json(),
             Spec::Database(d) => d.to_json(),
+            Spec::Distribution(d) => d.to_json(),
+            Spec::Bucket(b) => b.to_json(),
         }
     }
 
@@ -217,7 +248,11 @@ impl Spec {
         match self {
             Spec::Record(r) => r.is_implicit(),
             Spec::Database(d) => d.is_implicit(),
-            Spec::KeyPolicy(_) | Spec::KeyAlias(_) | Spec::Instance(_) => false,
+            Spec::KeyPolicy(_)
+            | Spec::KeyAlias(_)
+            | Spec::Instance(_)
+            | Spec::Distribution(_)
+            | Spec::Bucket(_) => false,
         }
     }
 
@@ -237,6 +272,31 @@ impl Spec {
             _ => Vec::new(),
         }
     }
+
+    /// Values the code leaves to AWS, taken from `live`: what `terraform apply` keeps.
+    pub fn fill_from(&mut self, live: &Spec) {
+        match (self, live) {
+            (Spec::Distribution(d), Spec::Distribution(l)) => d.fill_from(l),
+            (Spec::Bucket(d), Spec::Bucket(l)) => d.fill_from(l),
+            _ => {}
+        }
+    }
+}
+
+/// What AWS says of a KMS key besides its policy (`DescribeKey`), for rules.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct KeyFacts {
+    pub key_id: String,
+    pub arn: String,
+    /// `Enabled`, `Disabled`, `PendingDeletion`, `PendingImport`, `Unavailable`…
+    pub state: String,
+    /// When a key pending deletion is deleted (RFC 3339).
+    pub deletion_date: Option<String>,
+    /// `SYMMETRIC_DEFAULT`, `ECC_NIST_P256`…
+    pub spec: Option<String>,
+    /// `ENCRYPT_DECRYPT`, `SIGN_VERIFY`…
+    pub usage: Option<String>,
+    pub region: String,
 }
 
 /// Either a canonical value, or the reason it cannot be known.
@@ -392,6 +452,14 @@ pub struct State {
     pub not_created_by_apply: std::collections::BTreeMap<(Kind, String), String>,
     /// Desired side: the Secrets Manager secrets the services manifest names.
     pub secrets: BTreeSet<String>,
+    /// Live side: each key read, by the natural id of its key policy item.
+    pub keys: std::collections::BTreeMap<String, KeyFacts>,
+    /// Live side: what stores data with a KMS key besides buckets (an RDS instance or
+    /// cluster): (kind, id, the key's natural id or ARN).
+    pub key_users: Vec<(Kind, String, String)>,
+    /// Live side: bucket names looked up that are not the account's: `true` when the bucket
+    /// exists in another account, `false` when no bucket has the name.
+    pub buckets_elsewhere: std::collections::BTreeMap<String, bool>,
     /// Where each (kind, id) is in `items`.
     index: std::collections::HashMap<(Kind, String), usize>,
 }

@@ -281,6 +281,55 @@ fn not_code(f: &Finding) -> Option<String> {
     })
 }
 
+/// A rule's fix as a code change: for `cloudfront_kms_decrypt`, the statement the key's
+/// policy lacks, added where the code declares that policy (a module's `key_statements`, a
+/// policy document, `jsonencode`) — unless the key policy's own finding already carries a
+/// statement of that Sid from AWS (a hand fix), which the patch writes instead.
+fn rule_fix(
+    f: &Finding,
+    report: &Report,
+    ctx: &Context<'_>,
+    files: &mut Files,
+) -> Result<(), String> {
+    let verdict = f.rule.as_ref().ok_or("no verdict")?;
+    if verdict.rule != crate::rules::cloudfront_kms_decrypt::NAME {
+        return Err("drift cannot express this rule's fix as a code change".into());
+    }
+    let evidence = verdict
+        .evidence
+        .get("after_apply")
+        .or_else(|| verdict.evidence.get("code"))
+        .ok_or("the rule does not fail in the code: nothing to write")?;
+    let origins = evidence["origins"].as_array().cloned().unwrap_or_default();
+    let Some(o) = origins.iter().find(|o| o["fix_statement"].is_object()) else {
+        return Err("the fix is not a key policy statement (see the finding's fix)".into());
+    };
+    let (Some(key), statement) = (o["fix_key"].as_str(), &o["fix_statement"]) else {
+        return Err("no key to write the statement into".into());
+    };
+    let sid = statement["Sid"].as_str().unwrap_or_default();
+    let path = format!("Statement[{sid}]");
+    let carried = report.findings.iter().any(|k| {
+        k.kind == Kind::KmsKeyPolicy
+            && k.id == key
+            && k.status == Status::Changed
+            && k.changes.iter().any(|c| c.path == path)
+    });
+    if carried {
+        return Ok(());
+    }
+    let item = ctx
+        .desired
+        .items
+        .iter()
+        .find(|i| i.kind == Kind::KmsKeyPolicy && i.id == key)
+        .ok_or_else(|| format!("the code does not declare the policy of key {key}"))?;
+    let mut synthetic = Finding::new(Status::Changed, Kind::KmsKeyPolicy, key);
+    synthetic.origin = item.origin.clone();
+    synthetic.changes = vec![crate::model::Change::add(path, statement.clone())];
+    kms::edit(&synthetic, ctx, files)
+}
+
 /// Builds the patch for every finding a code change can express.
 pub fn build(report: &Report, ctx: &Context<'_>) -> Patch {
     let mut files = Files::default();
@@ -304,6 +353,7 @@ pub fn build(report: &Report, ctx: &Context<'_>) -> Patch {
             (Status::Missing | Status::Changed, Kind::ServiceChecklist) => {
                 checklist::edit(f, &mut files)
             }
+            (Status::Violated, Kind::Rule) => rule_fix(f, report, ctx, &mut files),
             _ => Err("drift cannot express this finding as a code change".into()),
         };
         match result {

@@ -8,6 +8,7 @@
 //! evaluator, never AWS, files or reports. This module owns the views and turns violations
 //! into findings; it must not know any rule's logic.
 
+pub mod cloudfront_kms_decrypt;
 pub mod key_policy_lockout;
 
 use crate::model::{Body, Family, Kind, Origin, State};
@@ -66,14 +67,26 @@ pub struct Rule {
     pub name: &'static str,
     pub families: &'static [Family],
     pub check: fn(&State, &Context) -> Vec<Violation>,
+    /// What makes the rule hold for a subject in a view, when it does (the statement a hand
+    /// fix added): said when AWS holds and the code or apply would not.
+    pub holds_because: Option<fn(&State, &Context, &str) -> Option<String>>,
 }
 
 /// Every rule drift knows.
-pub const RULES: &[Rule] = &[Rule {
-    name: key_policy_lockout::NAME,
-    families: &[Family::Kms],
-    check: key_policy_lockout::check,
-}];
+pub const RULES: &[Rule] = &[
+    Rule {
+        name: cloudfront_kms_decrypt::NAME,
+        families: &[Family::Cloudfront, Family::S3, Family::Kms],
+        check: cloudfront_kms_decrypt::check,
+        holds_because: Some(cloudfront_kms_decrypt::holds_because),
+    },
+    Rule {
+        name: key_policy_lockout::NAME,
+        families: &[Family::Kms],
+        check: key_policy_lockout::check,
+        holds_because: None,
+    },
+];
 
 /// What `terraform apply` would leave: what runs, with each object the code declares (and
 /// knows) replaced by the code's version — but for values the code does not set, which apply
@@ -87,10 +100,19 @@ pub fn after_apply(desired: &State, live: &State) -> State {
     for d in &desired.items {
         let key = (d.kind, d.id.clone());
         if matches!(d.body, Body::Known(_)) && !desired.not_in_code.contains(&key) {
-            items.insert(key, d.clone());
+            let mut d = d.clone();
+            if let (Body::Known(code), Some(Body::Known(aws))) =
+                (&mut d.body, items.get(&key).map(|l| &l.body))
+            {
+                code.fill_from(aws);
+            }
+            items.insert(key, d);
         }
     }
     let mut out = State::default();
+    out.keys = live.keys.clone();
+    out.key_users = live.key_users.clone();
+    out.buckets_elsewhere = live.buckets_elsewhere.clone();
     for item in items.into_values() {
         out.push(item);
     }
@@ -128,6 +150,11 @@ pub fn check(
                 let entry = found
                     .entry((rule.name, v.subject.clone()))
                     .or_insert_with(|| (v.clone(), Vec::new(), serde_json::Map::new()));
+                // What apply would leave speaks with AWS's computed values (ids, ARNs): its
+                // wording and fix are the ones shown.
+                if *view == View::AfterApply {
+                    entry.0 = v.clone();
+                }
                 entry.1.push(*view);
                 entry
                     .2
@@ -135,9 +162,34 @@ pub fn check(
             }
         }
     }
+    let holds: HashMap<(&'static str, String), String> = match live {
+        None => HashMap::new(),
+        Some(l) => found
+            .iter()
+            .filter(|(_, (_, places, _))| !places.contains(&View::Aws))
+            .filter_map(|((rule, subject), _)| {
+                let r = RULES.iter().find(|r| r.name == *rule)?;
+                let why = (r.holds_because?)(l, ctx, subject)?;
+                Some(((*rule, subject.clone()), why))
+            })
+            .collect(),
+    };
     found
         .into_iter()
-        .map(|((rule, subject), (v, places, evidence))| {
+        .map(|((rule, subject), (mut v, places, evidence))| {
+            if !places.contains(&View::Aws) && live.is_some() {
+                v.message = match holds.get(&(rule, subject.clone())) {
+                    Some(why) => format!(
+                        "{}. AWS works today only through {why}, which the code does not have: `terraform apply` would remove it and bring the failure back",
+                        v.message
+                    ),
+                    None if places.contains(&View::AfterApply) => format!(
+                        "{}. AWS is fine today; `terraform apply` would break it",
+                        v.message
+                    ),
+                    None => v.message,
+                };
+            }
             let mut f = Finding::new(Status::Violated, Kind::Rule, format!("{rule}/{subject}"));
             f.origin = origins
                 .get(&(v.kind, subject.as_str()))

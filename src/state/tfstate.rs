@@ -89,6 +89,9 @@ pub fn parse(text: &str, display: &str, account_id: &str, region: &str) -> Resul
                             policy,
                             region: None,
                             account: None,
+                            key_spec: None,
+                            key_usage: None,
+                            deletion_date: None,
                         },
                     );
                 }
@@ -177,6 +180,7 @@ pub fn parse(text: &str, display: &str, account_id: &str, region: &str) -> Resul
                         engine_version: s(a, "engine_version"),
                         status: "available".into(),
                         endpoint: None,
+                        kms_key_id: None,
                         databases: None,
                         databases_not_read: None,
                     });
@@ -224,6 +228,8 @@ fn recorded(
         route53: Some(Route53Section { zones }),
         rds: Some(RdsSection { instances }),
         secrets: None,
+        cloudfront: None,
+        s3: None,
         errors: Vec::new(),
         state: None,
         remote_states: Default::default(),

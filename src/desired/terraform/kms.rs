@@ -492,7 +492,7 @@ fn written_key(
 /// A key written as a key id, key ARN, alias name or alias ARN, as the natural reference the
 /// live side reads (`key/ID` or `alias/NAME`, placed as `placed_id` places), and the key's
 /// `key/ID` when written as one. An alias is accepted only where AWS accepts one.
-fn placed_key(
+pub(crate) fn placed_key(
     inst: &ModuleInstance,
     state: &State,
     text: &str,

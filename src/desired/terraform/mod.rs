@@ -7,6 +7,7 @@
 
 pub mod eval;
 pub mod functions;
+mod cloudfront;
 pub mod iam_document;
 mod json_config;
 mod kms;
@@ -14,6 +15,7 @@ pub mod kms_module;
 pub mod module;
 mod rds;
 mod route53;
+mod s3;
 pub mod value;
 
 use crate::error::{Error, Result};
@@ -487,6 +489,10 @@ pub fn load(input: &Input, env: &Env, state: &mut State) -> Result<()> {
             kms::collect(inst, state)?;
             route53::collect(inst, &zones, state)?;
             rds::collect(inst, state)?;
+            // After KMS (a bucket names its key) and before CloudFront (an origin names its
+            // bucket).
+            s3::collect(inst, state)?;
+            cloudfront::collect(inst, state)?;
         }
     }
     // The syntax trees are not needed past this point: a large estate's are most of its memory.

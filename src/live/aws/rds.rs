@@ -228,6 +228,7 @@ fn instance(i: &aws_sdk_rds::types::DbInstance) -> DbInstance {
                 port: e.port().unwrap_or(5432) as u16,
             })
         }),
+        kms_key_id: i.kms_key_id().map(str::to_string),
         databases: None,
         databases_not_read: None,
     }
@@ -247,6 +248,7 @@ fn cluster(c: &aws_sdk_rds::types::DbCluster) -> DbInstance {
             address: address.to_string(),
             port: c.port().unwrap_or(5432) as u16,
         }),
+        kms_key_id: c.kms_key_id().map(str::to_string),
         databases: None,
         databases_not_read: None,
     }
