@@ -321,7 +321,53 @@ pub async fn capture(
             None
         }
     };
-    let (kms, r53, rds, secrets) = tokio::join!(kms, r53, rds, secrets);
+    // CloudFront first (its origins name buckets), then the buckets.
+    let edge = async {
+        let cloudfront = if families.contains(&Family::Cloudfront)
+            && (!scope.distributions.is_empty() || !scope.buckets.is_empty())
+        {
+            Some(aws::cloudfront::read(session).await)
+        } else {
+            None
+        };
+        let mut wanted = scope.buckets.clone();
+        if let Some(Ok(cf)) = &cloudfront {
+            for d in &cf.distributions {
+                for o in &d.origins {
+                    if let Some(b) = crate::model::distribution::s3_rest_bucket(&o.domain_name) {
+                        wanted.insert(b.to_string());
+                    }
+                }
+            }
+        }
+        let s3 = if families.contains(&Family::S3) && !wanted.is_empty() {
+            Some(aws::buckets::read(session, &wanted).await)
+        } else {
+            None
+        };
+        (cloudfront, s3)
+    };
+    let (kms, r53, rds, secrets, (cloudfront, s3)) = tokio::join!(kms, r53, rds, secrets, edge);
+    match cloudfront {
+        Some(Ok(section)) => snap.cloudfront = Some(section),
+        Some(Err(e)) => snap
+            .errors
+            .push(capture_error("cloudfront", e, Some(Family::Cloudfront))),
+        None => {}
+    }
+    match s3 {
+        Some(Ok((section, errors))) => {
+            snap.s3 = Some(section);
+            for b in errors {
+                let mut ce = capture_error("s3", b.error, None);
+                ce.kind = Some(Kind::S3Bucket);
+                ce.scope = Some(b.bucket);
+                snap.errors.push(ce);
+            }
+        }
+        Some(Err(e)) => snap.errors.push(capture_error("s3", e, Some(Family::S3))),
+        None => {}
+    }
     match secrets {
         Some(Ok(section)) => snap.secrets = Some(section),
         Some(Err(e)) => snap

@@ -53,7 +53,7 @@ pub(crate) fn scrub(message: String, password: &Option<String>) -> String {
     }
 }
 
-fn tls_config(ca_file: &Option<PathBuf>) -> Result<rustls::ClientConfig, String> {
+pub(crate) fn tls_config(ca_file: &Option<PathBuf>) -> Result<rustls::ClientConfig, String> {
     let mut roots = rustls::RootCertStore::empty();
     match ca_file {
         Some(path) => {

@@ -397,7 +397,11 @@ impl CfDistribution {
             .map(|o| DistributionOrigin {
                 id: o.id.clone(),
                 domain_name: canonical_name(&o.domain_name),
-                access: if o.origin_access_control_id.as_deref().is_some_and(|x| !x.is_empty()) {
+                access: if o
+                    .origin_access_control_id
+                    .as_deref()
+                    .is_some_and(|x| !x.is_empty())
+                {
                     OriginAccess::Oac
                 } else if o
                     .s3_origin_config
@@ -500,9 +504,11 @@ fn resolve_key(snap: &Snapshot, scope: &super::Scope, reference: &str) -> String
         .split_once(":alias/")
         .map(|(_, a)| format!("alias/{a}"))
         .unwrap_or_else(|| reference.to_string());
-    let found = snap.kms.iter().flat_map(|k| &k.keys).find(|k| {
-        k.key_id == reference || k.arn == reference || k.aliases.contains(&alias)
-    });
+    let found = snap
+        .kms
+        .iter()
+        .flat_map(|k| &k.keys)
+        .find(|k| k.key_id == reference || k.arn == reference || k.aliases.contains(&alias));
     match found {
         Some(k) => key_natural_id(k, scope)
             .0

@@ -37,7 +37,8 @@ impl Bucket {
     pub fn to_json(&self) -> Value {
         let mut v = json!({ "bucket": self.name });
         if let Some(e) = &self.encryption {
-            v["server_side_encryption"] = json!({"sse_algorithm": e.algorithm, "kms_master_key_id": e.key});
+            v["server_side_encryption"] =
+                json!({"sse_algorithm": e.algorithm, "kms_master_key_id": e.key});
         }
         if let Some(p) = &self.policy {
             v["policy"] = p.to_json();
@@ -145,6 +146,9 @@ mod tests {
             name: "files".into(),
             ..Bucket::default()
         };
-        assert_eq!(code.changes(&plain)[0].path, "server_side_encryption.sse_algorithm");
+        assert_eq!(
+            code.changes(&plain)[0].path,
+            "server_side_encryption.sse_algorithm"
+        );
     }
 }

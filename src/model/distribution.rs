@@ -137,7 +137,8 @@ impl Distribution {
         {
             out.push(Change::changed("enabled", json!(d), json!(l)));
         }
-        let find = |list: &[DistributionOrigin], id: &str| list.iter().find(|o| o.id == id).cloned();
+        let find =
+            |list: &[DistributionOrigin], id: &str| list.iter().find(|o| o.id == id).cloned();
         for d in &self.origins {
             match find(&live.origins, &d.id) {
                 None => out.push(Change::remove(
@@ -166,7 +167,10 @@ impl Distribution {
         }
         for l in &live.origins {
             if find(&self.origins, &l.id).is_none() {
-                out.push(Change::add(format!("origin[{}]", l.id), json!(l.domain_name)));
+                out.push(Change::add(
+                    format!("origin[{}]", l.id),
+                    json!(l.domain_name),
+                ));
             }
         }
         out
@@ -192,9 +196,18 @@ mod tests {
             s3_rest_bucket("my.files.s3.ap-northeast-2.amazonaws.com."),
             Some("my.files")
         );
-        assert_eq!(s3_rest_bucket("files.s3-eu-west-1.amazonaws.com"), Some("files"));
-        assert_eq!(s3_rest_bucket("files.s3-website-eu-west-1.amazonaws.com"), None);
-        assert_eq!(s3_rest_bucket("files.s3-website.eu-west-1.amazonaws.com"), None);
+        assert_eq!(
+            s3_rest_bucket("files.s3-eu-west-1.amazonaws.com"),
+            Some("files")
+        );
+        assert_eq!(
+            s3_rest_bucket("files.s3-website-eu-west-1.amazonaws.com"),
+            None
+        );
+        assert_eq!(
+            s3_rest_bucket("files.s3-website.eu-west-1.amazonaws.com"),
+            None
+        );
         assert_eq!(s3_rest_bucket("api.example.com"), None);
     }
 
@@ -202,7 +215,10 @@ mod tests {
     fn one_bucket_through_two_endpoints_is_no_change_but_another_access_is() {
         let code = Distribution {
             aliases: ["cdn.example.com".to_string()].into(),
-            origins: vec![origin("files.s3.eu-west-1.amazonaws.com", OriginAccess::Oac)],
+            origins: vec![origin(
+                "files.s3.eu-west-1.amazonaws.com",
+                OriginAccess::Oac,
+            )],
             ..Distribution::default()
         };
         let mut live = code.clone();
@@ -212,6 +228,9 @@ mod tests {
         live.origins[0].access = OriginAccess::Oai;
         live.aliases.insert("img.example.com".into());
         let paths: Vec<String> = code.changes(&live).into_iter().map(|c| c.path).collect();
-        assert_eq!(paths, vec!["aliases[img.example.com]", "origin[files].access"]);
+        assert_eq!(
+            paths,
+            vec!["aliases[img.example.com]", "origin[files].access"]
+        );
     }
 }

@@ -28,9 +28,8 @@ fn find<'s>(view: &'s State, kind: Kind, id: &str) -> Option<&'s Item> {
 
 /// The distribution's ARN (with a stand-in id before it exists).
 fn arn_of(d: &Distribution, partition: &str, account: &str) -> String {
-    d.arn(partition, account).unwrap_or_else(|| {
-        format!("arn:{partition}:cloudfront::{account}:distribution/{NOT_YET}")
-    })
+    d.arn(partition, account)
+        .unwrap_or_else(|| format!("arn:{partition}:cloudfront::{account}:distribution/{NOT_YET}"))
 }
 
 /// The key's ARN as a request names it.
@@ -64,7 +63,12 @@ pub fn fix_statement(distribution_arn: &str) -> serde_json::Value {
 /// Whether CloudFront, as distribution `dist_arn`, gets `Allowed` for `req`. Before the
 /// distribution exists its id is unknown: it may be any distribution ARN the policy names,
 /// so the rule fires only when none of them (and no wildcard) would be allowed.
-fn allowed(policy: &Policy, req: Request, dist_arn: &str, unknown_id: bool) -> Result<bool, String> {
+fn allowed(
+    policy: &Policy,
+    req: Request,
+    dist_arn: &str,
+    unknown_id: bool,
+) -> Result<bool, String> {
     let mut arns = vec![dist_arn.to_string()];
     if unknown_id {
         let text = policy.to_json().to_string();
@@ -72,7 +76,10 @@ fn allowed(policy: &Policy, req: Request, dist_arn: &str, unknown_id: bool) -> R
         let mut rest = text.as_str();
         while let Some(at) = rest.find(prefix) {
             let tail = &rest[at + prefix.len()..];
-            let id: String = tail.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+            let id: String = tail
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
             if !id.is_empty() {
                 arns.push(format!("{prefix}{id}"));
             }
@@ -135,7 +142,10 @@ pub fn check(view: &State, ctx: &Context) -> Vec<Violation> {
                 continue;
             };
             // Before the distribution exists, the fix names its ARN as the code would.
-            let fix_arn = match (&d.id, item.origin.as_ref().and_then(|o| o.address.as_deref())) {
+            let fix_arn = match (
+                &d.id,
+                item.origin.as_ref().and_then(|o| o.address.as_deref()),
+            ) {
                 (None, Some(address)) => format!("${{{address}.arn}}"),
                 _ => dist_arn.clone(),
             };
@@ -403,7 +413,11 @@ mod tests {
             account: Some(ACCOUNT),
             region: Some("ap-northeast-2"),
         };
-        !check(&view(statements, OriginAccess::Oac, Some("alias/files")), &ctx).is_empty()
+        !check(
+            &view(statements, OriginAccess::Oac, Some("alias/files")),
+            &ctx,
+        )
+        .is_empty()
     }
 
     fn root() -> serde_json::Value {
@@ -419,9 +433,11 @@ mod tests {
         // The hand fix.
         assert!(!fires(json!([root(), s3, fix_statement(DIST)])));
         // Equivalents: StringLike on every distribution of the account, `kms:*`, `*` with SourceArn.
-        assert!(!fires(json!([root(), {"Effect": "Allow", "Principal": {"Service": SERVICE},
+        assert!(!fires(
+            json!([root(), {"Effect": "Allow", "Principal": {"Service": SERVICE},
             "Action": "kms:*", "Resource": "*",
-            "Condition": {"StringLike": {"aws:SourceArn": format!("arn:aws:cloudfront::{ACCOUNT}:distribution/*")}}}])));
+            "Condition": {"StringLike": {"aws:SourceArn": format!("arn:aws:cloudfront::{ACCOUNT}:distribution/*")}}}])
+        ));
         assert!(!fires(json!([root(), {"Effect": "Allow", "Principal": "*",
             "Action": "kms:Decrypt", "Resource": "*",
             "Condition": {"ArnEquals": {"aws:SourceArn": DIST}}}])));
@@ -439,7 +455,11 @@ mod tests {
         // A deny on another account's source wins only when it applies: here it does not.
         let deny_other_account = json!({"Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*",
             "Condition": {"StringNotEquals": {"aws:SourceAccount": ACCOUNT}}});
-        assert!(!fires(json!([root(), fix_statement(DIST), deny_other_account])));
+        assert!(!fires(json!([
+            root(),
+            fix_statement(DIST),
+            deny_other_account
+        ])));
         // A deny for every service principal does.
         let deny_services = json!({"Effect": "Deny", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*",
             "Condition": {"StringNotEquals": {"aws:SourceAccount": "111111111111"}}});
@@ -454,10 +474,17 @@ mod tests {
         };
         let ok = json!([root(), fix_statement(DIST)]);
         assert_eq!(
-            check(&view(ok.clone(), OriginAccess::Oai, Some("alias/files")), &ctx).len(),
+            check(
+                &view(ok.clone(), OriginAccess::Oai, Some("alias/files")),
+                &ctx
+            )
+            .len(),
             1
         );
-        assert_eq!(check(&view(ok.clone(), OriginAccess::Oac, None), &ctx).len(), 1);
+        assert_eq!(
+            check(&view(ok.clone(), OriginAccess::Oac, None), &ctx).len(),
+            1
+        );
         // An unsigned origin is not this rule's business.
         assert!(check(&view(ok, OriginAccess::None, Some("alias/files")), &ctx).is_empty());
     }

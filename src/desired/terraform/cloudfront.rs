@@ -16,12 +16,20 @@ use std::collections::BTreeSet;
 pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
     for found in instances_of(inst, "resource", "aws_cloudfront_distribution") {
         let (decl, found) = found?;
-        let base = format!("{}aws_cloudfront_distribution.{}", inst.prefix, decl.item.name);
+        let base = format!(
+            "{}aws_cloudfront_distribution.{}",
+            inst.prefix, decl.item.name
+        );
         let list = match found {
             Instances::Known(list) => list,
             Instances::Unknown(u) => {
                 let org = origin(inst, decl, decl.item.block.span(), &base);
-                state.push(Item::unknown(Kind::CloudfrontDistribution, base, org, u.reason));
+                state.push(Item::unknown(
+                    Kind::CloudfrontDistribution,
+                    base,
+                    org,
+                    u.reason,
+                ));
                 continue;
             }
         };
@@ -41,7 +49,9 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                         ));
                         continue;
                     };
-                    state.scopes.insert((Kind::CloudfrontDistribution, id.clone()));
+                    state
+                        .scopes
+                        .insert((Kind::CloudfrontDistribution, id.clone()));
                     state.push(Item {
                         kind: Kind::CloudfrontDistribution,
                         id: id.clone(),
@@ -50,9 +60,12 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                         body: Body::Known(Spec::Distribution(d)),
                     });
                 }
-                Err(why) => {
-                    state.push(Item::unknown(Kind::CloudfrontDistribution, r.address, org, why))
-                }
+                Err(why) => state.push(Item::unknown(
+                    Kind::CloudfrontDistribution,
+                    r.address,
+                    org,
+                    why,
+                )),
             }
         }
     }
@@ -97,7 +110,12 @@ fn distribution(
             Some(v @ Value::Unknown(u)) => {
                 bucket_endpoint(inst, state, v).ok_or_else(|| u.reason.clone())?
             }
-            _ => return Err(format!("`{}`: origin `{id}` has no `domain_name`", r.address)),
+            _ => {
+                return Err(format!(
+                    "`{}`: origin `{id}` has no `domain_name`",
+                    r.address
+                ));
+            }
         };
         let oac = o
             .get("origin_access_control_id")
@@ -145,9 +163,10 @@ fn bucket_endpoint(inst: &ModuleInstance, state: &State, v: &Value) -> Option<St
         .iter()
         .filter(|i| i.kind == Kind::S3Bucket)
         .find(|i| {
-            i.origin.as_ref().and_then(|o| o.address.as_deref()).is_some_and(|a| {
-                a == address || *a == format!("{}{address}", inst.prefix)
-            })
+            i.origin
+                .as_ref()
+                .and_then(|o| o.address.as_deref())
+                .is_some_and(|a| a == address || *a == format!("{}{address}", inst.prefix))
         })?;
     let name = &bucket.id;
     match attr {

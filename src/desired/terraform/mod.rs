@@ -5,9 +5,9 @@
 //! `[terraform.vars]` < `TF_VAR_*`), evaluates what the families need, and hands each resource
 //! family (one file each) the module instances to read from. Knows nothing about AWS.
 
+mod cloudfront;
 pub mod eval;
 pub mod functions;
-mod cloudfront;
 pub mod iam_document;
 mod json_config;
 mod kms;

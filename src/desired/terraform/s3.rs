@@ -70,7 +70,12 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
             let name = match r.attrs.get("bucket") {
                 Some(Value::String(s)) => s.clone(),
                 Some(Value::Unknown(u)) => {
-                    state.push(Item::unknown(Kind::S3Bucket, r.address, org, u.reason.clone()));
+                    state.push(Item::unknown(
+                        Kind::S3Bucket,
+                        r.address,
+                        org,
+                        u.reason.clone(),
+                    ));
                     continue;
                 }
                 _ => match r.state.get("bucket").and_then(Value::as_str) {
@@ -80,7 +85,10 @@ pub fn collect(inst: &ModuleInstance, state: &mut State) -> Result<()> {
                             Kind::S3Bucket,
                             r.address.clone(),
                             org,
-                            format!("`{}` sets no `bucket`: AWS names it at create time", r.address),
+                            format!(
+                                "`{}` sets no `bucket`: AWS names it at create time",
+                                r.address
+                            ),
                         ));
                         continue;
                     }
@@ -201,10 +209,8 @@ fn encryption(
         Some(v @ Value::Unknown(u)) => match declared_key(state, &inst.prefix, v) {
             Some(id) => Some(id),
             None => {
-                d.unknown.get_or_insert(format!(
-                    "the bucket's KMS key is not known: {}",
-                    u.reason
-                ));
+                d.unknown
+                    .get_or_insert(format!("the bucket's KMS key is not known: {}", u.reason));
                 return;
             }
         },

@@ -194,9 +194,9 @@ async fn read_region(
                     key_usage: meta
                         .and_then(|m| m.key_usage())
                         .map(|k| k.as_str().to_string()),
-                    deletion_date: meta.and_then(|m| m.deletion_date()).and_then(|d| {
-                        d.fmt(aws_smithy_types::date_time::Format::DateTime).ok()
-                    }),
+                    deletion_date: meta
+                        .and_then(|m| m.deletion_date())
+                        .and_then(|d| d.fmt(aws_smithy_types::date_time::Format::DateTime).ok()),
                 }))
             }
         })

@@ -1,18 +1,23 @@
 //! Reads the live state from AWS with the official SDK: the account id (STS), KMS keys by
-//! alias, Route 53 zones by name with every record, RDS instances by identifier. Produces the
-//! snapshot sections (the APIs' own shapes); never writes anything to AWS.
+//! alias, Route 53 zones by name with every record, RDS instances by identifier, S3 buckets;
+//! and CloudFront's distributions through drift's own signed client (`rest`, `xml`). Produces
+//! the snapshot sections (the APIs' own shapes); never writes anything to AWS.
 //!
 //! Endpoints come only from the SDK's own settings (`AWS_ENDPOINT_URL`,
 //! `AWS_ENDPOINT_URL_KMS`, `AWS_ENDPOINT_URL_ROUTE_53`, …). One HTTPS client (rustls + ring)
 //! is shared by every service client.
 
+pub mod buckets;
+pub mod cloudfront;
 pub mod credentials;
 pub mod kms;
 pub mod pacer;
 pub mod rds;
+pub mod rest;
 pub mod route53;
 pub mod s3;
 pub mod secrets;
+pub mod xml;
 
 use crate::config::AwsConfig;
 use crate::error::Error;
@@ -54,6 +59,8 @@ pub struct Session {
     /// One credentials provider per role, shared by every service and region read through
     /// it: its credentials are cached once, so each account costs one `AssumeRole`.
     roles: Arc<tokio::sync::Mutex<std::collections::HashMap<String, SharedCredentialsProvider>>>,
+    /// The HTTPS client of the APIs read without an SDK crate.
+    rest: rest::Client,
 }
 
 impl Session {
@@ -99,6 +106,7 @@ impl Session {
             )),
             operation_timeout,
             roles: Default::default(),
+            rest: rest::Client::new()?,
         })
     }
 

@@ -1,0 +1,210 @@
+//! A signed GET to an AWS API drift reads without an SDK crate (CloudFront): SigV4 with the
+//! session's credentials (the same chain and roles as every SDK call), sent over rustls, to
+//! the endpoint the SDK would use (`AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL` or
+//! the profile's `endpoint_url`, else AWS's). Retries what AWS says to retry (throttling and
+//! 5xx) with backoff, within the configured attempts and timeouts; the answer is bounded.
+//! Only GET: drift is read-only, and this client cannot send anything else.
+
+use super::Session;
+use crate::error::Error;
+use aws_credential_types::provider::ProvideCredentials;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty, Limited};
+use std::time::Duration;
+
+/// An answer larger than this is refused (a listing page is a few hundred kilobytes).
+const MAX_ANSWER: usize = 16 * 1024 * 1024;
+
+type Https = hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>;
+
+/// The HTTPS client, built once per session.
+#[derive(Clone)]
+pub struct Client(hyper_util::client::legacy::Client<Https, Empty<Bytes>>);
+
+impl Client {
+    pub fn new() -> Result<Client, Error> {
+        let tls = crate::live::postgres::tls_config(&None).map_err(|m| Error::Aws {
+            service: "https",
+            operation: "connect",
+            message: m,
+        })?;
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .build();
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build(connector);
+        Ok(Client(client))
+    }
+}
+
+/// Where `service`'s requests go: its own endpoint override, the shared one, else AWS's.
+fn endpoint(sdk: &aws_config::SdkConfig, env_name: &str, default: &str) -> String {
+    std::env::var(format!("AWS_ENDPOINT_URL_{env_name}"))
+        .ok()
+        .filter(|v| !v.is_empty())
+        .or_else(|| sdk.endpoint_url().map(str::to_string))
+        .unwrap_or_else(|| default.to_string())
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// One API: how it is signed and where it is.
+pub struct Api {
+    pub service: &'static str,
+    /// The SigV4 signing name and region (CloudFront: `cloudfront`, `us-east-1`).
+    pub signing_name: &'static str,
+    pub signing_region: &'static str,
+    /// `AWS_ENDPOINT_URL_<THIS>` overrides the endpoint.
+    pub env_name: &'static str,
+    pub default_endpoint: &'static str,
+}
+
+/// GETs `path_and_query` (already encoded) and returns the answer's text when its status is
+/// 2xx; any other status is an error carrying AWS's `Code` and `Message`.
+pub async fn get(
+    s: &Session,
+    sdk: &aws_config::SdkConfig,
+    api: &Api,
+    operation: &'static str,
+    path_and_query: &str,
+) -> Result<String, Error> {
+    let fail = |message: String| Error::Aws {
+        service: api.service,
+        operation,
+        message,
+    };
+    let url = format!(
+        "{}{path_and_query}",
+        endpoint(sdk, api.env_name, api.default_endpoint)
+    );
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|e| fail(format!("`{url}` is not a URL: {e}")))?;
+    let host = match (uri.host(), uri.port_u16()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => return Err(fail(format!("`{url}` names no host"))),
+    };
+    let provider = sdk
+        .credentials_provider()
+        .ok_or_else(|| fail("no credentials provider".into()))?;
+    let attempts = sdk
+        .retry_config()
+        .map(|r| r.max_attempts())
+        .unwrap_or(3)
+        .max(1);
+    let attempt_timeout = sdk
+        .timeout_config()
+        .and_then(|t| t.operation_attempt_timeout())
+        .unwrap_or(Duration::from_secs(10));
+    let mut last = String::new();
+    for attempt in 0..attempts {
+        if attempt > 0 {
+            // Full jitter would need a random source; a doubling delay is enough here.
+            tokio::time::sleep(Duration::from_millis(200 << attempt.min(5))).await;
+        }
+        let creds = provider
+            .provide_credentials()
+            .await
+            .map_err(|e| fail(format!("no credentials: {}", crate::error::chain(&e))))?;
+        let identity = creds.into();
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region(api.signing_region)
+            .name(api.signing_name)
+            .time(std::time::SystemTime::now())
+            .settings(aws_sigv4::http_request::SigningSettings::default())
+            .build()
+            .map_err(|e| fail(format!("cannot sign the request: {e}")))?
+            .into();
+        let headers = [("host", host.as_str())];
+        let signable = aws_sigv4::http_request::SignableRequest::new(
+            "GET",
+            url.as_str(),
+            headers.iter().copied(),
+            aws_sigv4::http_request::SignableBody::Bytes(&[]),
+        )
+        .map_err(|e| fail(format!("cannot sign the request: {e}")))?;
+        let (instructions, _) = aws_sigv4::http_request::sign(signable, &params)
+            .map_err(|e| fail(format!("cannot sign the request: {e}")))?
+            .into_parts();
+        let mut req = http::Request::builder()
+            .method(http::Method::GET)
+            .uri(uri.clone())
+            .header("host", &host)
+            .header("user-agent", concat!("drift/", env!("CARGO_PKG_VERSION")));
+        for (name, value) in instructions.headers() {
+            req = req.header(name, value);
+        }
+        let req = req
+            .body(Empty::<Bytes>::new())
+            .map_err(|e| fail(format!("cannot build the request: {e}")))?;
+        let sent = tokio::time::timeout(attempt_timeout, async {
+            let resp = s
+                .rest
+                .0
+                .request(req)
+                .await
+                .map_err(|e| format!("the request failed: {}", crate::error::chain(&e)))?;
+            let status = resp.status().as_u16();
+            let body = Limited::new(resp.into_body(), MAX_ANSWER)
+                .collect()
+                .await
+                .map_err(|e| {
+                    format!("the answer could not be read (at most {MAX_ANSWER} bytes): {e}")
+                })?
+                .to_bytes();
+            Ok::<_, String>((status, body))
+        })
+        .await;
+        let (status, body) = match sent {
+            Err(_) => {
+                last = format!("no answer within {} s", attempt_timeout.as_secs());
+                continue;
+            }
+            Ok(Err(m)) => {
+                last = m;
+                continue;
+            }
+            Ok(Ok(x)) => x,
+        };
+        let text = String::from_utf8(body.to_vec())
+            .map_err(|_| fail("the answer is not UTF-8 text".into()))?;
+        if (200..300).contains(&status) {
+            return Ok(text);
+        }
+        let (code, message) = match super::xml::parse(&text) {
+            Ok(root) => {
+                let e = root.at("Error").unwrap_or(&root);
+                (
+                    e.text_at("Code").unwrap_or_default(),
+                    e.text_at("Message").unwrap_or_default(),
+                )
+            }
+            Err(_) => (String::new(), String::new()),
+        };
+        last = format!(
+            "HTTP {status}{}{}",
+            if code.is_empty() {
+                String::new()
+            } else {
+                format!(" {code}")
+            },
+            if message.is_empty() {
+                String::new()
+            } else {
+                format!(": {message}")
+            }
+        );
+        let retry = status >= 500 || status == 429 || code.contains("Throttl");
+        if !retry {
+            break;
+        }
+    }
+    Err(fail(crate::report::safe_line(&crate::report::bounded(
+        &last,
+    ))))
+}
