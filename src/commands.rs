@@ -485,6 +485,7 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     let ctx = crate::rules::Context {
         account: Some(snap.account_id.as_str()).filter(|a| !a.is_empty()),
         region: Some(snap.region.as_str()).filter(|r| !r.is_empty()),
+        view: Default::default(),
     };
     let violated = crate::rules::check(&desired, Some(&live_state), &fams, &ctx);
     report.summary.violated += violated.len();

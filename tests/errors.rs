@@ -139,9 +139,13 @@ fn manifest_with_a_wrong_field() {
 fn unknown_family_in_only() {
     let p = Project::new();
     p.config("").snapshot("").file("tf/main.tf", "");
-    let out = p.run(&["check", "--only", "s3"]);
+    let out = p.run(&["check", "--only", "ec2"]);
     assert_clean_error(&out);
-    assert!(out.stderr.contains("unknown family `s3`"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("unknown family `ec2`"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! The bundled seed estate: exactly the three findings of the incidents, nothing else.
+//! The bundled seed estate: exactly the three findings of the incidents, and the rule that
+//! says the hand fix of the CloudFront incident is all that keeps CloudFront working.
 
 use crate::support::{repo, run_in};
 
@@ -81,7 +82,32 @@ fn example_json_has_exactly_the_three_incidents() {
                 "route53_record".into(),
                 "cdn.wealist.co.kr/A".into()
             ),
+            (
+                "violated".into(),
+                "rule".into(),
+                "cloudfront_kms_decrypt/cdn.wealist.co.kr".into()
+            ),
         ]
+    );
+    // The incident, told before apply: AWS works through the hand-made statement, which the
+    // code lacks, so apply would bring the 403s back.
+    let rule = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "rule")
+        .unwrap();
+    assert_eq!(rule["where"], serde_json::json!(["code", "after_apply"]));
+    assert_eq!(rule["severity"], "high");
+    let message = rule["message"].as_str().unwrap();
+    assert!(
+        message.contains("`AllowCloudFrontDecrypt`")
+            && message.contains("`terraform apply` would remove it"),
+        "{message}"
+    );
+    assert_eq!(
+        rule["source"]["file"],
+        "desired/terraform/prod/foundation/cdn.tf"
     );
     let kms = j["findings"]
         .as_array()

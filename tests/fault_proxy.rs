@@ -151,6 +151,13 @@ fn throttle(op: &str) -> Vec<u8> {
             r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#,
         );
     }
+    if op.starts_with("s3 ") {
+        return status(
+            "503 Slow Down",
+            "application/xml",
+            "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>fault</RequestId></Error>",
+        );
+    }
     let xmlns = if op.starts_with("route53 ") {
         r#" xmlns="https://route53.amazonaws.com/doc/2013-04-01/""#
     } else {

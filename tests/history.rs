@@ -211,6 +211,7 @@ fn a_run_narrowed_by_only_resolves_nothing_it_did_not_look_at() {
         carried,
         vec![
             "alias/wealist-prod-files",
+            "cloudfront_kms_decrypt/cdn.wealist.co.kr",
             "ops-service/argocd_app",
             "ops-service/ci_pipeline",
             "ops-service/helm_values",
@@ -332,8 +333,8 @@ fn a_history_that_cannot_be_used_still_gives_the_report() {
     let out = p.run_at("2026-11-27T03:00:00Z", &CHECK);
     assert_eq!(out.code, 1, "{}", out.stderr);
     let j = out.json();
-    // The three incidents and the four checklist items ops-service lacks.
-    assert_eq!(j["findings"].as_array().unwrap().len(), 7, "{j}");
+    // The three incidents, the four checklist items ops-service lacks, and the CloudFront rule.
+    assert_eq!(j["findings"].as_array().unwrap().len(), 8, "{j}");
     assert_eq!(j["errors"][0]["source"], "history", "{j}");
     assert!(out.stderr.contains("hist"), "{}", out.stderr);
 }

@@ -33,6 +33,7 @@ fn operations_in_source() -> BTreeSet<String> {
             let service = match (method, path.file_stem().unwrap().to_str().unwrap()) {
                 ("get_caller_identity", _) => "sts",
                 (_, "secrets") => "secretsmanager",
+                (_, "buckets") => "s3",
                 (_, stem) => stem,
             };
             if !["kms", "route53", "rds", "sts", "s3", "secretsmanager"].contains(&service) {
@@ -50,10 +51,36 @@ fn operations_in_source() -> BTreeSet<String> {
                     }
                 })
                 .collect();
-            ops.insert(format!("{service}:{pascal}"));
+            ops.insert(iam_action(service, &pascal));
+        }
+        // Every request is paced as `.call(ACCOUNT, "service", "Operation")`: the operations
+        // read without an SDK client (CloudFront) and those that are no `get_`/`list_` call
+        // (`HeadBucket`) are named there.
+        for (i, _) in text.match_indices(".call(") {
+            let args: Vec<&str> = text[i..]
+                .split(')')
+                .next()
+                .unwrap_or_default()
+                .split('"')
+                .collect();
+            if let [_, service, _, op, ..] = args.as_slice() {
+                ops.insert(iam_action(service, op));
+            }
         }
     }
     ops
+}
+
+/// The IAM action that allows an API operation: the same name, but for S3's operations whose
+/// action is named otherwise (the S3 user guide's table of actions for API operations).
+fn iam_action(service: &str, op: &str) -> String {
+    let action = match (service, op) {
+        ("s3", "ListBuckets") => "ListAllMyBuckets",
+        ("s3", "GetBucketEncryption") => "GetEncryptionConfiguration",
+        ("s3", "HeadBucket") => "ListBucket",
+        _ => op,
+    };
+    format!("{service}:{action}")
 }
 
 pub fn policy_actions() -> BTreeSet<String> {

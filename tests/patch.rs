@@ -537,7 +537,7 @@ fn a_patch_that_cannot_be_written_is_an_error_after_the_report() {
         "no/such/dir/drift.patch",
     ]);
     assert_eq!(out.code, 1);
-    assert_eq!(out.finding_lines().len(), 7, "the report is still printed");
+    assert_eq!(out.finding_lines().len(), 8, "the report is still printed");
     assert!(
         out.stderr
             .contains("cannot write `no/such/dir/drift.patch`"),

@@ -48,6 +48,7 @@ fn the_seed_incident_is_a_hand_change_apply_would_revert() {
             "changed kms_key_policy alias/wealist-prod-files hand_change_reverted_by_apply",
             "unmanaged route53_record cdn.wealist.co.kr/A unmanaged",
             "missing postgres_database wealist-prod/ops_db -",
+            "violated rule cloudfront_kms_decrypt/cdn.wealist.co.kr -",
             "missing service_checklist ops-service/secret -",
             "missing service_checklist ops-service/helm_values -",
             "missing service_checklist ops-service/argocd_app -",
@@ -88,7 +89,8 @@ fn the_seed_incident_is_a_hand_change_apply_would_revert() {
     );
     let out = p.run(&["check", "--state", "seed.tfstate", "--format", "json"]);
     let j = out.json();
-    // (the patch also wrote ops-service into the CI list)
+    // (the patch also wrote ops-service into the CI list; with the statement in the code, the
+    // CloudFront rule holds)
     assert_eq!(
         verdicts(&j),
         vec![
@@ -239,8 +241,9 @@ fn a_state_of_another_format_is_an_error_for_the_three_way_view_only() {
         "{}",
         j["errors"]
     );
-    // The code-versus-live comparison still ran (three incidents, four checklist items).
-    assert_eq!(j["findings"].as_array().unwrap().len(), 7);
+    // The code-versus-live comparison still ran (three incidents, four checklist items, the
+    // CloudFront rule).
+    assert_eq!(j["findings"].as_array().unwrap().len(), 8);
 }
 
 /// By default a root's state is where its `backend "local"` block says.
@@ -593,6 +596,7 @@ fn a_state_of_another_root_is_not_used() {
             "changed kms_key_policy alias/wealist-prod-files hand_change_reverted_by_apply",
             "unmanaged route53_record cdn.wealist.co.kr/A unmanaged",
             "missing postgres_database wealist-prod/ops_db -",
+            "violated rule cloudfront_kms_decrypt/cdn.wealist.co.kr -",
             "missing service_checklist ops-service/secret -",
             "missing service_checklist ops-service/helm_values -",
             "missing service_checklist ops-service/argocd_app -",

@@ -81,7 +81,7 @@ impl Bucket {
                     json!(l.algorithm),
                 ));
             }
-            if d.key != l.key && d.uses_kms() && l.uses_kms() {
+            if d.uses_kms() && l.uses_kms() && differ(d.key.as_deref(), l.key.as_deref()) {
                 out.push(Change::changed(
                     "server_side_encryption.kms_master_key_id",
                     json!(d.key),
@@ -107,6 +107,29 @@ impl Bucket {
             out.push(Change::changed("website", json!(d), json!(l)));
         }
         out
+    }
+}
+
+/// Whether two key references certainly name different keys. A reference left as an ARN was
+/// not matched to a key read (its family not read, or failed): against an alias it cannot be
+/// compared, so it is not a difference; against `key/ID` its id is compared.
+fn differ(d: Option<&str>, l: Option<&str>) -> bool {
+    let (Some(d), Some(l)) = (d, l) else {
+        return d != l;
+    };
+    if d == l {
+        return false;
+    }
+    let id = |k: &str| -> Option<String> {
+        let k = crate::model::split_placed(k).0;
+        k.strip_prefix("key/")
+            .map(str::to_string)
+            .or_else(|| k.split_once(":key/").map(|(_, id)| id.to_string()))
+    };
+    let unresolved = |k: &str| k.starts_with("arn:") && k.contains(":key/");
+    match (id(d), id(l)) {
+        (Some(a), Some(b)) => a != b,
+        _ => !(unresolved(d) || unresolved(l)),
     }
 }
 

@@ -23,6 +23,8 @@ fn family(kind: &str) -> &'static str {
         "terraform_module" => "Terraform",
         "rule" => "Rules",
         "service_checklist" => "New-service checklist",
+        "cloudfront_distribution" => "CloudFront",
+        "s3_bucket" => "S3",
         _ => "RDS and databases",
     }
 }
@@ -52,10 +54,10 @@ fn text(v: &serde_json::Value, key: &str) -> String {
 
 /// A stacked bar chart of one family's findings by status, one bar per run.
 fn chart(title: &str, runs: &[(OffsetDateTime, serde_json::Value)]) -> String {
-    let counts: Vec<[usize; 4]> = runs
+    let counts: Vec<[usize; STATUSES.len()]> = runs
         .iter()
         .map(|(_, j)| {
-            let mut c = [0usize; 4];
+            let mut c = [0usize; STATUSES.len()];
             for f in j["findings"].as_array().into_iter().flatten() {
                 if family(f["kind"].as_str().unwrap_or_default()) != title {
                     continue;
@@ -200,8 +202,9 @@ table{border-collapse:collapse}td,th{border:1px solid #e5e7eb;padding:.3rem .6re
     for title in ["KMS", "Route 53", "RDS and databases"] {
         out.push_str(&chart(title, runs));
     }
-    // Rules and the checklist get a chart once some run has findings of theirs.
-    for title in ["Rules", "New-service checklist"] {
+    // The newer families, rules and the checklist get a chart once some run has findings of
+    // theirs.
+    for title in ["CloudFront", "S3", "Rules", "New-service checklist"] {
         let seen = runs.iter().any(|(_, r)| {
             r["findings"]
                 .as_array()

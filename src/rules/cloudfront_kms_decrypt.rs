@@ -412,6 +412,7 @@ mod tests {
         let ctx = Context {
             account: Some(ACCOUNT),
             region: Some("ap-northeast-2"),
+            view: Default::default(),
         };
         !check(
             &view(statements, OriginAccess::Oac, Some("alias/files")),
@@ -471,6 +472,7 @@ mod tests {
         let ctx = Context {
             account: Some(ACCOUNT),
             region: Some("ap-northeast-2"),
+            view: Default::default(),
         };
         let ok = json!([root(), fix_statement(DIST)]);
         assert_eq!(

@@ -155,6 +155,7 @@ mod tests {
         let ctx = Context {
             account: Some("111122223333"),
             region: Some("eu-west-1"),
+            view: Default::default(),
         };
         check(&view(policy), &ctx)
             .into_iter()

@@ -21,11 +21,14 @@ use std::collections::{BTreeMap, HashMap};
 pub struct Context<'a> {
     pub account: Option<&'a str>,
     pub region: Option<&'a str>,
+    /// The view being checked (set by `check` for each view).
+    pub view: View,
 }
 
 /// Which view of the estate a violation was found in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub enum View {
+    #[default]
     Code,
     AfterApply,
     Aws,
@@ -69,8 +72,11 @@ pub struct Rule {
     pub check: fn(&State, &Context) -> Vec<Violation>,
     /// What makes the rule hold for a subject in a view, when it does (the statement a hand
     /// fix added): said when AWS holds and the code or apply would not.
-    pub holds_because: Option<fn(&State, &Context, &str) -> Option<String>>,
+    pub holds_because: Option<HoldsBecause>,
 }
+
+/// What makes a rule hold for a subject in a view (`None`: it does not, or cannot be said).
+pub type HoldsBecause = fn(&State, &Context, &str) -> Option<String>;
 
 /// Every rule drift knows.
 pub const RULES: &[Rule] = &[
@@ -145,8 +151,17 @@ pub fn check(
         .iter()
         .filter(|r| r.families.iter().all(|f| only.contains(f)))
     {
+        // A family the rule reads that could not be read live leaves only the code to judge.
+        let live_read = live.is_none_or(|l| rule.families.iter().all(|f| !l.failed.contains(f)));
         for (view, state) in &views {
-            for v in (rule.check)(state, ctx) {
+            if *view != View::Code && !live_read {
+                continue;
+            }
+            let ctx = Context {
+                view: *view,
+                ..*ctx
+            };
+            for v in (rule.check)(state, &ctx) {
                 let entry = found
                     .entry((rule.name, v.subject.clone()))
                     .or_insert_with(|| (v.clone(), Vec::new(), serde_json::Map::new()));
@@ -169,7 +184,11 @@ pub fn check(
             .filter(|(_, (_, places, _))| !places.contains(&View::Aws))
             .filter_map(|((rule, subject), _)| {
                 let r = RULES.iter().find(|r| r.name == *rule)?;
-                let why = (r.holds_because?)(l, ctx, subject)?;
+                let aws = Context {
+                    view: View::Aws,
+                    ..*ctx
+                };
+                let why = (r.holds_because?)(l, &aws, subject)?;
                 Some(((*rule, subject.clone()), why))
             })
             .collect(),
