@@ -362,3 +362,359 @@ fn cloudfront_decrypt_is_judged_on_the_code_before_anything_exists() {
         vec![format!(r#"{id} violated high ["code","after_apply"]"#)]
     );
 }
+
+/// Records pointing at CloudFront and S3 website endpoints, in the code and in AWS alike (no
+/// drift): `cdn` at a distribution that is none of the account's, `img` at one that does not
+/// list it, `old` at a website bucket nobody has (a takeover candidate); their safe variants
+/// `ok` (a wildcard alias lists it), `site` (the account's website bucket) and `www` (a bucket
+/// that exists in another account: not judged) stay silent. The code alone cannot know the
+/// account's distributions and buckets: violated after apply and in AWS.
+#[test]
+fn dangling_records_are_violated_and_their_safe_variants_are_not() {
+    let records: &[(&str, &str, &str)] = &[
+        ("cdn", "alias", "d111111abcdef8.cloudfront.net"),
+        ("img", "alias", "d222222abcdef8.cloudfront.net"),
+        ("ok", "alias", "d333333abcdef8.cloudfront.net"),
+        (
+            "old",
+            "CNAME",
+            "old.example.com.s3-website-us-east-1.amazonaws.com",
+        ),
+        (
+            "site",
+            "CNAME",
+            "site.example.com.s3-website-eu-west-1.amazonaws.com",
+        ),
+        ("www", "alias", "s3-website.eu-west-1.amazonaws.com"),
+    ];
+    let mut hcl =
+        String::from("resource \"aws_route53_zone\" \"main\" {\n  name = \"example.com\"\n}\n");
+    let mut live = Vec::new();
+    for (name, how, target) in records {
+        if *how == "alias" {
+            let zone = if target.ends_with("cloudfront.net") {
+                "Z2FDTNDATAQYW2"
+            } else {
+                "Z1BKCTXD74EZPE"
+            };
+            hcl.push_str(&format!(
+                "resource \"aws_route53_record\" \"{name}\" {{\n  zone_id = aws_route53_zone.main.zone_id\n  name    = \"{name}\"\n  type    = \"A\"\n  alias {{\n    name                   = \"{target}\"\n    zone_id                = \"{zone}\"\n    evaluate_target_health = false\n  }}\n}}\n"
+            ));
+            live.push(format!(
+                r#"{{"Name": "{name}.example.com.", "Type": "A", "AliasTarget": {{"HostedZoneId": "{zone}", "DNSName": "{target}.", "EvaluateTargetHealth": false}}}}"#
+            ));
+        } else {
+            hcl.push_str(&format!(
+                "resource \"aws_route53_record\" \"{name}\" {{\n  zone_id = aws_route53_zone.main.zone_id\n  name    = \"{name}\"\n  type    = \"CNAME\"\n  ttl     = 300\n  records = [\"{target}\"]\n}}\n"
+            ));
+            live.push(format!(
+                r#"{{"Name": "{name}.example.com.", "Type": "CNAME", "TTL": 300, "ResourceRecords": [{{"Value": "{target}"}}]}}"#
+            ));
+        }
+    }
+    let distribution = |id: &str, domain: &str, alias: &str| {
+        format!(
+            r#"{{"Id": "{id}", "ARN": "arn:aws:cloudfront::111122223333:distribution/{id}", "DomainName": "{domain}", "Enabled": true, "Aliases": ["{alias}"], "Origins": []}}"#
+        )
+    };
+    let p = Project::new();
+    p.config("")
+        .snapshot(&format!(
+            r#""route53": {{"zones": [{{"id": "Z1", "name": "example.com.", "private_zone": false, "records": [{}]}}]}},
+"cloudfront": {{"distributions": [{}, {}]}},
+"s3": {{"buckets": [{{"name": "site.example.com", "website": true}}], "elsewhere": {{"old.example.com": false, "www.example.com": true}}}}"#,
+            live.join(", "),
+            distribution("E2", "d222222abcdef8.cloudfront.net", "other.example.com"),
+            distribution("E3", "d333333abcdef8.cloudfront.net", "*.example.com"),
+        ))
+        .file("tf/main.tf", &hcl);
+    let out = p.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    let j = out.json();
+    assert_eq!(
+        rule_lines(&j),
+        vec![
+            r#"dangling_dns/cdn.example.com/A violated medium ["after_apply","aws"]"#,
+            r#"dangling_dns/img.example.com/A violated medium ["after_apply","aws"]"#,
+            r#"dangling_dns/old.example.com/CNAME violated high ["after_apply","aws"]"#,
+        ],
+        "{}",
+        out.stdout
+    );
+    let old = rule_of(&j, "dangling_dns/old.example.com/CNAME").unwrap();
+    assert!(
+        old["message"].as_str().unwrap().contains("takeover"),
+        "{old}"
+    );
+    assert_eq!(
+        old["source"]["file"], "tf/main.tf",
+        "placed at the record: {old}"
+    );
+    // The same code with only the records: nothing else was read, nothing is judged.
+    let quiet = Project::new();
+    quiet
+        .config("")
+        .snapshot(&format!(
+            r#""route53": {{"zones": [{{"id": "Z1", "name": "example.com.", "private_zone": false, "records": [{}]}}]}}"#,
+            live.join(", ")
+        ))
+        .file("tf/main.tf", &hcl);
+    let out = quiet.run(&["check", "--format", "json", "--only", "route53"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+}
+
+/// A key pending deletion still encrypts a bucket and an RDS instance: violated in AWS, with
+/// the users and the date. The same key enabled, or pending deletion with no user, is silent.
+#[test]
+fn a_key_pending_deletion_that_still_encrypts_data_is_violated() {
+    let project = |state: &str, users: bool| {
+        let p = Project::new();
+        let key_arn = "arn:aws:kms:eu-west-1:111122223333:key/k-1";
+        let bucket = if users {
+            format!(
+                r#"{{"name": "files", "encryption": {{"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "{key_arn}"}}}}"#
+            )
+        } else {
+            r#"{"name": "files"}"#.to_string()
+        };
+        let rds_key = if users {
+            format!(r#", "kms_key_id": "{key_arn}""#)
+        } else {
+            String::new()
+        };
+        p.config("")
+            .snapshot(&format!(
+                r#""kms": {{"keys": [{{"key_id": "k-1", "arn": "{key_arn}",
+  "key_state": "{state}", "deletion_date": "2026-12-20T00:00:00Z", "aliases": ["alias/files"],
+  "policy": {{"Version": "2012-10-17", "Statement": [{ROOT}]}}}}]}},
+"s3": {{"buckets": [{bucket}]}},
+"rds": {{"instances": [{{"identifier": "db", "engine": "postgres", "status": "available"{rds_key}}}]}}"#
+            ))
+            .file(
+                "tf/main.tf",
+                &format!(
+                    r#"
+resource "aws_kms_key" "files" {{
+  policy = jsonencode({{ Version = "2012-10-17", Statement = [{ROOT_HCL}] }})
+}}
+resource "aws_kms_alias" "files" {{
+  name          = "alias/files"
+  target_key_id = aws_kms_key.files.key_id
+}}
+resource "aws_s3_bucket" "files" {{
+  bucket = "files"
+}}
+resource "aws_db_instance" "db" {{
+  identifier = "db"
+  engine     = "postgres"
+}}
+"#
+                ),
+            );
+        p.run(&["check", "--format", "json"])
+    };
+    let out = project("PendingDeletion", true);
+    let j = out.json();
+    assert_eq!(
+        rule_lines(&j),
+        vec![r#"key_not_usable/alias/files violated high ["aws"]"#],
+        "{}",
+        out.stdout
+    );
+    let message = rule_of(&j, "key_not_usable/alias/files").unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("bucket files")
+            && message.contains("RDS instance db")
+            && message.contains("2026-12-20"),
+        "{message}"
+    );
+    let disabled = project("Disabled", true);
+    assert_eq!(
+        rule_lines(&disabled.json()),
+        vec![r#"key_not_usable/alias/files violated high ["aws"]"#]
+    );
+    assert!(rule_lines(&project("Enabled", true).json()).is_empty());
+    assert!(rule_lines(&project("PendingDeletion", false).json()).is_empty());
+}
+
+/// Against moto: records pointing at a distribution that does not exist, at one that does not
+/// list them, and at a website bucket nobody has; a key pending deletion that still encrypts a
+/// bucket. Read through the real SDK and drift's CloudFront client; the snapshot of the same
+/// account gives the same rules offline. Safe variants (`ok`, listed by its distribution;
+/// `site`, the account's website bucket) stay silent.
+#[test]
+fn dangling_records_and_an_unusable_key_are_found_in_aws() {
+    use crate::harness::{Moto, bucket, cloudfront_distribution, create_records, record};
+    use aws_sdk_route53::types::{AliasTarget, ResourceRecordSet, RrType};
+    let moto = Moto::start();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let sdk = moto.sdk().await;
+        let (_, img) =
+            cloudfront_distribution(&moto, "other.example.com", "files.s3.amazonaws.com").await;
+        let (_, ok) =
+            cloudfront_distribution(&moto, "ok.example.com", "files.s3.amazonaws.com").await;
+        let site = bucket(&sdk, "site.example.com").await;
+        site.put_bucket_website()
+            .bucket("site.example.com")
+            .website_configuration(
+                aws_sdk_s3::types::WebsiteConfiguration::builder()
+                    .index_document(
+                        aws_sdk_s3::types::IndexDocument::builder()
+                            .suffix("index.html")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("website");
+        let kms = aws_sdk_kms::Client::new(&sdk);
+        let key = kms.create_key().send().await.expect("key");
+        let key = key.key_metadata().unwrap();
+        kms.create_alias()
+            .alias_name("alias/files")
+            .target_key_id(key.key_id())
+            .send()
+            .await
+            .expect("alias");
+        let files = bucket(&sdk, "files-bucket").await;
+        files
+            .put_bucket_encryption()
+            .bucket("files-bucket")
+            .server_side_encryption_configuration(
+                aws_sdk_s3::types::ServerSideEncryptionConfiguration::builder()
+                    .rules(
+                        aws_sdk_s3::types::ServerSideEncryptionRule::builder()
+                            .apply_server_side_encryption_by_default(
+                                aws_sdk_s3::types::ServerSideEncryptionByDefault::builder()
+                                    .sse_algorithm(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
+                                    .kms_master_key_id(key.arn().unwrap())
+                                    .build()
+                                    .unwrap(),
+                            )
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .expect("encryption");
+        kms.schedule_key_deletion()
+            .key_id(key.key_id())
+            .pending_window_in_days(7)
+            .send()
+            .await
+            .expect("schedule deletion");
+        let r53 = aws_sdk_route53::Client::new(&sdk);
+        let zone = r53
+            .create_hosted_zone()
+            .name("example.com")
+            .caller_reference("dangling")
+            .send()
+            .await
+            .expect("zone");
+        let zone_id = zone.hosted_zone().unwrap().id().to_string();
+        let alias = ResourceRecordSet::builder()
+            .name("cdn.example.com")
+            .r#type(RrType::A)
+            .alias_target(
+                AliasTarget::builder()
+                    .hosted_zone_id("Z2FDTNDATAQYW2")
+                    .dns_name("d999999abcdef8.cloudfront.net")
+                    .evaluate_target_health(false)
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap();
+        create_records(
+            &r53,
+            &zone_id,
+            vec![
+                alias,
+                record("img.example.com", RrType::Cname, 300, &[&img]),
+                record("ok.example.com", RrType::Cname, 300, &[&ok]),
+                record(
+                    "old.example.com",
+                    RrType::Cname,
+                    300,
+                    &["old.example.com.s3-website-us-east-1.amazonaws.com"],
+                ),
+                record(
+                    "site.example.com",
+                    RrType::Cname,
+                    300,
+                    &["site.example.com.s3-website-ap-northeast-2.amazonaws.com"],
+                ),
+            ],
+        )
+        .await;
+    });
+    let p = Project::new();
+    p.aws_config("ap-northeast-2").file(
+        "tf/main.tf",
+        &format!(
+            r#"
+provider "aws" {{
+  region = "ap-northeast-2"
+}}
+resource "aws_kms_key" "files" {{}}
+resource "aws_kms_alias" "files" {{
+  name          = "alias/files"
+  target_key_id = aws_kms_key.files.key_id
+}}
+resource "aws_s3_bucket" "files" {{
+  bucket = "files-bucket"
+}}
+resource "aws_route53_zone" "main" {{
+  name = "example.com"
+}}
+"#
+        ),
+    );
+    let run = |args: &[&str]| -> crate::support::Output {
+        crate::support::drift_command(p.path())
+            .envs(moto.env())
+            .args(args)
+            .output()
+            .unwrap()
+            .into()
+    };
+    let out = run(&["check", "--format", "json"]);
+    let j = out.json();
+    assert_eq!(
+        rule_lines(&j),
+        vec![
+            r#"dangling_dns/cdn.example.com/A violated medium ["after_apply","aws"]"#,
+            r#"dangling_dns/img.example.com/CNAME violated medium ["after_apply","aws"]"#,
+            r#"dangling_dns/old.example.com/CNAME violated high ["after_apply","aws"]"#,
+            r#"key_not_usable/alias/files violated high ["aws"]"#,
+        ],
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    let key = rule_of(&j, "key_not_usable/alias/files").unwrap();
+    assert!(
+        key["message"]
+            .as_str()
+            .unwrap()
+            .contains("bucket files-bucket")
+            && key["message"].as_str().unwrap().contains("deleted on"),
+        "{key}"
+    );
+    // Offline, from the snapshot of the same account: the same rules.
+    let snap = run(&["snapshot", "-o", "captured.json"]);
+    assert_eq!(snap.code, 0, "{}", snap.stderr);
+    let offline = run(&["check", "--live", "captured.json", "--format", "json"]);
+    assert_eq!(rule_lines(&offline.json()), rule_lines(&j));
+}

@@ -321,33 +321,55 @@ pub async fn capture(
             None
         }
     };
-    // CloudFront first (its origins name buckets), then the buckets.
-    let edge = async {
-        let cloudfront = if families.contains(&Family::Cloudfront)
-            && (!scope.distributions.is_empty() || !scope.buckets.is_empty())
+    let cloudfront = async {
+        // Also for the zones: a record may point at a distribution (`dangling_dns`).
+        if families.contains(&Family::Cloudfront)
+            && (!scope.distributions.is_empty()
+                || !scope.buckets.is_empty()
+                || !scope.zones.is_empty())
         {
             Some(aws::cloudfront::read(session).await)
         } else {
             None
-        };
-        let mut wanted = scope.buckets.clone();
-        if let Some(Ok(cf)) = &cloudfront {
-            for d in &cf.distributions {
-                for o in &d.origins {
-                    if let Some(b) = crate::model::distribution::s3_rest_bucket(&o.domain_name) {
-                        wanted.insert(b.to_string());
+        }
+    };
+    let (kms, r53, rds, secrets, cloudfront) = tokio::join!(kms, r53, rds, secrets, cloudfront);
+    // Then the buckets: those the code declares, the distributions' origins, and those the
+    // records' S3 website endpoints name (to tell a dangling one).
+    let mut wanted = scope.buckets.clone();
+    if let Some(Ok(cf)) = &cloudfront {
+        for d in &cf.distributions {
+            for o in &d.origins {
+                if let Some(b) = crate::model::distribution::s3_rest_bucket(&o.domain_name) {
+                    wanted.insert(b.to_string());
+                }
+            }
+        }
+    }
+    if let Some(Ok((section, _))) = &r53 {
+        for z in &section.zones {
+            for r in &z.records {
+                let targets = r
+                    .alias_target
+                    .iter()
+                    .map(|a| a.dns_name.as_str())
+                    .chain(r.resource_records.iter().map(|v| v.value.as_str()));
+                for t in targets {
+                    if let Some(b) = crate::model::bucket::website_bucket(
+                        &t.trim_end_matches('.').to_ascii_lowercase(),
+                        &r.name.trim_end_matches('.').to_ascii_lowercase(),
+                    ) {
+                        wanted.insert(b);
                     }
                 }
             }
         }
-        let s3 = if families.contains(&Family::S3) && !wanted.is_empty() {
-            Some(aws::buckets::read(session, &wanted).await)
-        } else {
-            None
-        };
-        (cloudfront, s3)
+    }
+    let s3 = if families.contains(&Family::S3) && !wanted.is_empty() {
+        Some(aws::buckets::read(session, &wanted).await)
+    } else {
+        None
     };
-    let (kms, r53, rds, secrets, (cloudfront, s3)) = tokio::join!(kms, r53, rds, secrets, edge);
     match cloudfront {
         Some(Ok(section)) => snap.cloudfront = Some(section),
         Some(Err(e)) => snap

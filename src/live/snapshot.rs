@@ -781,6 +781,7 @@ impl Snapshot {
             match &self.cloudfront {
                 None => missing(&mut state, Family::Cloudfront),
                 Some(cf) => {
+                    state.listed.insert(Family::Cloudfront);
                     for d in &cf.distributions {
                         let dist = d.to_model();
                         let Some(id) = dist.natural_id() else {
@@ -801,6 +802,7 @@ impl Snapshot {
             match &self.s3 {
                 None => missing(&mut state, Family::S3),
                 Some(s3) => {
+                    state.listed.insert(Family::S3);
                     for b in &s3.buckets {
                         let policy = match &b.policy {
                             None => Ok(None),

@@ -22,6 +22,25 @@ impl Encryption {
     }
 }
 
+/// The bucket an S3 website endpoint (`BUCKET.s3-website-REGION.amazonaws.com`) names; for an
+/// alias target (the region's endpoint, `s3-website.REGION.amazonaws.com`) the bucket is the
+/// record's own name, as S3 requires. Both names lower case, without the trailing dot.
+pub fn website_bucket(target: &str, record: &str) -> Option<String> {
+    let (head, rest) = match target.find("s3-website") {
+        Some(0) => ("", target),
+        Some(at) if target[..at].ends_with('.') => (&target[..at - 1], &target[at..]),
+        _ => return None,
+    };
+    if !rest.ends_with(".amazonaws.com") {
+        return None;
+    }
+    Some(if head.is_empty() {
+        record.to_string()
+    } else {
+        head.to_string()
+    })
+}
+
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Bucket {
     pub name: String,

@@ -457,6 +457,9 @@ pub struct State {
     /// Live side: what stores data with a KMS key besides buckets (an RDS instance or
     /// cluster): (kind, id, the key's natural id or ARN).
     pub key_users: Vec<(Kind, String, String)>,
+    /// Live side: the families whose every object of the account was listed (CloudFront's
+    /// distributions, the buckets looked up): a rule may say that something is none of them.
+    pub listed: BTreeSet<Family>,
     /// Live side: bucket names looked up that are not the account's: `true` when the bucket
     /// exists in another account, `false` when no bucket has the name.
     pub buckets_elsewhere: std::collections::BTreeMap<String, bool>,

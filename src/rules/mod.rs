@@ -9,6 +9,8 @@
 //! into findings; it must not know any rule's logic.
 
 pub mod cloudfront_kms_decrypt;
+pub mod dangling_dns;
+pub mod key_not_usable;
 pub mod key_policy_lockout;
 
 use crate::model::{Body, Family, Kind, Origin, State};
@@ -87,6 +89,18 @@ pub const RULES: &[Rule] = &[
         holds_because: Some(cloudfront_kms_decrypt::holds_because),
     },
     Rule {
+        name: dangling_dns::NAME,
+        families: &[Family::Route53, Family::Cloudfront, Family::S3],
+        check: dangling_dns::check,
+        holds_because: None,
+    },
+    Rule {
+        name: key_not_usable::NAME,
+        families: &[Family::Kms],
+        check: key_not_usable::check,
+        holds_because: None,
+    },
+    Rule {
         name: key_policy_lockout::NAME,
         families: &[Family::Kms],
         check: key_policy_lockout::check,
@@ -119,6 +133,7 @@ pub fn after_apply(desired: &State, live: &State) -> State {
     out.keys = live.keys.clone();
     out.key_users = live.key_users.clone();
     out.buckets_elsewhere = live.buckets_elsewhere.clone();
+    out.listed = live.listed.clone();
     for item in items.into_values() {
         out.push(item);
     }
