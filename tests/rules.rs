@@ -662,24 +662,22 @@ fn dangling_records_and_an_unusable_key_are_found_in_aws() {
     let p = Project::new();
     p.aws_config("ap-northeast-2").file(
         "tf/main.tf",
-        &format!(
-            r#"
-provider "aws" {{
+        r#"
+provider "aws" {
   region = "ap-northeast-2"
-}}
-resource "aws_kms_key" "files" {{}}
-resource "aws_kms_alias" "files" {{
+}
+resource "aws_kms_key" "files" {}
+resource "aws_kms_alias" "files" {
   name          = "alias/files"
   target_key_id = aws_kms_key.files.key_id
-}}
-resource "aws_s3_bucket" "files" {{
+}
+resource "aws_s3_bucket" "files" {
   bucket = "files-bucket"
-}}
-resource "aws_route53_zone" "main" {{
+}
+resource "aws_route53_zone" "main" {
   name = "example.com"
-}}
-"#
-        ),
+}
+"#,
     );
     let run = |args: &[&str]| -> crate::support::Output {
         crate::support::drift_command(p.path())
