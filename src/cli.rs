@@ -97,7 +97,7 @@ pub struct CheckArgs {
     /// When to color the human report (`auto`: only on a terminal and without NO_COLOR).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Check only these families (comma-separated: kms, route53, rds, secret, cloudfront, s3).
+    /// Check only these families (comma-separated: kms, route53, rds, secret, cloudfront, s3, elb).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Also write a Terraform patch that makes the code describe what is live.
@@ -182,7 +182,7 @@ pub struct SnapshotArgs {
     /// Where to write the snapshot (default: standard output).
     #[arg(short = 'o', long = "output")]
     pub output: Option<PathBuf>,
-    /// Capture only these families (comma-separated: kms, route53, rds, secret, cloudfront, s3).
+    /// Capture only these families (comma-separated: kms, route53, rds, secret, cloudfront, s3, elb).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Embed what the Terraform state records, so `check --live FILE` gives the three-way

@@ -712,26 +712,48 @@ pub async fn cloudfront_distribution(moto: &Moto, alias: &str, origin: &str) -> 
   <Comment></Comment><Enabled>true</Enabled>
 </DistributionConfig>"#
     );
-    let url = format!("{}/2020-05-31/distribution", moto.endpoint);
+    let text = signed_post(
+        moto,
+        "cloudfront",
+        "us-east-1",
+        "/2020-05-31/distribution",
+        "application/xml",
+        config,
+    )
+    .await;
+    (xml_tag(&text, "Id"), xml_tag(&text, "DomainName"))
+}
+
+/// A signed POST to moto (for what drift's read-only clients and the test's SDK crates cannot
+/// create); panics unless the answer is 2xx, returns its text.
+pub async fn signed_post(
+    moto: &Moto,
+    service: &str,
+    region: &str,
+    path: &str,
+    content_type: &str,
+    body: String,
+) -> String {
+    let url = format!("{}{path}", moto.endpoint);
     let uri: http::Uri = url.parse().unwrap();
     let host = format!("{}:{}", uri.host().unwrap(), uri.port_u16().unwrap());
     let creds = aws_sdk_sts::config::Credentials::new("testing", "testing", None, None, "test");
     let identity = creds.into();
     let params = aws_sigv4::sign::v4::SigningParams::builder()
         .identity(&identity)
-        .region("us-east-1")
-        .name("cloudfront")
+        .region(region)
+        .name(service)
         .time(std::time::SystemTime::now())
         .settings(aws_sigv4::http_request::SigningSettings::default())
         .build()
         .unwrap()
         .into();
-    let headers = [("host", host.as_str()), ("content-type", "application/xml")];
+    let headers = [("host", host.as_str()), ("content-type", content_type)];
     let signable = aws_sigv4::http_request::SignableRequest::new(
         "POST",
         url.as_str(),
         headers.iter().copied(),
-        aws_sigv4::http_request::SignableBody::Bytes(config.as_bytes()),
+        aws_sigv4::http_request::SignableBody::Bytes(body.as_bytes()),
     )
     .unwrap();
     let (instructions, _) = aws_sigv4::http_request::sign(signable, &params)
@@ -741,29 +763,97 @@ pub async fn cloudfront_distribution(moto: &Moto, alias: &str, origin: &str) -> 
         .method("POST")
         .uri(uri)
         .header("host", &host)
-        .header("content-type", "application/xml");
+        .header("content-type", content_type);
     for (name, value) in instructions.headers() {
         req = req.header(name, value);
     }
     let req = req
-        .body(http_body_util::Full::new(bytes::Bytes::from(config)))
+        .body(http_body_util::Full::new(bytes::Bytes::from(body)))
         .unwrap();
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build_http();
-    let resp = client.request(req).await.expect("CreateDistribution");
+    let resp = client.request(req).await.expect("POST to moto");
     let status = resp.status();
-    let body = http_body_util::BodyExt::collect(resp.into_body())
+    let bytes = http_body_util::BodyExt::collect(resp.into_body())
         .await
         .unwrap()
         .to_bytes();
-    let text = String::from_utf8_lossy(&body).into_owned();
-    assert!(status.is_success(), "CreateDistribution: {status} {text}");
-    let tag = |name: &str| {
-        text.split(&format!("<{name}>"))
-            .nth(1)
-            .and_then(|t| t.split(&format!("</{name}>")).next())
-            .unwrap_or_default()
-            .to_string()
-    };
-    (tag("Id"), tag("DomainName"))
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    assert!(status.is_success(), "{service} {path}: {status} {text}");
+    text
+}
+
+/// A Query API call (EC2, Elastic Load Balancing) to moto in ap-northeast-2.
+pub async fn query(moto: &Moto, service: &str, params: &[(&str, &str)]) -> String {
+    let body = params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.replace('/', "%2F").replace(' ', "%20")))
+        .collect::<Vec<_>>()
+        .join("&");
+    signed_post(
+        moto,
+        service,
+        "ap-northeast-2",
+        "/",
+        "application/x-www-form-urlencoded",
+        body,
+    )
+    .await
+}
+
+/// The text of the first `<name>` element of an XML answer.
+pub fn xml_tag(text: &str, name: &str) -> String {
+    text.split(&format!("<{name}>"))
+        .nth(1)
+        .and_then(|t| t.split(&format!("</{name}>")).next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// An application load balancer named `name` in moto (in a new VPC's two subnets); its DNS
+/// name.
+pub async fn load_balancer(moto: &Moto, name: &str) -> String {
+    let vpc = query(
+        moto,
+        "ec2",
+        &[
+            ("Action", "CreateVpc"),
+            ("Version", "2016-11-15"),
+            ("CidrBlock", "10.0.0.0/16"),
+        ],
+    )
+    .await;
+    let vpc = xml_tag(&vpc, "vpcId");
+    let mut subnets = Vec::new();
+    for (cidr, az) in [
+        ("10.0.1.0/24", "ap-northeast-2a"),
+        ("10.0.2.0/24", "ap-northeast-2c"),
+    ] {
+        let s = query(
+            moto,
+            "ec2",
+            &[
+                ("Action", "CreateSubnet"),
+                ("Version", "2016-11-15"),
+                ("VpcId", &vpc),
+                ("CidrBlock", cidr),
+                ("AvailabilityZone", az),
+            ],
+        )
+        .await;
+        subnets.push(xml_tag(&s, "subnetId"));
+    }
+    let lb = query(
+        moto,
+        "elasticloadbalancing",
+        &[
+            ("Action", "CreateLoadBalancer"),
+            ("Version", "2015-12-01"),
+            ("Name", name),
+            ("Subnets.member.1", &subnets[0]),
+            ("Subnets.member.2", &subnets[1]),
+        ],
+    )
+    .await;
+    xml_tag(&lb, "DNSName")
 }

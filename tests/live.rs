@@ -24,6 +24,8 @@ fn rt() -> tokio::runtime::Runtime {
 
 /// The seed estate provisioned live: the policy with the hand-added CloudFront statement,
 /// the zone with the hand-made `cdn` alias, the instance, every database but `ops_db`.
+/// Provisions the seed estate in moto; returns the DNS name moto gave the ingress load balancer
+/// (the code's `alb_dns_name`).
 async fn provision_seed(moto: &Moto) -> String {
     let sdk = moto.sdk().await;
     let account = aws_sdk_sts::Client::new(&sdk)
@@ -60,6 +62,15 @@ async fn provision_seed(moto: &Moto) -> String {
         .await
         .expect("policy");
 
+    // The targets the records point at, as moto names them: the ingress load balancer and the
+    // CDN distribution (cdn.tf's bucket as its origin).
+    let alb = crate::harness::load_balancer(moto, "k8s-wealistprod-1a2b3c4d5e").await;
+    let (_, cdn) = crate::harness::cloudfront_distribution(
+        moto,
+        "cdn.wealist.co.kr",
+        &format!("wealist-prod-files-{account}.s3.ap-northeast-2.amazonaws.com"),
+    )
+    .await;
     let r53 = aws_sdk_route53::Client::new(&sdk);
     let zone = r53
         .create_hosted_zone()
@@ -82,7 +93,16 @@ async fn provision_seed(moto: &Moto) -> String {
                 .alias_target(
                     AliasTarget::builder()
                         .hosted_zone_id(a["HostedZoneId"].as_str().unwrap())
-                        .dns_name(a["DNSName"].as_str().unwrap())
+                        .dns_name(
+                            a["DNSName"]
+                                .as_str()
+                                .unwrap()
+                                .replace(
+                                    "k8s-wealistprod-1a2b3c4d5e-1234567890.ap-northeast-2.elb.amazonaws.com",
+                                    &alb,
+                                )
+                                .replace("d1a2b3c4d5e6f7.cloudfront.net", &cdn),
+                        )
                         .evaluate_target_health(a["EvaluateTargetHealth"].as_bool().unwrap())
                         .build()
                         .unwrap(),
@@ -154,18 +174,12 @@ async fn provision_seed(moto: &Moto) -> String {
         .send()
         .await
         .expect("bucket policy");
-    crate::harness::cloudfront_distribution(
-        moto,
-        "cdn.wealist.co.kr",
-        &format!("{bucket}.s3.ap-northeast-2.amazonaws.com"),
-    )
-    .await;
-    zone_id
+    alb
 }
 
 /// A project using the bundled `desired/` and this PostgreSQL (moto's RDS endpoint is not
 /// connectable, so the host is overridden, as a port-forward would be).
-fn seed_project(pg: &Postgres, host: &str) -> Project {
+fn seed_project(pg: &Postgres, host: &str, alb: &str) -> Project {
     let p = Project::new();
     let root = repo();
     // The bundled manifest without its checklist section: the new-service checklist reads
@@ -182,6 +196,7 @@ fn seed_project(pg: &Postgres, host: &str) -> Project {
 roots = ["{root}/desired/terraform/prod/foundation"]
 [terraform.vars]
 cloudfront_distribution_id = "E11S2DJHTYZKER"
+alb_dns_name = "{alb}"
 [manifest]
 path = "services.yaml"
 [aws]
@@ -248,13 +263,23 @@ fn run(
 
 /// The seed estate live: moto provisioned as in the seed, a TLS PostgreSQL with every
 /// service database but `ops_db`, and a project that reads them; plus a runtime for more.
+/// The load balancer DNS name a seed project was written with.
+fn seed_alb(p: &Project) -> String {
+    let cfg = std::fs::read_to_string(p.path().join("drift.toml")).unwrap();
+    cfg.split("alb_dns_name = \"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string()
+}
+
 fn seed_live() -> (Moto, Postgres, Project, tokio::runtime::Runtime) {
     let moto = Moto::start();
     let pg = Postgres::start("localhost");
     let rt = rt();
-    rt.block_on(provision_seed(&moto));
+    let alb = rt.block_on(provision_seed(&moto));
     rt.block_on(pg.create(SERVICE_DBS));
-    let p = seed_project(&pg, "localhost");
+    let p = seed_project(&pg, "localhost", &alb);
     (moto, pg, p, rt)
 }
 
@@ -396,7 +421,7 @@ fn wrong_password_and_wrong_certificate_host_are_clear_errors() {
     // A certificate for another host name fails verification.
     let other = Postgres::start("db.example.internal");
     rt.block_on(other.create(SERVICE_DBS));
-    let p2 = seed_project(&other, "localhost");
+    let p2 = seed_project(&other, "localhost", &seed_alb(&p));
     let out = run(
         &p2,
         &moto,
@@ -597,8 +622,8 @@ fn iam_auth_token_is_used_and_never_shown() {
     let moto = Moto::start();
     let pg = Postgres::start("localhost");
     let rt = rt();
-    rt.block_on(provision_seed(&moto));
-    let p = seed_project(&pg, "localhost");
+    let alb = rt.block_on(provision_seed(&moto));
+    let p = seed_project(&pg, "localhost", &alb);
     let cfg = std::fs::read_to_string(p.path().join("drift.toml")).unwrap();
     p.file(
         "drift.toml",

@@ -367,7 +367,8 @@ fn cloudfront_decrypt_is_judged_on_the_code_before_anything_exists() {
 /// drift): `cdn` at a distribution that is none of the account's, `img` at one that does not
 /// list it, `old` at a website bucket nobody has (a takeover candidate); their safe variants
 /// `ok` (a wildcard alias lists it), `site` (the account's website bucket) and `www` (a bucket
-/// that exists in another account: not judged) stay silent. The code alone cannot know the
+/// that exists in another account: not judged) stay silent; `gone` points at a load balancer
+/// the region does not have, `api` at one it has, `far` at another region (not read: silent). The code alone cannot know the
 /// account's distributions and buckets: violated after apply and in AWS.
 #[test]
 fn dangling_records_are_violated_and_their_safe_variants_are_not() {
@@ -386,6 +387,17 @@ fn dangling_records_are_violated_and_their_safe_variants_are_not() {
             "site.example.com.s3-website-eu-west-1.amazonaws.com",
         ),
         ("www", "alias", "s3-website.eu-west-1.amazonaws.com"),
+        (
+            "api",
+            "alias",
+            "dualstack.web-1234567890.eu-west-1.elb.amazonaws.com",
+        ),
+        (
+            "gone",
+            "CNAME",
+            "gone-999999999.eu-west-1.elb.amazonaws.com",
+        ),
+        ("far", "CNAME", "far-1.us-east-1.elb.amazonaws.com"),
     ];
     let mut hcl =
         String::from("resource \"aws_route53_zone\" \"main\" {\n  name = \"example.com\"\n}\n");
@@ -394,6 +406,8 @@ fn dangling_records_are_violated_and_their_safe_variants_are_not() {
         if *how == "alias" {
             let zone = if target.ends_with("cloudfront.net") {
                 "Z2FDTNDATAQYW2"
+            } else if target.contains(".elb.") {
+                "Z32O12XQLNTSW2"
             } else {
                 "Z1BKCTXD74EZPE"
             };
@@ -422,7 +436,8 @@ fn dangling_records_are_violated_and_their_safe_variants_are_not() {
         .snapshot(&format!(
             r#""route53": {{"zones": [{{"id": "Z1", "name": "example.com.", "private_zone": false, "records": [{}]}}]}},
 "cloudfront": {{"distributions": [{}, {}]}},
-"s3": {{"buckets": [{{"name": "site.example.com", "website": true}}], "elsewhere": {{"old.example.com": false, "www.example.com": true}}}}"#,
+"s3": {{"buckets": [{{"name": "site.example.com", "website": true}}], "elsewhere": {{"old.example.com": false, "www.example.com": true}}}},
+"elb": {{"region": "eu-west-1", "load_balancers": [{{"LoadBalancerName": "web", "DNSName": "web-1234567890.eu-west-1.elb.amazonaws.com", "Type": "application"}}]}}"#,
             live.join(", "),
             distribution("E2", "d222222abcdef8.cloudfront.net", "other.example.com"),
             distribution("E3", "d333333abcdef8.cloudfront.net", "*.example.com"),
@@ -435,6 +450,7 @@ fn dangling_records_are_violated_and_their_safe_variants_are_not() {
         rule_lines(&j),
         vec![
             r#"dangling_dns/cdn.example.com/A violated medium ["after_apply","aws"]"#,
+            r#"dangling_dns/gone.example.com/CNAME violated medium ["after_apply","aws"]"#,
             r#"dangling_dns/img.example.com/A violated medium ["after_apply","aws"]"#,
             r#"dangling_dns/old.example.com/CNAME violated high ["after_apply","aws"]"#,
         ],
@@ -544,7 +560,8 @@ resource "aws_db_instance" "db" {{
 /// list them, and at a website bucket nobody has; a key pending deletion that still encrypts a
 /// bucket. Read through the real SDK and drift's CloudFront client; the snapshot of the same
 /// account gives the same rules offline. Safe variants (`ok`, listed by its distribution;
-/// `site`, the account's website bucket) stay silent.
+/// `site`, the account's website bucket; `api`, at a load balancer of the account) stay
+/// silent; `gone` points at a load balancer that does not exist.
 #[test]
 fn dangling_records_and_an_unusable_key_are_found_in_aws() {
     use crate::harness::{Moto, bucket, cloudfront_distribution, create_records, record};
@@ -560,6 +577,7 @@ fn dangling_records_and_an_unusable_key_are_found_in_aws() {
             cloudfront_distribution(&moto, "other.example.com", "files.s3.amazonaws.com").await;
         let (_, ok) =
             cloudfront_distribution(&moto, "ok.example.com", "files.s3.amazonaws.com").await;
+        let lb = crate::harness::load_balancer(&moto, "web").await;
         let site = bucket(&sdk, "site.example.com").await;
         site.put_bucket_website()
             .bucket("site.example.com")
@@ -643,6 +661,13 @@ fn dangling_records_and_an_unusable_key_are_found_in_aws() {
                 alias,
                 record("img.example.com", RrType::Cname, 300, &[&img]),
                 record("ok.example.com", RrType::Cname, 300, &[&ok]),
+                record("api.example.com", RrType::Cname, 300, &[&lb]),
+                record(
+                    "gone.example.com",
+                    RrType::Cname,
+                    300,
+                    &["gone-999999999.ap-northeast-2.elb.amazonaws.com"],
+                ),
                 record(
                     "old.example.com",
                     RrType::Cname,
@@ -693,6 +718,7 @@ resource "aws_route53_zone" "main" {
         rule_lines(&j),
         vec![
             r#"dangling_dns/cdn.example.com/A violated medium ["after_apply","aws"]"#,
+            r#"dangling_dns/gone.example.com/CNAME violated medium ["after_apply","aws"]"#,
             r#"dangling_dns/img.example.com/CNAME violated medium ["after_apply","aws"]"#,
             r#"dangling_dns/old.example.com/CNAME violated high ["after_apply","aws"]"#,
             r#"key_not_usable/alias/files violated high ["aws"]"#,

@@ -194,6 +194,7 @@ pub async fn capture(
         secrets: None,
         cloudfront: None,
         s3: None,
+        elb: None,
         errors: Vec::new(),
         state: None,
         remote_states: Default::default(),
@@ -321,19 +322,56 @@ pub async fn capture(
             None
         }
     };
+    let (kms, r53, rds, secrets) = tokio::join!(kms, r53, rds, secrets);
+    // Then what the code's or the records' targets need: CloudFront (declared distributions
+    // or buckets, or a record pointing at `*.cloudfront.net`) and the load balancers (a record
+    // pointing at one), for the rules.
+    let targets: Vec<String> = match &r53 {
+        Some(Ok((section, _))) => section
+            .zones
+            .iter()
+            .flat_map(|z| &z.records)
+            .flat_map(|r| {
+                r.alias_target
+                    .iter()
+                    .map(|a| a.dns_name.clone())
+                    .chain(r.resource_records.iter().map(|v| v.value.clone()))
+            })
+            .map(|t| t.trim_end_matches('.').to_ascii_lowercase())
+            .collect(),
+        _ => Vec::new(),
+    };
+    let wants_cloudfront = families.contains(&Family::Cloudfront)
+        && (!scope.distributions.is_empty()
+            || !scope.buckets.is_empty()
+            || targets.iter().any(|t| t.ends_with(".cloudfront.net")));
+    let wants_elb = families.contains(&Family::Elb)
+        && targets
+            .iter()
+            .any(|t| t.contains(".elb.") && t.ends_with(".amazonaws.com"));
     let cloudfront = async {
-        // Also for the zones: a record may point at a distribution (`dangling_dns`).
-        if families.contains(&Family::Cloudfront)
-            && (!scope.distributions.is_empty()
-                || !scope.buckets.is_empty()
-                || !scope.zones.is_empty())
-        {
+        if wants_cloudfront {
             Some(aws::cloudfront::read(session).await)
         } else {
             None
         }
     };
-    let (kms, r53, rds, secrets, cloudfront) = tokio::join!(kms, r53, rds, secrets, cloudfront);
+    let elb = async {
+        if wants_elb {
+            Some(aws::elb::read(session).await)
+        } else {
+            None
+        }
+    };
+    let (cloudfront, elb) = tokio::join!(cloudfront, elb);
+    match elb {
+        Some(Ok(section)) => snap.elb = Some(section),
+        Some(Err(e)) => {
+            snap.errors
+                .push(capture_error("elasticloadbalancing", e, Some(Family::Elb)))
+        }
+        None => {}
+    }
     // Then the buckets: those the code declares, the distributions' origins, and those the
     // records' S3 website endpoints name (to tell a dangling one).
     let mut wanted = scope.buckets.clone();

@@ -42,6 +42,9 @@ pub struct Snapshot {
     /// S3 buckets the code or a distribution names: encryption, policy, website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub s3: Option<S3Section>,
+    /// The load balancers of drift's region, as targets of records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elb: Option<ElbSection>,
     /// What could not be read when the snapshot was captured.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<CaptureError>,
@@ -157,6 +160,26 @@ pub struct CfS3OriginConfig {
     /// `origin-access-identity/cloudfront/ID`, or empty.
     #[serde(rename = "OriginAccessIdentity", default)]
     pub origin_access_identity: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ElbSection {
+    /// The region listed.
+    pub region: String,
+    pub load_balancers: Vec<LoadBalancer>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancer {
+    #[serde(rename = "LoadBalancerName")]
+    pub name: String,
+    #[serde(rename = "DNSName")]
+    pub dns_name: String,
+    /// `application`, `network`, `gateway`, or `classic`.
+    #[serde(rename = "Type")]
+    pub kind: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -604,6 +627,8 @@ impl Snapshot {
                 Family::Secret => !scope.secrets.is_empty(),
                 Family::Cloudfront => !scope.distributions.is_empty(),
                 Family::S3 => !scope.buckets.is_empty(),
+                // Targets only: nothing is declared.
+                Family::Elb => false,
             };
             if declared && !state.failed.contains(&f) {
                 state.errors.push(SourceError {
@@ -843,6 +868,18 @@ impl Snapshot {
                     state.buckets_elsewhere = s3.elsewhere.clone();
                 }
             }
+        }
+        if families.contains(&Family::Elb)
+            && let Some(elb) = &self.elb
+        {
+            state.listed.insert(Family::Elb);
+            state.load_balancers.insert(
+                elb.region.clone(),
+                elb.load_balancers
+                    .iter()
+                    .map(|l| canonical_name(&l.dns_name))
+                    .collect(),
+            );
         }
         state
     }

@@ -37,16 +37,19 @@ pub enum Family {
     Cloudfront,
     /// S3 buckets: default encryption, bucket policy, website.
     S3,
+    /// Load balancers, as targets of records (not compared with code).
+    Elb,
 }
 
 impl Family {
-    pub const ALL: [Family; 6] = [
+    pub const ALL: [Family; 7] = [
         Family::Kms,
         Family::Route53,
         Family::Rds,
         Family::Secret,
         Family::Cloudfront,
         Family::S3,
+        Family::Elb,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +60,7 @@ impl Family {
             Family::Secret => "secret",
             Family::Cloudfront => "cloudfront",
             Family::S3 => "s3",
+            Family::Elb => "elb",
         }
     }
 
@@ -460,6 +464,9 @@ pub struct State {
     /// Live side: the families whose every object of the account was listed (CloudFront's
     /// distributions, the buckets looked up): a rule may say that something is none of them.
     pub listed: BTreeSet<Family>,
+    /// Live side: the load balancers' DNS names (canonical, without `dualstack.`) by the region
+    /// listed.
+    pub load_balancers: std::collections::BTreeMap<String, BTreeSet<String>>,
     /// Live side: bucket names looked up that are not the account's: `true` when the bucket
     /// exists in another account, `false` when no bucket has the name.
     pub buckets_elsewhere: std::collections::BTreeMap<String, bool>,

@@ -6,12 +6,14 @@
 //!   the record's name among its aliases (medium);
 //! - an S3 website endpoint whose bucket (the record's name for an alias, the endpoint's first
 //!   labels for a CNAME) no account has — anyone can create it and serve content under the
-//!   name (high) — or that is the account's but serves no website (medium).
+//!   name (high) — or that is the account's but serves no website (medium);
+//! - a load balancer's DNS name that is none of the account's load balancers in that region
+//!   (medium; application, network and classic are listed; another region is not judged).
 //!
-//! Load balancer and RDS endpoints are not read, so not judged. "None of the account's" is said
-//! only of a family listed live (`State::listed`): in the code alone, or when CloudFront was
-//! not read, only a distribution found can be found wrong. Reads records, distributions and
-//! buckets of the model.
+//! RDS endpoints are not judged. "None of the account's" is said only of a family listed live
+//! (`State::listed`, `State::load_balancers`): in the code alone, or when a family was not
+//! read, only an object found can be found wrong. Reads records, distributions, buckets and
+//! load balancers of the model.
 
 use super::{Context, Violation};
 use crate::model::bucket::website_bucket;
@@ -61,6 +63,8 @@ pub fn check(view: &State, _ctx: &Context) -> Vec<Violation> {
         for target in targets {
             let found = if target.ends_with(".cloudfront.net") {
                 cloudfront(&distributions, &target, &name, listed)
+            } else if let Some(region) = elb_region(&target) {
+                load_balancer(view, &target, region)
             } else if let Some(bucket) = website_bucket(&target, &name) {
                 website(view, &bucket, view.listed.contains(&Family::S3))
             } else {
@@ -85,6 +89,30 @@ pub fn check(view: &State, _ctx: &Context) -> Vec<Violation> {
 }
 
 type Found = (&'static str, String, serde_json::Value);
+
+/// The region of a load balancer's DNS name: `NAME-ID.REGION.elb.amazonaws.com` (application,
+/// classic) or `NAME-ID.elb.REGION.amazonaws.com` (network).
+fn elb_region(target: &str) -> Option<&str> {
+    let head = target.strip_suffix(".amazonaws.com")?;
+    if let Some(rest) = head.strip_suffix(".elb") {
+        return rest.rsplit('.').next().filter(|r| r.contains('-'));
+    }
+    let (_, region) = head.rsplit_once(".elb.")?;
+    (!region.contains('.')).then_some(region)
+}
+
+fn load_balancer(view: &State, target: &str, region: &str) -> Option<Found> {
+    let names = view.load_balancers.get(region)?;
+    (!names.contains(target)).then(|| {
+        (
+            "medium",
+            format!(
+                "no load balancer of the account in {region} has that DNS name: the name resolves to nothing (a deleted or replaced load balancer)"
+            ),
+            json!({"target": target, "region": region, "load_balancers_read": names.len()}),
+        )
+    })
+}
 
 fn cloudfront(
     distributions: &[&crate::model::Distribution],
@@ -163,5 +191,14 @@ mod tests {
             canonical("dualstack.Foo.ELB.amazonaws.com."),
             "foo.elb.amazonaws.com"
         );
+        assert_eq!(
+            elb_region("web-1234567890.ap-northeast-2.elb.amazonaws.com"),
+            Some("ap-northeast-2")
+        );
+        assert_eq!(
+            elb_region("net-0123456789abcdef.elb.eu-west-1.amazonaws.com"),
+            Some("eu-west-1")
+        );
+        assert_eq!(elb_region("files.s3.amazonaws.com"), None);
     }
 }

@@ -90,7 +90,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         name: dangling_dns::NAME,
-        families: &[Family::Route53, Family::Cloudfront, Family::S3],
+        families: &[Family::Route53, Family::Cloudfront, Family::S3, Family::Elb],
         check: dangling_dns::check,
         holds_because: None,
     },
@@ -134,6 +134,7 @@ pub fn after_apply(desired: &State, live: &State) -> State {
     out.key_users = live.key_users.clone();
     out.buckets_elsewhere = live.buckets_elsewhere.clone();
     out.listed = live.listed.clone();
+    out.load_balancers = live.load_balancers.clone();
     for item in items.into_values() {
         out.push(item);
     }

@@ -230,6 +230,7 @@ fn recorded(
         secrets: None,
         cloudfront: None,
         s3: None,
+        elb: None,
         errors: Vec::new(),
         state: None,
         remote_states: Default::default(),

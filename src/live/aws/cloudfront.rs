@@ -13,7 +13,7 @@ use crate::live::snapshot::{CfDistribution, CfOrigin, CfS3OriginConfig, Cloudfro
 const API: Api = Api {
     service: "cloudfront",
     signing_name: "cloudfront",
-    signing_region: "us-east-1",
+    global_region: Some("us-east-1"),
     env_name: "CLOUDFRONT",
     default_endpoint: "https://cloudfront.amazonaws.com",
 };
@@ -83,7 +83,7 @@ pub async fn read(s: &Session) -> Result<CloudfrontSection, Error> {
 }
 
 /// Percent-encodes a query value.
-fn encode(v: &str) -> String {
+pub(crate) fn encode(v: &str) -> String {
     v.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

@@ -10,6 +10,7 @@
 pub mod buckets;
 pub mod cloudfront;
 pub mod credentials;
+pub mod elb;
 pub mod kms;
 pub mod pacer;
 pub mod rds;

@@ -54,11 +54,14 @@ fn endpoint(sdk: &aws_config::SdkConfig, env_name: &str, default: &str) -> Strin
 /// One API: how it is signed and where it is.
 pub struct Api {
     pub service: &'static str,
-    /// The SigV4 signing name and region (CloudFront: `cloudfront`, `us-east-1`).
+    /// The SigV4 signing name (`cloudfront`, `elasticloadbalancing`).
     pub signing_name: &'static str,
-    pub signing_region: &'static str,
+    /// A global API's signing region (CloudFront: `us-east-1`); `None`: a regional API, signed
+    /// for and sent to the session's region.
+    pub global_region: Option<&'static str>,
     /// `AWS_ENDPOINT_URL_<THIS>` overrides the endpoint.
     pub env_name: &'static str,
+    /// AWS's endpoint; `{region}` stands for the region.
     pub default_endpoint: &'static str,
 }
 
@@ -76,10 +79,13 @@ pub async fn get(
         operation,
         message,
     };
-    let url = format!(
-        "{}{path_and_query}",
-        endpoint(sdk, api.env_name, api.default_endpoint)
-    );
+    let region = api
+        .global_region
+        .map(str::to_string)
+        .or_else(|| sdk.region().map(|r| r.to_string()))
+        .ok_or_else(|| fail("no region set".into()))?;
+    let default = api.default_endpoint.replace("{region}", &region);
+    let url = format!("{}{path_and_query}", endpoint(sdk, api.env_name, &default));
     let uri: http::Uri = url
         .parse()
         .map_err(|e| fail(format!("`{url}` is not a URL: {e}")))?;
@@ -113,7 +119,7 @@ pub async fn get(
         let identity = creds.into();
         let params = aws_sigv4::sign::v4::SigningParams::builder()
             .identity(&identity)
-            .region(api.signing_region)
+            .region(&region)
             .name(api.signing_name)
             .time(std::time::SystemTime::now())
             .settings(aws_sigv4::http_request::SigningSettings::default())
