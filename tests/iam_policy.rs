@@ -43,6 +43,7 @@ fn operations_in_source() -> BTreeSet<String> {
                 .split('_')
                 .map(|w| match w {
                     "db" => "DB".to_string(),
+                    "dnssec" => "DNSSEC".to_string(),
                     _ => {
                         let mut c = w.chars();
                         c.next()

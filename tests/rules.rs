@@ -742,3 +742,183 @@ resource "aws_route53_zone" "main" {
     let offline = run(&["check", "--live", "captured.json", "--format", "json"]);
     assert_eq!(rule_lines(&offline.json()), rule_lines(&j));
 }
+
+const DNSSEC_STATEMENT: &str = r#"{"Sid": "Route53DNSSEC", "Effect": "Allow", "Principal": {"Service": "dnssec-route53.amazonaws.com"}, "Action": ["kms:DescribeKey", "kms:GetPublicKey", "kms:Sign"], "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"}, "ArnLike": {"aws:SourceArn": "arn:aws:route53:::hostedzone/*"}}}"#;
+const DNSSEC_STATEMENT_HCL: &str = r#"{ Sid = "Route53DNSSEC", Effect = "Allow", Principal = { Service = "dnssec-route53.amazonaws.com" }, Action = ["kms:DescribeKey", "kms:GetPublicKey", "kms:Sign"], Resource = "*", Condition = { StringEquals = { "aws:SourceAccount" = "111122223333" }, ArnLike = { "aws:SourceArn" = "arn:aws:route53:::hostedzone/*" } } }"#;
+
+/// A zone signed with a key: safe as AWS documents it (us-east-1, ECC_NIST_P256, SIGN_VERIFY,
+/// a policy for `dnssec-route53.amazonaws.com`); each way to break it in the code is violated
+/// in the code and after apply; a key disabled in AWS, in AWS only.
+#[test]
+fn a_dnssec_signing_key_must_be_usable_by_route53() {
+    let project = |key_args: &str, statement: bool, live_state: &str| {
+        let p = Project::new();
+        p.config("")
+            .snapshot(&format!(
+                r#""kms": {{"keys": [{{"key_id": "k-d", "arn": "arn:aws:kms:us-east-1:111122223333:key/k-d",
+  "key_state": "{live_state}", "aliases": ["alias/dnssec"], "region": "us-east-1",
+  "key_spec": "ECC_NIST_P256", "key_usage": "SIGN_VERIFY",
+  "policy": {{"Version": "2012-10-17", "Statement": [{ROOT}, {DNSSEC_STATEMENT}]}}}}]}},
+"route53": {{"zones": [{{"id": "/hostedzone/Z1", "name": "example.com.", "private_zone": false, "records": [],
+  "key_signing_keys": [{{"Name": "ksk", "KmsArn": "arn:aws:kms:us-east-1:111122223333:key/k-d", "Status": "ACTIVE"}}]}}]}}"#
+            ))
+            .file(
+                "tf/main.tf",
+                &format!(
+                    r#"
+provider "aws" {{
+  region = "eu-west-1"
+}}
+provider "aws" {{
+  alias  = "use1"
+  region = "us-east-1"
+}}
+resource "aws_route53_zone" "main" {{
+  name = "example.com"
+}}
+resource "aws_kms_key" "dnssec" {{
+  {key_args}
+  policy = jsonencode({{ Version = "2012-10-17", Statement = [{ROOT_HCL}{}] }})
+}}
+resource "aws_kms_alias" "dnssec" {{
+  provider      = aws.use1
+  name          = "alias/dnssec"
+  target_key_id = aws_kms_key.dnssec.key_id
+}}
+resource "aws_route53_key_signing_key" "main" {{
+  hosted_zone_id             = aws_route53_zone.main.id
+  key_management_service_arn = aws_kms_key.dnssec.arn
+  name                       = "ksk"
+}}
+"#,
+                    if statement {
+                        format!(", {DNSSEC_STATEMENT_HCL}")
+                    } else {
+                        String::new()
+                    }
+                ),
+            );
+        let out = p.run(&["check", "--format", "json"]);
+        rule_lines(&out.json())
+    };
+    let good = "provider = aws.use1\n  customer_master_key_spec = \"ECC_NIST_P256\"\n  key_usage = \"SIGN_VERIFY\"";
+    let id = "dnssec_signing_key/alias/dnssec@us-east-1";
+    assert!(
+        project(good, true, "Enabled").is_empty(),
+        "the documented setup"
+    );
+    let in_code = vec![format!(r#"{id} violated high ["code","after_apply"]"#)];
+    assert_eq!(
+        project(good, false, "Enabled"),
+        in_code,
+        "no statement for Route 53"
+    );
+    assert_eq!(
+        project(
+            "provider = aws.use1\n  key_usage = \"SIGN_VERIFY\"",
+            true,
+            "Enabled"
+        ),
+        in_code,
+        "a symmetric key"
+    );
+    assert_eq!(
+        project(
+            "customer_master_key_spec = \"ECC_NIST_P256\"\n  key_usage = \"SIGN_VERIFY\"",
+            true,
+            "Enabled"
+        )[0]
+        .split(' ')
+        .next(),
+        Some("dnssec_signing_key/alias/dnssec"),
+        "a key outside us-east-1 is another key (another place)"
+    );
+    assert_eq!(
+        project(good, true, "Disabled"),
+        vec![format!(r#"{id} violated high ["aws"]"#)],
+        "disabled in AWS"
+    );
+}
+
+/// Against moto: the zone the code signs has its key-signing keys read (`GetDNSSEC`, which
+/// moto answers with none: it does not sign zones), allowed by the IAM policy in docs/; with
+/// nothing signing in AWS, the rule is judged on the code only.
+#[test]
+fn the_signing_keys_of_a_signed_zone_are_read_from_route53() {
+    use crate::harness::Moto;
+    let moto = Moto::start();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        aws_sdk_route53::Client::new(&moto.sdk().await)
+            .create_hosted_zone()
+            .name("example.com")
+            .caller_reference("dnssec")
+            .send()
+            .await
+            .expect("zone");
+    });
+    let p = Project::new();
+    p.aws_config("ap-northeast-2").file(
+        "tf/main.tf",
+        r#"
+provider "aws" {
+  region = "ap-northeast-2"
+}
+resource "aws_route53_zone" "main" {
+  name = "example.com"
+}
+resource "aws_kms_key" "dnssec" {
+  key_usage = "SIGN_VERIFY"
+}
+resource "aws_kms_alias" "dnssec" {
+  name          = "alias/dnssec"
+  target_key_id = aws_kms_key.dnssec.key_id
+}
+resource "aws_route53_key_signing_key" "main" {
+  hosted_zone_id             = aws_route53_zone.main.id
+  key_management_service_arn = aws_kms_key.dnssec.arn
+  name                       = "ksk"
+}
+"#,
+    );
+    let before = moto.requests_so_far();
+    let out: crate::support::Output = crate::support::drift_command(p.path())
+        .envs(moto.env())
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap()
+        .into();
+    let lines = rule_lines(&out.json());
+    assert_eq!(lines.len(), 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        lines[0].starts_with("dnssec_signing_key/alias/dnssec violated high [\"code\"")
+            && !lines[0].contains("aws"),
+        "{lines:?}"
+    );
+    let message = out.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "rule")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("us-east-1") && message.contains("SYMMETRIC_DEFAULT"),
+        "{message}"
+    );
+    let sent = &moto.requests()[before..];
+    assert!(
+        sent.iter()
+            .any(|r| r.starts_with("route53 GET") && r.contains("/dnssec")),
+        "{sent:?}"
+    );
+    assert!(
+        crate::iam_policy::policy_actions().contains("route53:GetDNSSEC"),
+        "docs/iam-policy.json allows it"
+    );
+}

@@ -48,6 +48,8 @@ pub struct Scope {
     pub distributions: BTreeSet<String>,
     /// S3 buckets by name.
     pub buckets: BTreeSet<String>,
+    /// Zones (scopes) the code signs with DNSSEC: their key-signing keys are read.
+    pub dnssec_zones: BTreeSet<String>,
 }
 
 impl Scope {
@@ -80,6 +82,7 @@ impl Scope {
             }
         }
         s.roles = desired.roles.clone();
+        s.dnssec_zones = desired.signing.iter().map(|z| z.zone.clone()).collect();
         s.secrets = desired.secrets.clone();
         for item in &desired.items {
             if matches!(item.kind, Kind::PostgresDatabase | Kind::MysqlDatabase) {
@@ -216,7 +219,7 @@ pub async fn capture(
     };
     let r53 = async {
         if families.contains(&Family::Route53) && !scope.zones.is_empty() {
-            Some(aws::route53::read(session, &scope.zones, &scope.roles).await)
+            Some(aws::route53::read(session, &scope.zones, &scope.roles, &scope.dnssec_zones).await)
         } else {
             None
         }

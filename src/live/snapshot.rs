@@ -237,6 +237,21 @@ pub struct HostedZone {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     pub records: Vec<RecordSet>,
+    /// `GetDNSSEC`'s key-signing keys, for a zone the code signs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_signing_keys: Option<Vec<KeySigningKey>>,
+}
+
+/// A key-signing key as `GetDNSSEC` lists it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KeySigningKey {
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "KmsArn")]
+    pub kms_arn: String,
+    #[serde(rename = "Status")]
+    pub status: String,
 }
 
 /// A `ResourceRecordSet` as `ListResourceRecordSets` returns it.
@@ -702,10 +717,19 @@ impl Snapshot {
             match &self.route53 {
                 None => missing(&mut state, Family::Route53),
                 Some(r53) => {
+                    let read_scope = scope;
                     for zone in &r53.zones {
                         let zname = canonical_name(&zone.name);
                         let account = zone.account.as_deref();
                         let scope = in_account(&zone_scope(&zname, zone.private_zone), account);
+                        for k in zone.key_signing_keys.iter().flatten() {
+                            state.signing.push(crate::model::ZoneSigning {
+                                zone: scope.clone(),
+                                zone_id: Some(crate::model::dns::canonical_zone_id(&zone.id)),
+                                name: k.name.clone(),
+                                key: resolve_key(self, read_scope, &k.kms_arn),
+                            });
+                        }
                         for rs in &zone.records {
                             let rec = rs.to_record(&zname);
                             state.push(Item {

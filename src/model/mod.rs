@@ -287,7 +287,21 @@ impl Spec {
     }
 }
 
-/// What AWS says of a KMS key besides its policy (`DescribeKey`), for rules.
+/// A hosted zone signed with DNSSEC by a KMS key (`aws_route53_key_signing_key`, `GetDNSSEC`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneSigning {
+    /// The zone's scope (`example.com`, `example.com@private`, `…@ACCOUNT`).
+    pub zone: String,
+    /// AWS's zone id, when known (`Z123…`).
+    pub zone_id: Option<String>,
+    /// The key-signing key's name.
+    pub name: String,
+    /// The KMS key: its key policy's natural id when known, else as given (an ARN).
+    pub key: String,
+}
+
+/// What AWS says of a KMS key besides its policy (`DescribeKey`), for rules; on the desired
+/// side, what the code declares of it (spec, usage, enabled, region).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct KeyFacts {
     pub key_id: String,
@@ -456,8 +470,11 @@ pub struct State {
     pub not_created_by_apply: std::collections::BTreeMap<(Kind, String), String>,
     /// Desired side: the Secrets Manager secrets the services manifest names.
     pub secrets: BTreeSet<String>,
-    /// Live side: each key read, by the natural id of its key policy item.
+    /// Each key by the natural id of its key policy item: live, what AWS says; desired, what
+    /// the code declares of keys the rules need (DNSSEC signing keys).
     pub keys: std::collections::BTreeMap<String, KeyFacts>,
+    /// The zones signed with DNSSEC and their keys.
+    pub signing: Vec<ZoneSigning>,
     /// Live side: what stores data with a KMS key besides buckets (an RDS instance or
     /// cluster): (kind, id, the key's natural id or ARN).
     pub key_users: Vec<(Kind, String, String)>,

@@ -10,6 +10,7 @@
 
 pub mod cloudfront_kms_decrypt;
 pub mod dangling_dns;
+pub mod dnssec_signing_key;
 pub mod key_not_usable;
 pub mod key_policy_lockout;
 
@@ -95,6 +96,12 @@ pub const RULES: &[Rule] = &[
         holds_because: None,
     },
     Rule {
+        name: dnssec_signing_key::NAME,
+        families: &[Family::Route53, Family::Kms],
+        check: dnssec_signing_key::check,
+        holds_because: None,
+    },
+    Rule {
         name: key_not_usable::NAME,
         families: &[Family::Kms],
         check: key_not_usable::check,
@@ -131,6 +138,28 @@ pub fn after_apply(desired: &State, live: &State) -> State {
     }
     let mut out = State::default();
     out.keys = live.keys.clone();
+    // What the code declares of a key (spec, usage, region) is what apply leaves; AWS's id,
+    // ARN and state stay.
+    for (id, code) in &desired.keys {
+        match out.keys.get_mut(id) {
+            Some(k) => {
+                k.spec = code.spec.clone().or(k.spec.take());
+                k.usage = code.usage.clone().or(k.usage.take());
+                k.region = code.region.clone();
+            }
+            None => {
+                out.keys.insert(id.clone(), code.clone());
+            }
+        }
+    }
+    out.signing = desired.signing.clone();
+    for s in &mut out.signing {
+        s.zone_id = live
+            .signing
+            .iter()
+            .find(|l| l.zone == s.zone)
+            .and_then(|l| l.zone_id.clone());
+    }
     out.key_users = live.key_users.clone();
     out.buckets_elsewhere = live.buckets_elsewhere.clone();
     out.listed = live.listed.clone();

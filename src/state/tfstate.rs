@@ -111,6 +111,7 @@ pub fn parse(text: &str, display: &str, account_id: &str, region: &str) -> Resul
                             private_zone: private,
                             account: None,
                             records: Vec::new(),
+                            key_signing_keys: None,
                         },
                     );
                 }

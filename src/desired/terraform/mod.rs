@@ -6,6 +6,7 @@
 //! family (one file each) the module instances to read from. Knows nothing about AWS.
 
 mod cloudfront;
+mod dnssec;
 pub mod eval;
 pub mod functions;
 pub mod iam_document;
@@ -493,6 +494,7 @@ pub fn load(input: &Input, env: &Env, state: &mut State) -> Result<()> {
             // bucket).
             s3::collect(inst, state)?;
             cloudfront::collect(inst, state)?;
+            dnssec::collect(inst, &zones, state)?;
         }
     }
     // The syntax trees are not needed past this point: a large estate's are most of its memory.

@@ -26,7 +26,7 @@ pub struct Zone {
 }
 
 impl Zone {
-    fn scope(&self) -> String {
+    pub(crate) fn scope(&self) -> String {
         in_account(
             &zone_scope(&self.name, self.private),
             self.account.as_deref(),

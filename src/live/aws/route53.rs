@@ -1,19 +1,26 @@
 //! Route 53: the declared zones, found by name (public vs private respected), and every record
 //! of each, following `NextRecordName`/`NextRecordType`/`NextRecordIdentifier` (the SDK has no
-//! paginator for `ListResourceRecordSets`).
+//! paginator for `ListResourceRecordSets`); for a zone the code signs with DNSSEC, its
+//! key-signing keys (`GetDNSSEC`).
 
 use super::{Session, aws_error};
 use crate::error::Error;
 use crate::live::snapshot::{
-    AliasTargetJson, HostedZone, RecordSet, ResourceRecord, Route53Section,
+    AliasTargetJson, HostedZone, KeySigningKey, RecordSet, ResourceRecord, Route53Section,
 };
 use crate::model::dns::{canonical_name, in_account, zone_scope};
 use aws_sdk_route53::error::ProvideErrorMetadata;
 use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// One zone's id, name, privacy and records (or why they could not be read).
-type ZoneRead = (String, String, bool, Result<Vec<RecordSet>, Error>);
+/// One zone's id, name, privacy, records and key-signing keys (read for the zones the code
+/// signs), or why they could not be read.
+type ZoneRead = (
+    String,
+    String,
+    bool,
+    Result<(Vec<RecordSet>, Option<Vec<KeySigningKey>>), Error>,
+);
 
 /// A zone that could not be read, with its scope.
 pub struct ZoneError {
@@ -145,6 +152,7 @@ pub async fn read(
     s: &Session,
     zones: &BTreeSet<(Option<String>, String, bool)>,
     roles: &BTreeMap<String, String>,
+    dnssec: &BTreeSet<String>,
 ) -> Result<(Route53Section, Vec<ZoneError>), Error> {
     let mut by_account: BTreeMap<Option<String>, BTreeSet<(String, bool)>> = BTreeMap::new();
     for (account, name, private) in zones {
@@ -154,7 +162,7 @@ pub async fn read(
             .insert((name.clone(), *private));
     }
     let reads = by_account.into_iter().map(|(account, wanted)| async move {
-        let read = read_account(s, account.as_deref(), roles, &wanted).await;
+        let read = read_account(s, account.as_deref(), roles, &wanted, dnssec).await;
         (account, wanted, read)
     });
     let mut section = Route53Section { zones: Vec::new() };
@@ -187,12 +195,38 @@ pub async fn read(
     Ok((section, errors))
 }
 
+/// A zone's key-signing keys (`GetDNSSEC`).
+async fn signing_keys(
+    s: &Session,
+    account: Option<&str>,
+    r53: &aws_sdk_route53::Client,
+    zone_id: &str,
+) -> Result<Vec<KeySigningKey>, Error> {
+    let _slot = s.call(account, "route53", "GetDNSSEC").await;
+    let out = r53
+        .get_dnssec()
+        .hosted_zone_id(crate::model::dns::canonical_zone_id(zone_id))
+        .send()
+        .await
+        .map_err(|e| aws_error("route53", "GetDNSSEC", e))?;
+    Ok(out
+        .key_signing_keys()
+        .iter()
+        .map(|k| KeySigningKey {
+            name: k.name().unwrap_or_default().to_string(),
+            kms_arn: k.kms_arn().unwrap_or_default().to_string(),
+            status: k.status().unwrap_or_default().to_string(),
+        })
+        .collect())
+}
+
 /// The zones of one account (`None`: the caller's).
 async fn read_account(
     s: &Session,
     account: Option<&str>,
     roles: &BTreeMap<String, String>,
     zones: &BTreeSet<(String, bool)>,
+    dnssec: &BTreeSet<String>,
 ) -> Result<(Vec<HostedZone>, Vec<ZoneError>), Error> {
     let role = match account {
         Some(a) => Some(roles.get(a).cloned().ok_or_else(|| Error::Aws {
@@ -237,9 +271,16 @@ async fn read_account(
             let r53 = r53.clone();
             let owner = &owner;
             async move {
-                let recs = records(s, account, &r53, &id, count)
-                    .await
-                    .map_err(|e| e.at(&format!("zone {name} ({id}), {owner}")));
+                let at = format!("zone {name} ({id}), {owner}");
+                let scope = in_account(&zone_scope(&canonical_name(&name), private), account);
+                let recs = match records(s, account, &r53, &id, count).await {
+                    Ok(recs) if dnssec.contains(&scope) => signing_keys(s, account, &r53, &id)
+                        .await
+                        .map(|k| (recs, Some(k))),
+                    Ok(recs) => Ok((recs, None)),
+                    Err(e) => Err(e),
+                }
+                .map_err(|e| e.at(&at));
                 (id, name, private, recs)
             }
         })
@@ -250,12 +291,13 @@ async fn read_account(
     let mut errors = Vec::new();
     for (id, name, private, recs) in results {
         match recs {
-            Ok(records) => out.push(HostedZone {
+            Ok((records, key_signing_keys)) => out.push(HostedZone {
                 id,
                 name,
                 private_zone: private,
                 account: account.map(str::to_string),
                 records,
+                key_signing_keys,
             }),
             Err(error) => errors.push(ZoneError {
                 scope: in_account(&zone_scope(&canonical_name(&name), private), account),
