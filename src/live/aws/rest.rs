@@ -65,6 +65,30 @@ pub struct Api {
     pub default_endpoint: &'static str,
 }
 
+/// An answer AWS gave with a status other than 2xx, once retrying is over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: u16,
+    /// AWS's error `Code` (`DBInstanceNotFound`), empty when the answer has none.
+    pub code: String,
+    pub message: String,
+}
+
+impl Refusal {
+    fn render(&self) -> String {
+        let mut out = format!("HTTP {}", self.status);
+        if !self.code.is_empty() {
+            out.push(' ');
+            out.push_str(&self.code);
+        }
+        if !self.message.is_empty() {
+            out.push_str(": ");
+            out.push_str(&self.message);
+        }
+        out
+    }
+}
+
 /// GETs `path_and_query` (already encoded) and returns the answer's text when its status is
 /// 2xx; any other status is an error carrying AWS's `Code` and `Message`.
 pub async fn get(
@@ -74,6 +98,25 @@ pub async fn get(
     operation: &'static str,
     path_and_query: &str,
 ) -> Result<String, Error> {
+    match answer(s, sdk, api, operation, path_and_query).await? {
+        Ok(text) => Ok(text),
+        Err(r) => Err(Error::Aws {
+            service: api.service,
+            operation,
+            message: crate::report::safe_line(&crate::report::bounded(&r.render())),
+        }),
+    }
+}
+
+/// As `get`, but a refusal (after retries) is returned for the caller to judge (a "not found"
+/// that means absent); `Err` is a request that got no answer or could not be made.
+pub async fn answer(
+    s: &Session,
+    sdk: &aws_config::SdkConfig,
+    api: &Api,
+    operation: &'static str,
+    path_and_query: &str,
+) -> Result<Result<String, Refusal>, Error> {
     let fail = |message: String| Error::Aws {
         service: api.service,
         operation,
@@ -180,7 +223,7 @@ pub async fn get(
         let text = String::from_utf8(body.to_vec())
             .map_err(|_| fail("the answer is not UTF-8 text".into()))?;
         if (200..300).contains(&status) {
-            return Ok(text);
+            return Ok(Ok(text));
         }
         let (code, message) = match super::xml::parse(&text) {
             Ok(root) => {
@@ -192,23 +235,19 @@ pub async fn get(
             }
             Err(_) => (String::new(), String::new()),
         };
-        last = format!(
-            "HTTP {status}{}{}",
-            if code.is_empty() {
-                String::new()
-            } else {
-                format!(" {code}")
-            },
-            if message.is_empty() {
-                String::new()
-            } else {
-                format!(": {message}")
-            }
-        );
-        let retry = status >= 500 || status == 429 || code.contains("Throttl");
-        if !retry {
-            break;
+        let refusal = Refusal {
+            status,
+            code,
+            message,
+        };
+        let retry = status >= 500
+            || status == 429
+            || refusal.code.contains("Throttl")
+            || refusal.code == "RequestLimitExceeded";
+        if !retry || attempt + 1 == attempts {
+            return Ok(Err(refusal));
         }
+        last = refusal.render();
     }
     Err(fail(crate::report::safe_line(&crate::report::bounded(
         &last,
