@@ -1,17 +1,40 @@
 //! Route 53: the declared zones, found by name (public vs private respected), and every record
-//! of each, following `NextRecordName`/`NextRecordType`/`NextRecordIdentifier` (the SDK has no
-//! paginator for `ListResourceRecordSets`); for a zone the code signs with DNSSEC, its
-//! key-signing keys (`GetDNSSEC`).
+//! of each, following `NextRecordName`/`NextRecordType`/`NextRecordIdentifier`; for a zone the
+//! code signs with DNSSEC, its key-signing keys (`GetDNSSEC`). Read without an SDK crate
+//! (`rest`: REST GETs answered in XML), signed for `us-east-1` as Route 53 is global.
 
-use super::{Session, aws_error};
+use super::Session;
+use super::rest::{self, Api};
+use super::xml::Node;
 use crate::error::Error;
 use crate::live::snapshot::{
     AliasTargetJson, HostedZone, KeySigningKey, RecordSet, ResourceRecord, Route53Section,
 };
 use crate::model::dns::{canonical_name, in_account, zone_scope};
-use aws_sdk_route53::error::ProvideErrorMetadata;
 use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
+
+const API: Api = Api {
+    service: "route53",
+    signing_name: "route53",
+    global_region: Some("us-east-1"),
+    env_name: "ROUTE_53",
+    default_endpoint: "https://route53.amazonaws.com",
+};
+
+/// A zone id as the API's paths take it (`Z123`, from `/hostedzone/Z123`).
+fn bare(id: &str) -> String {
+    super::cloudfront::encode(id.trim_start_matches("/hostedzone/"))
+}
+
+/// An answer's XML, or an error naming the operation.
+fn parse(text: &str, operation: &'static str) -> Result<Node, Error> {
+    super::xml::parse(text).map_err(|message| Error::Aws {
+        service: "route53",
+        operation,
+        message,
+    })
+}
 
 /// One zone's id, name, privacy, records and key-signing keys (read for the zones the code
 /// signs), or why they could not be read.
@@ -34,7 +57,7 @@ pub struct ZoneError {
 async fn records(
     s: &Session,
     account: Option<&str>,
-    r53: &aws_sdk_route53::Client,
+    sdk: &aws_config::SdkConfig,
     zone_id: &str,
     expected: Option<i64>,
 ) -> Result<Vec<RecordSet>, Error> {
@@ -46,16 +69,22 @@ async fn records(
     let mut out = Vec::new();
     let mut pages = 0i64;
     let mut last_marker: Option<(String, String, Option<String>)> = None;
-    let mut next: Option<(String, aws_sdk_route53::types::RrType, Option<String>)> = None;
+    let mut next: Option<(String, String, Option<String>)> = None;
     loop {
-        let mut req = r53.list_resource_record_sets().hosted_zone_id(zone_id);
+        let mut path = format!(
+            "/2013-04-01/hostedzone/{}/rrset?maxitems=300",
+            bare(zone_id)
+        );
         if let Some((name, ty, id)) = next.take() {
-            req = req.start_record_name(name).start_record_type(ty);
+            path.push_str(&format!(
+                "&name={}&type={}",
+                super::cloudfront::encode(&name),
+                super::cloudfront::encode(&ty)
+            ));
             if let Some(id) = id {
-                req = req.start_record_identifier(id);
+                path.push_str(&format!("&identifier={}", super::cloudfront::encode(&id)));
             }
         }
-        let _slot = s.call(account, "route53", "ListResourceRecordSets").await;
         pages += 1;
         if let Some(n) = expected
             && pages > n + 1
@@ -64,50 +93,32 @@ async fn records(
                 "zone {zone_id}: {pages} pages for {n} records; the answers are not moving forward"
             )));
         }
-        let page = req
-            .send()
-            .await
-            .map_err(|e| aws_error("route53", "ListResourceRecordSets", e))?;
-        for r in page.resource_record_sets() {
-            out.push(RecordSet {
-                name: r.name().to_string(),
-                rtype: r.r#type().as_str().to_string(),
-                set_identifier: r.set_identifier().map(str::to_string),
-                ttl: r.ttl(),
-                resource_records: r
-                    .resource_records()
-                    .iter()
-                    .map(|v| ResourceRecord {
-                        value: v.value().to_string(),
-                    })
-                    .collect(),
-                alias_target: r.alias_target().map(|a| AliasTargetJson {
-                    hosted_zone_id: a.hosted_zone_id().to_string(),
-                    dns_name: a.dns_name().to_string(),
-                    evaluate_target_health: a.evaluate_target_health(),
-                }),
-                weight: r.weight(),
-                failover: r.failover().map(|f| f.as_str().to_string()),
-                region: r.region().map(|x| x.as_str().to_string()),
-                multi_value_answer: r.multi_value_answer(),
-                health_check_id: r.health_check_id().map(str::to_string),
-            });
+        let text = {
+            let _slot = s.call(account, "route53", "ListResourceRecordSets").await;
+            rest::get(s, sdk, &API, "ListResourceRecordSets", &path).await?
+        };
+        let page = parse(&text, "ListResourceRecordSets")?;
+        let sets = page.child("ResourceRecordSets");
+        for r in sets.iter().flat_map(|l| l.all("ResourceRecordSet")) {
+            out.push(record_set(r).map_err(&broken)?);
         }
-        if !page.is_truncated() {
+        if page.text_at("IsTruncated").as_deref() != Some("true") {
             break;
         }
-        match (page.next_record_name(), page.next_record_type()) {
-            (Some(n), Some(t)) => {
-                let id = page.next_record_identifier().map(str::to_string);
-                let marker = (n.to_string(), t.as_str().to_string(), id.clone());
+        match (
+            page.text_at("NextRecordName"),
+            page.text_at("NextRecordType"),
+        ) {
+            (Some(n), Some(t)) if !n.is_empty() && !t.is_empty() => {
+                let id = page.text_at("NextRecordIdentifier");
+                let marker = (n.clone(), t.clone(), id.clone());
                 if last_marker.as_ref() == Some(&marker) {
                     return Err(broken(format!(
-                        "zone {zone_id}: the next page starts where the last one did ({n} {}); paging makes no progress",
-                        t.as_str()
+                        "zone {zone_id}: the next page starts where the last one did ({n} {t}); paging makes no progress"
                     )));
                 }
                 last_marker = Some(marker);
-                next = Some((n.to_string(), t.clone(), id));
+                next = Some((n, t, id));
             }
             _ => {
                 return Err(broken(format!(
@@ -127,21 +138,70 @@ async fn records(
     Ok(out)
 }
 
+/// One `ResourceRecordSet` of an answer; one without a name or type is a broken answer.
+fn record_set(r: &Node) -> Result<RecordSet, String> {
+    let name = r.text_at("Name").filter(|n| !n.is_empty());
+    let rtype = r.text_at("Type").filter(|t| !t.is_empty());
+    let (Some(name), Some(rtype)) = (name, rtype) else {
+        return Err("a record set in the answer has no name or type".into());
+    };
+    let number = |path: &str| -> Result<Option<i64>, String> {
+        r.text_at(path)
+            .map(|t| {
+                t.parse()
+                    .map_err(|_| format!("record {name}: `{path}` is not a number: {t}"))
+            })
+            .transpose()
+    };
+    Ok(RecordSet {
+        set_identifier: r.text_at("SetIdentifier"),
+        ttl: number("TTL")?,
+        resource_records: r
+            .child("ResourceRecords")
+            .iter()
+            .flat_map(|l| l.all("ResourceRecord"))
+            .map(|v| ResourceRecord {
+                value: v.text_at("Value").unwrap_or_default(),
+            })
+            .collect(),
+        alias_target: r.child("AliasTarget").map(|a| AliasTargetJson {
+            hosted_zone_id: a.text_at("HostedZoneId").unwrap_or_default(),
+            dns_name: a.text_at("DNSName").unwrap_or_default(),
+            evaluate_target_health: a.text_at("EvaluateTargetHealth").as_deref() == Some("true"),
+        }),
+        weight: number("Weight")?,
+        failover: r.text_at("Failover"),
+        region: r.text_at("Region"),
+        multi_value_answer: r.text_at("MultiValueAnswer").map(|m| m == "true"),
+        health_check_id: r.text_at("HealthCheckId"),
+        name,
+        rtype,
+    })
+}
+
 /// A hosted zone's name and privacy by id (`GetHostedZone`); `None` when there is none.
 pub async fn zone_by_id(s: &Session, id: &str) -> Result<Option<(String, bool)>, Error> {
-    let r53 = aws_sdk_route53::Client::new(&s.sdk);
-    let _slot = s.call(None, "route53", "GetHostedZone").await;
-    match r53.get_hosted_zone().id(id).send().await {
-        Ok(out) => Ok(out.hosted_zone().map(|z| {
-            (
-                z.name().to_string(),
-                z.config().is_some_and(|c| c.private_zone()),
-            )
-        })),
-        Err(e) if e.as_service_error().and_then(|se| se.code()) == Some("NoSuchHostedZone") => {
-            Ok(None)
+    let path = format!("/2013-04-01/hostedzone/{}", bare(id));
+    let answer = {
+        let _slot = s.call(None, "route53", "GetHostedZone").await;
+        rest::answer(s, &s.sdk, &API, "GetHostedZone", &path).await?
+    };
+    match answer {
+        Ok(text) => {
+            let root = parse(&text, "GetHostedZone")?;
+            Ok(root.child("HostedZone").map(|z| {
+                (
+                    z.text_at("Name").unwrap_or_default(),
+                    z.text_at("Config/PrivateZone").as_deref() == Some("true"),
+                )
+            }))
         }
-        Err(e) => Err(aws_error("route53", "GetHostedZone", e)),
+        Err(r) if r.code == "NoSuchHostedZone" => Ok(None),
+        Err(r) => Err(Error::Aws {
+            service: "route53",
+            operation: "GetHostedZone",
+            message: format!("HTTP {} {}: {}", r.status, r.code, r.message),
+        }),
     }
 }
 
@@ -199,23 +259,23 @@ pub async fn read(
 async fn signing_keys(
     s: &Session,
     account: Option<&str>,
-    r53: &aws_sdk_route53::Client,
+    sdk: &aws_config::SdkConfig,
     zone_id: &str,
 ) -> Result<Vec<KeySigningKey>, Error> {
-    let _slot = s.call(account, "route53", "GetDNSSEC").await;
-    let out = r53
-        .get_dnssec()
-        .hosted_zone_id(crate::model::dns::canonical_zone_id(zone_id))
-        .send()
-        .await
-        .map_err(|e| aws_error("route53", "GetDNSSEC", e))?;
-    Ok(out
-        .key_signing_keys()
+    let path = format!("/2013-04-01/hostedzone/{}/dnssec", bare(zone_id));
+    let text = {
+        let _slot = s.call(account, "route53", "GetDNSSEC").await;
+        rest::get(s, sdk, &API, "GetDNSSEC", &path).await?
+    };
+    let root = parse(&text, "GetDNSSEC")?;
+    Ok(root
+        .child("KeySigningKeys")
         .iter()
+        .flat_map(|l| l.all("member"))
         .map(|k| KeySigningKey {
-            name: k.name().unwrap_or_default().to_string(),
-            kms_arn: k.kms_arn().unwrap_or_default().to_string(),
-            status: k.status().unwrap_or_default().to_string(),
+            name: k.text_at("Name").unwrap_or_default(),
+            kms_arn: k.text_at("KmsArn").unwrap_or_default(),
+            status: k.text_at("Status").unwrap_or_default(),
         })
         .collect())
 }
@@ -242,39 +302,58 @@ async fn read_account(
         _ => "the caller's account".to_string(),
     };
     let place = format!("global service, {owner}");
-    let r53 = aws_sdk_route53::Client::new(&sdk);
     let mut found = Vec::new();
-    let mut pages = r53.list_hosted_zones().into_paginator().send();
+    let mut marker: Option<String> = None;
     loop {
-        // The paginator sends each request when asked for the page.
-        let _slot = s.pace(account, "route53", "ListHostedZones").await;
-        let Some(page) = pages.next().await else {
-            break;
+        let mut path = "/2013-04-01/hostedzone?maxitems=100".to_string();
+        if let Some(m) = &marker {
+            path.push_str(&format!("&marker={}", super::cloudfront::encode(m)));
+        }
+        let text = {
+            let _slot = s.call(account, "route53", "ListHostedZones").await;
+            rest::get(s, &sdk, &API, "ListHostedZones", &path)
+                .await
+                .map_err(|e| e.at(&place))?
         };
-        s.count();
-        let page = page.map_err(|e| aws_error("route53", "ListHostedZones", e).at(&place))?;
-        for z in page.hosted_zones() {
-            let private = z.config().is_some_and(|c| c.private_zone());
-            let name = canonical_name(z.name());
+        let page = parse(&text, "ListHostedZones").map_err(|e| e.at(&place))?;
+        for z in page
+            .child("HostedZones")
+            .iter()
+            .flat_map(|l| l.all("HostedZone"))
+        {
+            let private = z.text_at("Config/PrivateZone").as_deref() == Some("true");
+            let raw = z.text_at("Name").unwrap_or_default();
+            let name = canonical_name(&raw);
             if zones.contains(&(name, private)) {
                 found.push((
-                    z.id().to_string(),
-                    z.name().to_string(),
+                    z.text_at("Id").unwrap_or_default(),
+                    raw,
                     private,
-                    z.resource_record_set_count(),
+                    z.text_at("ResourceRecordSetCount")
+                        .and_then(|c| c.parse().ok()),
                 ));
             }
+        }
+        let next = page.text_at("NextMarker").filter(|m| !m.is_empty());
+        match next {
+            Some(n)
+                if page.text_at("IsTruncated").as_deref() == Some("true")
+                    && marker.as_deref() != Some(n.as_str()) =>
+            {
+                marker = Some(n)
+            }
+            _ => break,
         }
     }
     let results: Vec<ZoneRead> = futures::stream::iter(found)
         .map(|(id, name, private, count)| {
-            let r53 = r53.clone();
+            let sdk = &sdk;
             let owner = &owner;
             async move {
                 let at = format!("zone {name} ({id}), {owner}");
                 let scope = in_account(&zone_scope(&canonical_name(&name), private), account);
-                let recs = match records(s, account, &r53, &id, count).await {
-                    Ok(recs) if dnssec.contains(&scope) => signing_keys(s, account, &r53, &id)
+                let recs = match records(s, account, sdk, &id, count).await {
+                    Ok(recs) if dnssec.contains(&scope) => signing_keys(s, account, sdk, &id)
                         .await
                         .map(|k| (recs, Some(k))),
                     Ok(recs) => Ok((recs, None)),
