@@ -1,7 +1,10 @@
-//! Reads the live state from AWS with the official SDK: the account id (STS), KMS keys by
-//! alias, Route 53 zones by name with every record, RDS instances by identifier, S3 buckets;
-//! and CloudFront's distributions through drift's own signed client (`rest`, `xml`). Produces
-//! the snapshot sections (the APIs' own shapes); never writes anything to AWS.
+//! Reads the live state from AWS: the account id (STS, through the SDK, which also resolves
+//! credentials, profiles and roles), KMS keys by alias, Route 53 zones by name with every
+//! record, RDS instances by identifier, Secrets Manager secrets, CloudFront distributions and
+//! load balancers through drift's own signed client (`rest`, `xml`: a few read operations
+//! each, so the build does not carry an SDK crate per service), and S3 (the state object and
+//! the buckets) through the SDK. Produces the snapshot sections (the APIs' own shapes); never
+//! writes anything to AWS.
 //!
 //! Endpoints come only from the SDK's own settings (`AWS_ENDPOINT_URL`,
 //! `AWS_ENDPOINT_URL_KMS`, `AWS_ENDPOINT_URL_ROUTE_53`, …). One HTTPS client (rustls + ring)

@@ -1,15 +1,16 @@
-//! A signed GET to an AWS API drift reads without an SDK crate (CloudFront): SigV4 with the
+//! A signed request to an AWS API drift reads without an SDK crate: SigV4 with the
 //! session's credentials (the same chain and roles as every SDK call), sent over rustls, to
 //! the endpoint the SDK would use (`AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL` or
 //! the profile's `endpoint_url`, else AWS's). Retries what AWS says to retry (throttling and
 //! 5xx) with backoff, within the configured attempts and timeouts; the answer is bounded.
-//! Only GET: drift is read-only, and this client cannot send anything else.
+//! Only reads: a GET, or for the JSON protocols (which POST every call) one of the read
+//! operations in `READ_TARGETS` — any other target is refused before anything is sent.
 
 use super::Session;
 use crate::error::Error;
 use aws_credential_types::provider::ProvideCredentials;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty, Limited};
+use http_body_util::{BodyExt, Full, Limited};
 use std::time::Duration;
 
 /// An answer larger than this is refused (a listing page is a few hundred kilobytes).
@@ -19,7 +20,7 @@ type Https = hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::H
 
 /// The HTTPS client, built once per session.
 #[derive(Clone)]
-pub struct Client(hyper_util::client::legacy::Client<Https, Empty<Bytes>>);
+pub struct Client(hyper_util::client::legacy::Client<Https, Full<Bytes>>);
 
 impl Client {
     pub fn new() -> Result<Client, Error> {
@@ -108,6 +109,88 @@ pub async fn get(
     }
 }
 
+/// AWS's error code and message in a refusal: JSON (`__type`, `message`) or XML (`Code`,
+/// `Message`, under `Error` or not).
+fn refusal_of(text: &str) -> (String, String) {
+    if let Ok(j) = serde_json::from_str::<serde_json::Value>(text)
+        && let Some(t) = j.get("__type").and_then(|t| t.as_str())
+    {
+        let code = t.rsplit('#').next().unwrap_or(t).to_string();
+        let message = ["message", "Message"]
+            .iter()
+            .find_map(|k| j.get(*k).and_then(|m| m.as_str()))
+            .unwrap_or_default()
+            .to_string();
+        return (code, message);
+    }
+    match super::xml::parse(text) {
+        Ok(root) => {
+            let e = root.at("Error").unwrap_or(&root);
+            (
+                e.text_at("Code").unwrap_or_default(),
+                e.text_at("Message").unwrap_or_default(),
+            )
+        }
+        Err(_) => (String::new(), String::new()),
+    }
+}
+
+/// The JSON protocols' operations drift calls (`X-Amz-Target`): reads, every one.
+const READ_TARGETS: &[&str] = &[
+    "TrentService.ListAliases",
+    "TrentService.DescribeKey",
+    "TrentService.GetKeyPolicy",
+    "secretsmanager.DescribeSecret",
+    "secretsmanager.GetSecretValue",
+];
+
+/// A JSON-protocol call (`application/x-amz-json-1.1`, POST to `/` with `X-Amz-Target`):
+/// the answer's JSON, or the refusal (`__type`, `message`) for the caller to judge. Only the
+/// targets in `READ_TARGETS` are sent.
+pub async fn json(
+    s: &Session,
+    sdk: &aws_config::SdkConfig,
+    api: &Api,
+    operation: &'static str,
+    target: &'static str,
+    body: &serde_json::Value,
+) -> Result<Result<serde_json::Value, Refusal>, Error> {
+    let fail = |message: String| Error::Aws {
+        service: api.service,
+        operation,
+        message,
+    };
+    if !READ_TARGETS.contains(&target) {
+        return Err(fail(format!(
+            "{target} is not a read: drift does not send it"
+        )));
+    }
+    let request = Request {
+        method: http::Method::POST,
+        path_and_query: "/",
+        headers: vec![
+            ("content-type", "application/x-amz-json-1.1".to_string()),
+            ("x-amz-target", target.to_string()),
+        ],
+        body: Bytes::from(body.to_string()),
+    };
+    match send(s, sdk, api, operation, request).await? {
+        Ok(text) => serde_json::from_str(&text)
+            .map(Ok)
+            .map_err(|e| fail(format!("the answer is not JSON: {e}"))),
+        Err(r) => Ok(Err(r)),
+    }
+}
+
+/// What to send.
+struct Request<'a> {
+    method: http::Method,
+    path_and_query: &'a str,
+    /// Signed along with `host`.
+    headers: Vec<(&'static str, String)>,
+    body: Bytes,
+}
+
 /// As `get`, but a refusal (after retries) is returned for the caller to judge (a "not found"
 /// that means absent); `Err` is a request that got no answer or could not be made.
 pub async fn answer(
@@ -117,6 +200,23 @@ pub async fn answer(
     operation: &'static str,
     path_and_query: &str,
 ) -> Result<Result<String, Refusal>, Error> {
+    let request = Request {
+        method: http::Method::GET,
+        path_and_query,
+        headers: Vec::new(),
+        body: Bytes::new(),
+    };
+    send(s, sdk, api, operation, request).await
+}
+
+async fn send(
+    s: &Session,
+    sdk: &aws_config::SdkConfig,
+    api: &Api,
+    operation: &'static str,
+    request: Request<'_>,
+) -> Result<Result<String, Refusal>, Error> {
+    let path_and_query = request.path_and_query;
     let fail = |message: String| Error::Aws {
         service: api.service,
         operation,
@@ -169,27 +269,32 @@ pub async fn answer(
             .build()
             .map_err(|e| fail(format!("cannot sign the request: {e}")))?
             .into();
-        let headers = [("host", host.as_str())];
+        let headers: Vec<(&str, &str)> = std::iter::once(("host", host.as_str()))
+            .chain(request.headers.iter().map(|(k, v)| (*k, v.as_str())))
+            .collect();
         let signable = aws_sigv4::http_request::SignableRequest::new(
-            "GET",
+            request.method.as_str(),
             url.as_str(),
             headers.iter().copied(),
-            aws_sigv4::http_request::SignableBody::Bytes(&[]),
+            aws_sigv4::http_request::SignableBody::Bytes(&request.body),
         )
         .map_err(|e| fail(format!("cannot sign the request: {e}")))?;
         let (instructions, _) = aws_sigv4::http_request::sign(signable, &params)
             .map_err(|e| fail(format!("cannot sign the request: {e}")))?
             .into_parts();
         let mut req = http::Request::builder()
-            .method(http::Method::GET)
+            .method(request.method.clone())
             .uri(uri.clone())
             .header("host", &host)
             .header("user-agent", concat!("drift/", env!("CARGO_PKG_VERSION")));
+        for (name, value) in request.headers.iter().map(|(k, v)| (*k, v.as_str())) {
+            req = req.header(name, value);
+        }
         for (name, value) in instructions.headers() {
             req = req.header(name, value);
         }
         let req = req
-            .body(Empty::<Bytes>::new())
+            .body(Full::new(request.body.clone()))
             .map_err(|e| fail(format!("cannot build the request: {e}")))?;
         let sent = tokio::time::timeout(attempt_timeout, async {
             let resp = s
@@ -225,16 +330,7 @@ pub async fn answer(
         if (200..300).contains(&status) {
             return Ok(Ok(text));
         }
-        let (code, message) = match super::xml::parse(&text) {
-            Ok(root) => {
-                let e = root.at("Error").unwrap_or(&root);
-                (
-                    e.text_at("Code").unwrap_or_default(),
-                    e.text_at("Message").unwrap_or_default(),
-                )
-            }
-            Err(_) => (String::new(), String::new()),
-        };
+        let (code, message) = refusal_of(&text);
         let refusal = Refusal {
             status,
             code,

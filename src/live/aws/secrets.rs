@@ -2,13 +2,35 @@
 //! which never returns a value), and — only with `[secrets] check_values` — where the database
 //! URL in its value points (`GetSecretValue`). The value is parsed here and dropped at once:
 //! only the host, port and database name leave this module, with a fingerprint of the value;
-//! never the value, a user, a password, or any part of the text in an error.
+//! never the value, a user, a password, or any part of the text in an error. Read without an
+//! SDK crate (`rest`: the JSON protocol's read operations).
 
-use super::{Session, aws_error};
+use super::Session;
+use super::rest::{self, Api, Refusal};
 use crate::error::Error;
 use crate::live::snapshot::{DatabaseTarget, SecretEntry, SecretsSection};
 use futures::StreamExt;
 use std::collections::BTreeSet;
+
+const API: Api = Api {
+    service: "secretsmanager",
+    signing_name: "secretsmanager",
+    global_region: None,
+    env_name: "SECRETS_MANAGER",
+    default_endpoint: "https://secretsmanager.{region}.amazonaws.com",
+};
+
+fn refused(operation: &'static str, r: Refusal) -> Error {
+    // AWS's refusal names the secret at most, never its value.
+    Error::Aws {
+        service: "secretsmanager",
+        operation,
+        message: crate::report::safe_line(&crate::report::bounded(&format!(
+            "HTTP {} {}: {}",
+            r.status, r.code, r.message
+        ))),
+    }
+}
 
 /// The secrets of `names` that exist, with their database target when `values` is set.
 pub async fn read(
@@ -17,53 +39,69 @@ pub async fn read(
     values: bool,
 ) -> Result<SecretsSection, Error> {
     let sdk = s.in_place(None, None).await;
-    let client = aws_sdk_secretsmanager::Client::new(&sdk);
+    let sdk = &sdk;
     let results: Vec<Result<Option<SecretEntry>, Error>> = futures::stream::iter(names.clone())
-        .map(|name| {
-            let client = client.clone();
-            async move {
-                let slot = s.call(None, "secretsmanager", "DescribeSecret").await;
-                let described = match client.describe_secret().secret_id(&name).send().await {
-                    Ok(d) => d,
-                    Err(e)
-                        if e.as_service_error()
-                            .is_some_and(|x| x.is_resource_not_found_exception()) =>
-                    {
-                        return Ok(None);
-                    }
-                    Err(e) => return Err(aws_error("secretsmanager", "DescribeSecret", e)),
-                };
-                // A secret scheduled for deletion is as good as gone.
-                if described.deleted_date().is_some() {
-                    return Ok(None);
-                }
-                let mut entry = SecretEntry {
-                    name: name.clone(),
-                    arn: described.arn().map(str::to_string),
-                    database_url: None,
-                    value_problem: None,
-                };
-                // One slot at a time (see kms.rs).
-                drop(slot);
-                if values {
-                    let _slot = s.call(None, "secretsmanager", "GetSecretValue").await;
-                    let got = client
-                        .get_secret_value()
-                        .secret_id(&name)
-                        .send()
-                        .await
-                        .map_err(|e| aws_error("secretsmanager", "GetSecretValue", e))?;
-                    match got.secret_string().map(database_target) {
-                        Some(Ok(t)) => entry.database_url = Some(t),
-                        Some(Err(why)) => entry.value_problem = Some(why.into()),
-                        None => {
-                            entry.value_problem =
-                                Some("the secret holds binary data, not a database URL".into())
-                        }
-                    }
-                }
-                Ok(Some(entry))
+        .map(|name| async move {
+            let described = {
+                let _slot = s.call(None, "secretsmanager", "DescribeSecret").await;
+                let body = serde_json::json!({"SecretId": name});
+                rest::json(
+                    s,
+                    sdk,
+                    &API,
+                    "DescribeSecret",
+                    "secretsmanager.DescribeSecret",
+                    &body,
+                )
+                .await?
+            };
+            let described = match described {
+                Ok(d) => d,
+                Err(r) if r.code == "ResourceNotFoundException" => return Ok(None),
+                Err(r) => return Err(refused("DescribeSecret", r)),
+            };
+            // A secret scheduled for deletion is as good as gone.
+            if described.get("DeletedDate").is_some_and(|d| !d.is_null()) {
+                return Ok(None);
             }
+            let mut entry = SecretEntry {
+                name: name.clone(),
+                arn: described
+                    .get("ARN")
+                    .and_then(|a| a.as_str())
+                    .map(str::to_string),
+                database_url: None,
+                value_problem: None,
+            };
+            if values {
+                let got = {
+                    let _slot = s.call(None, "secretsmanager", "GetSecretValue").await;
+                    let body = serde_json::json!({"SecretId": name});
+                    rest::json(
+                        s,
+                        sdk,
+                        &API,
+                        "GetSecretValue",
+                        "secretsmanager.GetSecretValue",
+                        &body,
+                    )
+                    .await?
+                    .map_err(|r| refused("GetSecretValue", r))?
+                };
+                match got
+                    .get("SecretString")
+                    .and_then(|v| v.as_str())
+                    .map(database_target)
+                {
+                    Some(Ok(t)) => entry.database_url = Some(t),
+                    Some(Err(why)) => entry.value_problem = Some(why.into()),
+                    None => {
+                        entry.value_problem =
+                            Some("the secret holds binary data, not a database URL".into())
+                    }
+                }
+            }
+            Ok(Some(entry))
         })
         .buffer_unordered(s.concurrency)
         .collect()
