@@ -28,7 +28,7 @@ pub async fn read(s: &Session) -> Result<CloudfrontSection, Error> {
         let mut path = "/2020-05-31/distribution?MaxItems=100".to_string();
         if let Some(m) = &marker {
             path.push_str("&Marker=");
-            path.push_str(&encode(m));
+            path.push_str(&rest::encode(m));
         }
         let text = {
             let _slot = s.call(None, "cloudfront", "ListDistributions").await;
@@ -48,7 +48,7 @@ pub async fn read(s: &Session) -> Result<CloudfrontSection, Error> {
                 let id = d.text_at("Id").unwrap_or_default();
                 let text = {
                     let _slot = s.call(None, "cloudfront", "GetDistribution").await;
-                    let path = format!("/2020-05-31/distribution/{}", encode(&id));
+                    let path = format!("/2020-05-31/distribution/{}", rest::encode(&id));
                     rest::get(s, &s.sdk, &API, "GetDistribution", &path).await?
                 };
                 let full = super::xml::parse(&text).map_err(|m| Error::Aws {
@@ -80,18 +80,6 @@ pub async fn read(s: &Session) -> Result<CloudfrontSection, Error> {
         operation: "ListDistributions",
         message: format!("the listing did not end after {MAX_PAGES} pages"),
     })
-}
-
-/// Percent-encodes a query value.
-pub(crate) fn encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn summary(d: &Node) -> Result<CfDistribution, Error> {
@@ -162,6 +150,6 @@ mod tests {
             access,
             vec!["origin_access_control", "origin_access_identity"]
         );
-        assert_eq!(encode("a b/c"), "a%20b%2Fc");
+        assert_eq!(rest::encode("a b/c"), "a%20b%2Fc");
     }
 }

@@ -47,7 +47,7 @@ pub async fn read(s: &Session) -> Result<ElbSection, Error> {
                 format!("/?Action=DescribeLoadBalancers&Version={version}&PageSize={size}");
             if let Some(m) = &marker {
                 path.push_str("&Marker=");
-                path.push_str(&super::cloudfront::encode(m));
+                path.push_str(&rest::encode(m));
             }
             let text = {
                 let _slot = s

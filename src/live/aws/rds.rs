@@ -172,12 +172,12 @@ async fn describe(
                     Describe::Instances => "DBInstanceIdentifier",
                     Describe::Clusters => "DBClusterIdentifier",
                 };
-                path.push_str(&format!("&{param}={}", super::cloudfront::encode(id)));
+                path.push_str(&format!("&{param}={}", rest::encode(id)));
             }
             None => path.push_str("&MaxRecords=100"),
         }
         if let Some(m) = &marker {
-            path.push_str(&format!("&Marker={}", super::cloudfront::encode(m)));
+            path.push_str(&format!("&Marker={}", rest::encode(m)));
         }
         let answer = {
             // Named literally: the IAM policy test reads the operations from these calls.
@@ -327,7 +327,7 @@ fn presigned_connect(
         .into();
     let url = format!(
         "https://{host}:{port}/?Action=connect&DBUser={}",
-        super::cloudfront::encode(user)
+        rest::encode(user)
     );
     let authority = format!("{host}:{port}");
     let headers = [("host", authority.as_str())];
@@ -341,15 +341,12 @@ fn presigned_connect(
     let (instructions, _) = sign(signable, &params)
         .map_err(|e| format!("cannot sign the IAM authentication token: {e}"))?
         .into_parts();
-    let mut token = format!(
-        "{authority}/?Action=connect&DBUser={}",
-        super::cloudfront::encode(user)
-    );
+    let mut token = format!("{authority}/?Action=connect&DBUser={}", rest::encode(user));
     for (name, value) in instructions.params() {
         token.push('&');
         token.push_str(name);
         token.push('=');
-        token.push_str(&super::cloudfront::encode(value));
+        token.push_str(&rest::encode(value));
     }
     Ok(token)
 }

@@ -41,6 +41,18 @@ impl Client {
     }
 }
 
+/// Percent-encodes a path segment or query value (RFC 3986 unreserved characters kept).
+pub fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// Where `service`'s requests go: its own endpoint override, the shared one, else AWS's.
 fn endpoint(sdk: &aws_config::SdkConfig, env_name: &str, default: &str) -> String {
     std::env::var(format!("AWS_ENDPOINT_URL_{env_name}"))

@@ -24,7 +24,7 @@ const API: Api = Api {
 
 /// A zone id as the API's paths take it (`Z123`, from `/hostedzone/Z123`).
 fn bare(id: &str) -> String {
-    super::cloudfront::encode(id.trim_start_matches("/hostedzone/"))
+    rest::encode(id.trim_start_matches("/hostedzone/"))
 }
 
 /// An answer's XML, or an error naming the operation.
@@ -78,11 +78,11 @@ async fn records(
         if let Some((name, ty, id)) = next.take() {
             path.push_str(&format!(
                 "&name={}&type={}",
-                super::cloudfront::encode(&name),
-                super::cloudfront::encode(&ty)
+                rest::encode(&name),
+                rest::encode(&ty)
             ));
             if let Some(id) = id {
-                path.push_str(&format!("&identifier={}", super::cloudfront::encode(&id)));
+                path.push_str(&format!("&identifier={}", rest::encode(&id)));
             }
         }
         pages += 1;
@@ -307,7 +307,7 @@ async fn read_account(
     loop {
         let mut path = "/2013-04-01/hostedzone?maxitems=100".to_string();
         if let Some(m) = &marker {
-            path.push_str(&format!("&marker={}", super::cloudfront::encode(m)));
+            path.push_str(&format!("&marker={}", rest::encode(m)));
         }
         let text = {
             let _slot = s.call(account, "route53", "ListHostedZones").await;
