@@ -368,7 +368,8 @@ fn cloudfront_decrypt_is_judged_on_the_code_before_anything_exists() {
 /// list it, `old` at a website bucket nobody has (a takeover candidate); their safe variants
 /// `ok` (a wildcard alias lists it), `site` (the account's website bucket) and `www` (a bucket
 /// that exists in another account: not judged) stay silent; `gone` points at a load balancer
-/// the region does not have, `api` at one it has, `far` at another region (not read: silent). The code alone cannot know the
+/// the region does not have, `api` at one it has, `far` at another region (not read: silent);
+/// `olddb` at an RDS endpoint that is none of the region's, `db` at one that is. The code alone cannot know the
 /// account's distributions and buckets: violated after apply and in AWS.
 #[test]
 fn dangling_records_are_violated_and_their_safe_variants_are_not() {
@@ -398,6 +399,12 @@ fn dangling_records_are_violated_and_their_safe_variants_are_not() {
             "gone-999999999.eu-west-1.elb.amazonaws.com",
         ),
         ("far", "CNAME", "far-1.us-east-1.elb.amazonaws.com"),
+        ("db", "CNAME", "db.c9abcdefghij.eu-west-1.rds.amazonaws.com"),
+        (
+            "olddb",
+            "CNAME",
+            "old.c9abcdefghij.eu-west-1.rds.amazonaws.com",
+        ),
     ];
     let mut hcl =
         String::from("resource \"aws_route53_zone\" \"main\" {\n  name = \"example.com\"\n}\n");
@@ -437,7 +444,8 @@ fn dangling_records_are_violated_and_their_safe_variants_are_not() {
             r#""route53": {{"zones": [{{"id": "Z1", "name": "example.com.", "private_zone": false, "records": [{}]}}]}},
 "cloudfront": {{"distributions": [{}, {}]}},
 "s3": {{"buckets": [{{"name": "site.example.com", "website": true}}], "elsewhere": {{"old.example.com": false, "www.example.com": true}}}},
-"elb": {{"region": "eu-west-1", "load_balancers": [{{"LoadBalancerName": "web", "DNSName": "web-1234567890.eu-west-1.elb.amazonaws.com", "Type": "application"}}]}}"#,
+"elb": {{"region": "eu-west-1", "load_balancers": [{{"LoadBalancerName": "web", "DNSName": "web-1234567890.eu-west-1.elb.amazonaws.com", "Type": "application"}}]}},
+"rds_endpoints": {{"region": "eu-west-1", "addresses": ["db.c9abcdefghij.eu-west-1.rds.amazonaws.com"]}}"#,
             live.join(", "),
             distribution("E2", "d222222abcdef8.cloudfront.net", "other.example.com"),
             distribution("E3", "d333333abcdef8.cloudfront.net", "*.example.com"),
@@ -453,6 +461,7 @@ fn dangling_records_are_violated_and_their_safe_variants_are_not() {
             r#"dangling_dns/gone.example.com/CNAME violated medium ["after_apply","aws"]"#,
             r#"dangling_dns/img.example.com/A violated medium ["after_apply","aws"]"#,
             r#"dangling_dns/old.example.com/CNAME violated high ["after_apply","aws"]"#,
+            r#"dangling_dns/olddb.example.com/CNAME violated medium ["after_apply","aws"]"#,
         ],
         "{}",
         out.stdout
@@ -560,8 +569,9 @@ resource "aws_db_instance" "db" {{
 /// list them, and at a website bucket nobody has; a key pending deletion that still encrypts a
 /// bucket. Read through the real SDK and drift's CloudFront client; the snapshot of the same
 /// account gives the same rules offline. Safe variants (`ok`, listed by its distribution;
-/// `site`, the account's website bucket; `api`, at a load balancer of the account) stay
-/// silent; `gone` points at a load balancer that does not exist.
+/// `site`, the account's website bucket; `api`, at a load balancer of the account; `db`, at an
+/// instance's endpoint) stay silent; `gone` and `olddb` point at a load balancer and an RDS
+/// endpoint that do not exist.
 #[test]
 fn dangling_records_and_an_unusable_key_are_found_in_aws() {
     use crate::harness::{Moto, bucket, cloudfront_distribution, create_records, record};
@@ -578,6 +588,21 @@ fn dangling_records_and_an_unusable_key_are_found_in_aws() {
         let (_, ok) =
             cloudfront_distribution(&moto, "ok.example.com", "files.s3.amazonaws.com").await;
         let lb = crate::harness::load_balancer(&moto, "web").await;
+        let db = aws_sdk_rds::Client::new(&sdk)
+            .create_db_instance()
+            .db_instance_identifier("files-db")
+            .engine("postgres")
+            .db_instance_class("db.t4g.micro")
+            .master_username("files")
+            .master_user_password("not-a-real-one")
+            .allocated_storage(20)
+            .send()
+            .await
+            .expect("rds")
+            .db_instance
+            .and_then(|i| i.endpoint)
+            .and_then(|e| e.address)
+            .expect("endpoint");
         let site = bucket(&sdk, "site.example.com").await;
         site.put_bucket_website()
             .bucket("site.example.com")
@@ -662,6 +687,13 @@ fn dangling_records_and_an_unusable_key_are_found_in_aws() {
                 record("img.example.com", RrType::Cname, 300, &[&img]),
                 record("ok.example.com", RrType::Cname, 300, &[&ok]),
                 record("api.example.com", RrType::Cname, 300, &[&lb]),
+                record("db.example.com", RrType::Cname, 300, &[&db]),
+                record(
+                    "olddb.example.com",
+                    RrType::Cname,
+                    300,
+                    &["gone.c9abcdefghij.ap-northeast-2.rds.amazonaws.com"],
+                ),
                 record(
                     "gone.example.com",
                     RrType::Cname,
@@ -721,6 +753,7 @@ resource "aws_route53_zone" "main" {
             r#"dangling_dns/gone.example.com/CNAME violated medium ["after_apply","aws"]"#,
             r#"dangling_dns/img.example.com/CNAME violated medium ["after_apply","aws"]"#,
             r#"dangling_dns/old.example.com/CNAME violated high ["after_apply","aws"]"#,
+            r#"dangling_dns/olddb.example.com/CNAME violated medium ["after_apply","aws"]"#,
             r#"key_not_usable/alias/files violated high ["aws"]"#,
         ],
         "{}\n{}",

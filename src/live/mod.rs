@@ -198,6 +198,7 @@ pub async fn capture(
         cloudfront: None,
         s3: None,
         elb: None,
+        rds_endpoints: None,
         errors: Vec::new(),
         state: None,
         remote_states: Default::default(),
@@ -327,8 +328,8 @@ pub async fn capture(
     };
     let (kms, r53, rds, secrets) = tokio::join!(kms, r53, rds, secrets);
     // Then what the code's or the records' targets need: CloudFront (declared distributions
-    // or buckets, or a record pointing at `*.cloudfront.net`) and the load balancers (a record
-    // pointing at one), for the rules.
+    // or buckets, or a record pointing at `*.cloudfront.net`), the load balancers and the RDS
+    // endpoints (a record pointing at one), for the rules.
     let targets: Vec<String> = match &r53 {
         Some(Ok((section, _))) => section
             .zones
@@ -366,7 +367,26 @@ pub async fn capture(
             None
         }
     };
-    let (cloudfront, elb) = tokio::join!(cloudfront, elb);
+    let wants_rds = families.contains(&Family::Rds)
+        && targets.iter().any(|t| t.ends_with(".rds.amazonaws.com"));
+    let rds_endpoints = async {
+        if wants_rds {
+            Some(aws::rds::endpoints(session).await)
+        } else {
+            None
+        }
+    };
+    let (cloudfront, elb, rds_endpoints) = tokio::join!(cloudfront, elb, rds_endpoints);
+    match rds_endpoints {
+        Some(Ok(addresses)) => {
+            snap.rds_endpoints = Some(snapshot::RdsEndpointsSection {
+                region: session.region().unwrap_or_default(),
+                addresses,
+            })
+        }
+        Some(Err(e)) => snap.errors.push(capture_error("rds", e, Some(Family::Rds))),
+        None => {}
+    }
     match elb {
         Some(Ok(section)) => snap.elb = Some(section),
         Some(Err(e)) => {

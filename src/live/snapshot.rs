@@ -45,6 +45,10 @@ pub struct Snapshot {
     /// The load balancers of drift's region, as targets of records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elb: Option<ElbSection>,
+    /// Every RDS endpoint of drift's region (instances, clusters' writer and reader), as
+    /// targets of records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rds_endpoints: Option<RdsEndpointsSection>,
     /// What could not be read when the snapshot was captured.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<CaptureError>,
@@ -168,6 +172,14 @@ pub struct ElbSection {
     /// The region listed.
     pub region: String,
     pub load_balancers: Vec<LoadBalancer>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RdsEndpointsSection {
+    /// The region listed.
+    pub region: String,
+    pub addresses: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -903,6 +915,14 @@ impl Snapshot {
                     .iter()
                     .map(|l| canonical_name(&l.dns_name))
                     .collect(),
+            );
+        }
+        if families.contains(&Family::Rds)
+            && let Some(rds) = &self.rds_endpoints
+        {
+            state.rds_endpoints.insert(
+                rds.region.clone(),
+                rds.addresses.iter().map(|a| canonical_name(a)).collect(),
             );
         }
         state

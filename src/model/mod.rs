@@ -484,6 +484,9 @@ pub struct State {
     /// Live side: the load balancers' DNS names (canonical, without `dualstack.`) by the region
     /// listed.
     pub load_balancers: std::collections::BTreeMap<String, BTreeSet<String>>,
+    /// Live side: every RDS endpoint address (instances, clusters' writer and reader) by the
+    /// region listed.
+    pub rds_endpoints: std::collections::BTreeMap<String, BTreeSet<String>>,
     /// Live side: bucket names looked up that are not the account's: `true` when the bucket
     /// exists in another account, `false` when no bucket has the name.
     pub buckets_elsewhere: std::collections::BTreeMap<String, bool>,

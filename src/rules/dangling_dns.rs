@@ -10,7 +10,10 @@
 //! - a load balancer's DNS name that is none of the account's load balancers in that region
 //!   (medium; application, network and classic are listed; another region is not judged).
 //!
-//! RDS endpoints are not judged. "None of the account's" is said only of a family listed live
+//! - an RDS endpoint that is none of the account's instances' or clusters' (writer, reader)
+//!   endpoints in that region (medium; custom cluster endpoints are not listed).
+//!
+//! "None of the account's" is said only of a family listed live
 //! (`State::listed`, `State::load_balancers`): in the code alone, or when a family was not
 //! read, only an object found can be found wrong. Reads records, distributions, buckets and
 //! load balancers of the model.
@@ -65,6 +68,8 @@ pub fn check(view: &State, _ctx: &Context) -> Vec<Violation> {
                 cloudfront(&distributions, &target, &name, listed)
             } else if let Some(region) = elb_region(&target) {
                 load_balancer(view, &target, region)
+            } else if let Some(region) = rds_region(&target) {
+                rds_endpoint(view, &target, region)
             } else if let Some(bucket) = website_bucket(&target, &name) {
                 website(view, &bucket, view.listed.contains(&Family::S3))
             } else {
@@ -99,6 +104,25 @@ fn elb_region(target: &str) -> Option<&str> {
     }
     let (_, region) = head.rsplit_once(".elb.")?;
     (!region.contains('.')).then_some(region)
+}
+
+/// The region of an RDS endpoint (`ID.RANDOM.REGION.rds.amazonaws.com`).
+fn rds_region(target: &str) -> Option<&str> {
+    let head = target.strip_suffix(".rds.amazonaws.com")?;
+    head.rsplit('.').next().filter(|r| r.contains('-'))
+}
+
+fn rds_endpoint(view: &State, target: &str, region: &str) -> Option<Found> {
+    let names = view.rds_endpoints.get(region)?;
+    (!names.contains(target)).then(|| {
+        (
+            "medium",
+            format!(
+                "no RDS instance or cluster of the account in {region} has that endpoint: the name resolves to nothing (a deleted or renamed database)"
+            ),
+            json!({"target": target, "region": region, "endpoints_read": names.len()}),
+        )
+    })
 }
 
 fn load_balancer(view: &State, target: &str, region: &str) -> Option<Found> {
@@ -200,5 +224,10 @@ mod tests {
             Some("eu-west-1")
         );
         assert_eq!(elb_region("files.s3.amazonaws.com"), None);
+        assert_eq!(
+            rds_region("db.c9abcdefghij.eu-west-1.rds.amazonaws.com"),
+            Some("eu-west-1")
+        );
+        assert_eq!(rds_region("web-1.eu-west-1.elb.amazonaws.com"), None);
     }
 }

@@ -91,7 +91,13 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         name: dangling_dns::NAME,
-        families: &[Family::Route53, Family::Cloudfront, Family::S3, Family::Elb],
+        families: &[
+            Family::Route53,
+            Family::Cloudfront,
+            Family::S3,
+            Family::Elb,
+            Family::Rds,
+        ],
         check: dangling_dns::check,
         holds_because: None,
     },
@@ -164,6 +170,7 @@ pub fn after_apply(desired: &State, live: &State) -> State {
     out.buckets_elsewhere = live.buckets_elsewhere.clone();
     out.listed = live.listed.clone();
     out.load_balancers = live.load_balancers.clone();
+    out.rds_endpoints = live.rds_endpoints.clone();
     for item in items.into_values() {
         out.push(item);
     }

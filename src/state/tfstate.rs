@@ -232,6 +232,7 @@ fn recorded(
         cloudfront: None,
         s3: None,
         elb: None,
+        rds_endpoints: None,
         errors: Vec::new(),
         state: None,
         remote_states: Default::default(),

@@ -140,23 +140,65 @@ async fn describe(
     what: Describe,
     id: Option<&str>,
 ) -> Result<Vec<DbInstance>, Error> {
-    let (operation, not_found, list, element, item): (_, _, _, _, fn(&Node) -> DbInstance) =
-        match what {
-            Describe::Instances => (
-                "DescribeDBInstances",
-                "DBInstanceNotFound",
-                "DBInstances",
-                "DBInstance",
-                instance,
-            ),
-            Describe::Clusters => (
-                "DescribeDBClusters",
-                "DBClusterNotFoundFault",
-                "DBClusters",
-                "DBCluster",
-                cluster,
-            ),
-        };
+    let item = match what {
+        Describe::Instances => instance,
+        Describe::Clusters => cluster,
+    };
+    describe_with(s, account, sdk, what, id, item).await
+}
+
+/// Every endpoint address of the caller's account in drift's region: each instance's, and
+/// each Aurora cluster's writer and reader endpoints (targets of records, `dangling_dns`).
+pub async fn endpoints(s: &Session) -> Result<Vec<String>, Error> {
+    let instance_address = |n: &Node| n.text_at("Endpoint/Address").into_iter().collect();
+    let cluster_addresses = |n: &Node| {
+        ["Endpoint", "ReaderEndpoint"]
+            .iter()
+            .filter_map(|e| n.text_at(e))
+            .collect()
+    };
+    let mut out: Vec<String> = Vec::new();
+    for (what, item) in [
+        (
+            Describe::Instances,
+            instance_address as fn(&Node) -> Vec<String>,
+        ),
+        (
+            Describe::Clusters,
+            cluster_addresses as fn(&Node) -> Vec<String>,
+        ),
+    ] {
+        for list in describe_with(s, None, &s.sdk, what, None, item).await? {
+            out.extend(list.into_iter().filter(|a| !a.is_empty()));
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+async fn describe_with<T>(
+    s: &Session,
+    account: Option<&str>,
+    sdk: &aws_config::SdkConfig,
+    what: Describe,
+    id: Option<&str>,
+    item: fn(&Node) -> T,
+) -> Result<Vec<T>, Error> {
+    let (operation, not_found, list, element) = match what {
+        Describe::Instances => (
+            "DescribeDBInstances",
+            "DBInstanceNotFound",
+            "DBInstances",
+            "DBInstance",
+        ),
+        Describe::Clusters => (
+            "DescribeDBClusters",
+            "DBClusterNotFoundFault",
+            "DBClusters",
+            "DBCluster",
+        ),
+    };
     let broken = |message: String| Error::Aws {
         service: "rds",
         operation,
