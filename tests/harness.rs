@@ -857,3 +857,39 @@ pub async fn load_balancer(moto: &Moto, name: &str) -> String {
     .await;
     xml_tag(&lb, "DNSName")
 }
+
+/// A multi-threaded runtime for a test's provisioning.
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Sets a bucket's default encryption to SSE-KMS with the key `key_arn`.
+pub async fn encrypt_with_kms(s3: &aws_sdk_s3::Client, bucket: &str, key_arn: &str) {
+    use aws_sdk_s3::types::{
+        ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+        ServerSideEncryptionRule,
+    };
+    let default = ServerSideEncryptionByDefault::builder()
+        .sse_algorithm(ServerSideEncryption::AwsKms)
+        .kms_master_key_id(key_arn)
+        .build()
+        .unwrap();
+    s3.put_bucket_encryption()
+        .bucket(bucket)
+        .server_side_encryption_configuration(
+            ServerSideEncryptionConfiguration::builder()
+                .rules(
+                    ServerSideEncryptionRule::builder()
+                        .apply_server_side_encryption_by_default(default)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("bucket encryption");
+}

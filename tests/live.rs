@@ -1,6 +1,6 @@
 //! `--live aws` and `drift snapshot` against moto_server and a real PostgreSQL over TLS.
 
-use crate::harness::{Mariadb, Moto, Postgres, create_records, record};
+use crate::harness::{Mariadb, Moto, Postgres, create_records, record, rt};
 use crate::support::{Output, Project, drift_command, finding_lines, repo};
 use aws_sdk_route53::types::{AliasTarget, ResourceRecord, ResourceRecordSet, RrType};
 use std::process::Command;
@@ -14,13 +14,6 @@ const SERVICE_DBS: &[&str] = &[
     "storage_db",
     "video_db",
 ];
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
 
 /// The seed estate provisioned live: the policy with the hand-added CloudFront statement,
 /// the zone with the hand-made `cdn` alias, the instance, every database but `ops_db`.
@@ -143,27 +136,7 @@ async fn provision_seed(moto: &Moto) -> String {
     // The files bucket and the distribution of the CloudFront incident (cdn.tf).
     let bucket = format!("wealist-prod-files-{account}");
     let s3 = crate::harness::bucket(&sdk, &bucket).await;
-    s3.put_bucket_encryption()
-        .bucket(&bucket)
-        .server_side_encryption_configuration(
-            aws_sdk_s3::types::ServerSideEncryptionConfiguration::builder()
-                .rules(
-                    aws_sdk_s3::types::ServerSideEncryptionRule::builder()
-                        .apply_server_side_encryption_by_default(
-                            aws_sdk_s3::types::ServerSideEncryptionByDefault::builder()
-                                .sse_algorithm(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
-                                .kms_master_key_id(&key_arn)
-                                .build()
-                                .unwrap(),
-                        )
-                        .build(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .expect("bucket encryption");
+    crate::harness::encrypt_with_kms(&s3, &bucket, &key_arn).await;
     s3.put_bucket_policy()
         .bucket(&bucket)
         .policy(
@@ -1857,6 +1830,22 @@ fn faults_never_look_like_drift() {
             "s3",
             "GetBucketLocation",
             "s3_bucket",
+        ),
+        // drift's own client: an answer that never ends is cut at its bound, one that
+        // trickles at the attempt timeout.
+        (
+            "cloudfront GET /2020-05-31/distribution",
+            Fault::Endless,
+            "cloudfront",
+            "ListDistributions",
+            "cloudfront_distribution",
+        ),
+        (
+            "kms GetKeyPolicy",
+            Fault::Trickle,
+            "kms",
+            "GetKeyPolicy",
+            "kms_key_policy",
         ),
     ];
     for (op, fault, service, operation, kind) in persistent {

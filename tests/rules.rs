@@ -577,10 +577,7 @@ fn dangling_records_and_an_unusable_key_are_found_in_aws() {
     use crate::harness::{Moto, bucket, cloudfront_distribution, create_records, record};
     use aws_sdk_route53::types::{AliasTarget, ResourceRecordSet, RrType};
     let moto = Moto::start();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = crate::harness::rt();
     rt.block_on(async {
         let sdk = moto.sdk().await;
         let (_, img) =
@@ -629,28 +626,7 @@ fn dangling_records_and_an_unusable_key_are_found_in_aws() {
             .await
             .expect("alias");
         let files = bucket(&sdk, "files-bucket").await;
-        files
-            .put_bucket_encryption()
-            .bucket("files-bucket")
-            .server_side_encryption_configuration(
-                aws_sdk_s3::types::ServerSideEncryptionConfiguration::builder()
-                    .rules(
-                        aws_sdk_s3::types::ServerSideEncryptionRule::builder()
-                            .apply_server_side_encryption_by_default(
-                                aws_sdk_s3::types::ServerSideEncryptionByDefault::builder()
-                                    .sse_algorithm(aws_sdk_s3::types::ServerSideEncryption::AwsKms)
-                                    .kms_master_key_id(key.arn().unwrap())
-                                    .build()
-                                    .unwrap(),
-                            )
-                            .build(),
-                    )
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .expect("encryption");
+        crate::harness::encrypt_with_kms(&files, "files-bucket", key.arn().unwrap()).await;
         kms.schedule_key_deletion()
             .key_id(key.key_id())
             .pending_window_in_days(7)
@@ -880,10 +856,7 @@ resource "aws_route53_key_signing_key" "main" {{
 fn the_signing_keys_of_a_signed_zone_are_read_from_route53() {
     use crate::harness::Moto;
     let moto = Moto::start();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = crate::harness::rt();
     rt.block_on(async {
         aws_sdk_route53::Client::new(&moto.sdk().await)
             .create_hosted_zone()

@@ -11,7 +11,6 @@ use super::{Context, Violation};
 use crate::model::policy_eval::{Decision, Principal, Request, evaluate};
 use crate::model::{
     Body, Bucket, Distribution, Item, Kind, OriginAccess, Policy, Spec, State, partition_of,
-    split_placed,
 };
 use serde_json::json;
 
@@ -30,22 +29,6 @@ fn find<'s>(view: &'s State, kind: Kind, id: &str) -> Option<&'s Item> {
 fn arn_of(d: &Distribution, partition: &str, account: &str) -> String {
     d.arn(partition, account)
         .unwrap_or_else(|| format!("arn:{partition}:cloudfront::{account}:distribution/{NOT_YET}"))
-}
-
-/// The key's ARN as a request names it.
-fn key_arn(view: &State, key: &str, partition: &str, account: &str, region: &str) -> String {
-    if let Some(f) = view.keys.get(key).filter(|f| !f.arn.is_empty()) {
-        return f.arn.clone();
-    }
-    let (name, place) = split_placed(key);
-    let id = name
-        .strip_prefix("key/")
-        .unwrap_or("00000000-0000-0000-0000-000000000000");
-    format!(
-        "arn:{partition}:kms:{}:{}:key/{id}",
-        place.region.unwrap_or(region),
-        place.account.unwrap_or(account)
-    )
 }
 
 /// The statement the fix adds to the key's policy.
@@ -69,23 +52,7 @@ fn allowed(
     dist_arn: &str,
     unknown_id: bool,
 ) -> Result<bool, String> {
-    let mut arns = vec![dist_arn.to_string()];
-    if unknown_id {
-        let text = policy.to_json().to_string();
-        let prefix = dist_arn.trim_end_matches(NOT_YET);
-        let mut rest = text.as_str();
-        while let Some(at) = rest.find(prefix) {
-            let tail = &rest[at + prefix.len()..];
-            let id: String = tail
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric())
-                .collect();
-            if !id.is_empty() {
-                arns.push(format!("{prefix}{id}"));
-            }
-            rest = tail;
-        }
-    }
+    let arns = super::arns::candidates(policy, dist_arn, unknown_id.then_some(NOT_YET));
     for arn in arns {
         let e = evaluate(policy, &req.clone().with("aws:SourceArn", &arn))?;
         if e.decision == Decision::Allowed {
@@ -243,7 +210,7 @@ fn origin_problems(
                     ..
                 }) = find(view, Kind::KmsKeyPolicy, key)
                 {
-                    let arn = key_arn(view, key, partition, account, region);
+                    let arn = super::arns::key_arn(view, key, partition, account, region);
                     let req = Request::new(Principal::Service(SERVICE.into()), "kms:Decrypt", &arn)
                         .with("aws:SourceAccount", account)
                         .with("kms:ViaService", &format!("s3.{region}.amazonaws.com"));
@@ -336,7 +303,7 @@ pub fn holds_because(view: &State, ctx: &Context, subject: &str) -> Option<Strin
         else {
             continue;
         };
-        let arn = key_arn(view, &key, partition, account, region);
+        let arn = super::arns::key_arn(view, &key, partition, account, region);
         let req = Request::new(Principal::Service(SERVICE.into()), "kms:Decrypt", &arn)
             .with("aws:SourceArn", &dist_arn)
             .with("aws:SourceAccount", account)

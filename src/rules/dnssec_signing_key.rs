@@ -9,7 +9,7 @@
 
 use super::{Context, View, Violation};
 use crate::model::policy_eval::{Decision, Principal, Request, evaluate};
-use crate::model::{Body, Kind, Policy, Spec, State, partition_of, split_placed};
+use crate::model::{Body, Kind, Policy, Spec, State, partition_of};
 use serde_json::json;
 
 pub const NAME: &str = "dnssec_signing_key";
@@ -26,23 +26,7 @@ fn refused(
     zone_arn: &str,
     zone_known: bool,
 ) -> Result<Vec<&'static str>, String> {
-    let mut arns = vec![zone_arn.to_string()];
-    if !zone_known {
-        let text = policy.to_json().to_string();
-        let prefix = zone_arn.trim_end_matches(NOT_YET);
-        let mut rest = text.as_str();
-        while let Some(at) = rest.find(prefix) {
-            let tail = &rest[at + prefix.len()..];
-            let id: String = tail
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric())
-                .collect();
-            if !id.is_empty() {
-                arns.push(format!("{prefix}{id}"));
-            }
-            rest = tail;
-        }
-    }
+    let arns = super::arns::candidates(policy, zone_arn, (!zone_known).then_some(NOT_YET));
     let mut out = Vec::new();
     for action in ACTIONS {
         let mut allowed = false;
@@ -105,20 +89,7 @@ pub fn check(view: &State, ctx: &Context) -> Vec<Violation> {
         });
         if let Some(policy) = policy {
             let partition = partition_of(Some(region));
-            let key_arn = facts
-                .filter(|f| !f.arn.is_empty())
-                .map(|f| f.arn.clone())
-                .unwrap_or_else(|| {
-                    let (name, place) = split_placed(&signing.key);
-                    let id = name
-                        .strip_prefix("key/")
-                        .unwrap_or("00000000-0000-0000-0000-000000000000");
-                    format!(
-                        "arn:{partition}:kms:{}:{}:key/{id}",
-                        place.region.unwrap_or("us-east-1"),
-                        place.account.unwrap_or(account)
-                    )
-                });
+            let key_arn = super::arns::key_arn(view, &signing.key, partition, account, "us-east-1");
             let zone_arn = format!(
                 "arn:{partition}:route53:::hostedzone/{}",
                 signing.zone_id.as_deref().unwrap_or(NOT_YET)

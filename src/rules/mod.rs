@@ -8,6 +8,7 @@
 //! evaluator, never AWS, files or reports. This module owns the views and turns violations
 //! into findings; it must not know any rule's logic.
 
+pub mod arns;
 pub mod cloudfront_kms_decrypt;
 pub mod dangling_dns;
 pub mod dnssec_signing_key;

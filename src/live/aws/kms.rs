@@ -44,14 +44,7 @@ async fn call(
 }
 
 fn refused(operation: &'static str, r: Refusal) -> Error {
-    Error::Aws {
-        service: "kms",
-        operation,
-        message: crate::report::safe_line(&crate::report::bounded(&format!(
-            "HTTP {} {}: {}",
-            r.status, r.code, r.message
-        ))),
-    }
+    r.into_error("kms", operation)
 }
 
 /// The keys `keys` names (natural references: `alias/x` or `key/KEY_ID`, with `@REGION`, or

@@ -232,12 +232,7 @@ async fn describe_with<T>(
         let text = match answer {
             Ok(text) => text,
             Err(r) if r.code == not_found && id.is_some() => return Ok(Vec::new()),
-            Err(r) => {
-                return Err(broken(format!(
-                    "HTTP {} {}: {}",
-                    r.status, r.code, r.message
-                )));
-            }
+            Err(r) => return Err(r.into_error("rds", operation)),
         };
         let root = super::xml::parse(&text).map_err(broken)?;
         let result = root

@@ -88,6 +88,15 @@ pub struct Refusal {
 }
 
 impl Refusal {
+    /// The refusal as the error of `service`'s `operation` (one line, bounded).
+    pub fn into_error(self, service: &'static str, operation: &'static str) -> Error {
+        Error::Aws {
+            service,
+            operation,
+            message: crate::report::safe_line(&crate::report::bounded(&self.render())),
+        }
+    }
+
     fn render(&self) -> String {
         let mut out = format!("HTTP {}", self.status);
         if !self.code.is_empty() {
@@ -113,11 +122,7 @@ pub async fn get(
 ) -> Result<String, Error> {
     match answer(s, sdk, api, operation, path_and_query).await? {
         Ok(text) => Ok(text),
-        Err(r) => Err(Error::Aws {
-            service: api.service,
-            operation,
-            message: crate::report::safe_line(&crate::report::bounded(&r.render())),
-        }),
+        Err(r) => Err(r.into_error(api.service, operation)),
     }
 }
 

@@ -197,11 +197,7 @@ pub async fn zone_by_id(s: &Session, id: &str) -> Result<Option<(String, bool)>,
             }))
         }
         Err(r) if r.code == "NoSuchHostedZone" => Ok(None),
-        Err(r) => Err(Error::Aws {
-            service: "route53",
-            operation: "GetHostedZone",
-            message: format!("HTTP {} {}: {}", r.status, r.code, r.message),
-        }),
+        Err(r) => Err(r.into_error("route53", "GetHostedZone")),
     }
 }
 

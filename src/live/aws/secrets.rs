@@ -22,14 +22,7 @@ const API: Api = Api {
 
 fn refused(operation: &'static str, r: Refusal) -> Error {
     // AWS's refusal names the secret at most, never its value.
-    Error::Aws {
-        service: "secretsmanager",
-        operation,
-        message: crate::report::safe_line(&crate::report::bounded(&format!(
-            "HTTP {} {}: {}",
-            r.status, r.code, r.message
-        ))),
-    }
+    r.into_error("secretsmanager", operation)
 }
 
 /// The secrets of `names` that exist, with their database target when `values` is set.
