@@ -2106,7 +2106,8 @@ fn the_s3_backend_state_is_read_from_s3() {
     let sent = moto.requests()[before..].to_vec();
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert!(
-        sent[0].starts_with("s3 GET ") && sent[0].ends_with("x-id=GetObject"),
+        sent[0].starts_with("s3 GET ")
+            && sent[0].ends_with("/wealist-tf-state/states/staging/prod/terraform.tfstate"),
         "{sent:?}"
     );
     // Another workspace has no state there: an error for the three-way view only.

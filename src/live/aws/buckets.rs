@@ -3,13 +3,15 @@
 //! encryption (`GetBucketEncryption`), policy (`GetBucketPolicy`), website
 //! (`GetBucketWebsite`); a name that is not the account's is looked up (`HeadBucket`): it
 //! exists in another account, or nobody has it. A bucket that cannot be read costs that
-//! bucket (an error naming it), not the family. Path-style addressing against an endpoint
-//! override (moto, LocalStack), where virtual-hosted names do not resolve.
+//! bucket (an error naming it), not the family. Read through drift's own client, addressed as
+//! `s3::url` says (path-style against an endpoint override such as moto or LocalStack).
 
-use super::{Session, aws_error};
+use super::Session;
+use super::rest::{self, Call, Refusal};
+use super::s3::{API, url};
+use super::xml;
 use crate::error::Error;
 use crate::live::snapshot::{S3Bucket, S3Encryption, S3Section};
-use aws_sdk_s3::error::ProvideErrorMetadata;
 use futures::StreamExt;
 use std::collections::BTreeSet;
 
@@ -19,51 +21,144 @@ pub struct BucketError {
     pub error: Error,
 }
 
-fn client(s: &Session, region: Option<&str>) -> aws_sdk_s3::Client {
-    let sdk = s.in_region(region);
-    let overridden = sdk.endpoint_url().is_some()
-        || std::env::var("AWS_ENDPOINT_URL_S3").is_ok_and(|v| !v.is_empty());
-    let config = aws_sdk_s3::config::Builder::from(&sdk)
-        .force_path_style(overridden)
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
+/// A bucket-level answer is a few kilobytes; a listing page at most a few megabytes.
+const MAX_ANSWER: u64 = 16 * 1024 * 1024;
+
+/// Where the bucket reads go: a region's configuration, and whether bucket names go in the
+/// path (an endpoint override).
+struct Place {
+    sdk: aws_config::SdkConfig,
+    region: String,
+    path_style: bool,
+}
+
+impl Place {
+    fn new(s: &Session, region: Option<&str>) -> Result<Place, Error> {
+        let sdk = s.in_region(region);
+        let region = sdk
+            .region()
+            .map(|r| r.to_string())
+            .ok_or_else(|| Error::Aws {
+                service: "s3",
+                operation: "ListBuckets",
+                message: "no region set".into(),
+            })?;
+        let path_style = super::s3::overridden(&sdk).is_some();
+        Ok(Place {
+            sdk,
+            region,
+            path_style,
+        })
+    }
+
+    /// One read (GET, or HEAD): the answer, or AWS's refusal for the caller to judge. The
+    /// caller takes the request's pacing slot (`s.call`), naming the operation.
+    async fn send(
+        &self,
+        s: &Session,
+        operation: &'static str,
+        method: http::Method,
+        bucket: Option<&str>,
+        query: &str,
+    ) -> Result<Result<String, Refusal>, Error> {
+        let call = Call {
+            method,
+            url: url(
+                &self.sdk,
+                &self.region,
+                bucket,
+                None,
+                query,
+                self.path_style,
+            ),
+            region: &self.region,
+            limit: MAX_ANSWER,
+            what: "the answer",
+            streamed: false,
+        };
+        Ok(
+            match rest::call(s, &self.sdk, &API, operation, call).await? {
+                Ok(bytes) => Ok(String::from_utf8(bytes.to_vec()).map_err(|_| Error::Aws {
+                    service: "s3",
+                    operation,
+                    message: "the answer is not UTF-8 text".into(),
+                })?),
+                Err(r) => Err(r),
+            },
+        )
+    }
+
+    /// A GET whose answer is XML; `absent`: the error code that means "not configured".
+    async fn xml(
+        &self,
+        s: &Session,
+        operation: &'static str,
+        bucket: &str,
+        query: &str,
+        absent: &str,
+    ) -> Result<Option<xml::Node>, Error> {
+        match self
+            .send(s, operation, http::Method::GET, Some(bucket), query)
+            .await?
+        {
+            Ok(text) => xml::parse(&text).map(Some).map_err(|m| Error::Aws {
+                service: "s3",
+                operation,
+                message: m,
+            }),
+            Err(r) if !absent.is_empty() && r.code == absent => Ok(None),
+            Err(r) => Err(r.into_error("s3", operation)),
+        }
+    }
 }
 
 pub async fn read(
     s: &Session,
     wanted: &BTreeSet<String>,
 ) -> Result<(S3Section, Vec<BucketError>), Error> {
-    let home = client(s, None);
+    let home = Place::new(s, None)?;
     let mut owned = BTreeSet::new();
     let mut token: Option<String> = None;
     loop {
-        let out = {
+        let mut query = "?max-buckets=1000".to_string();
+        if let Some(t) = &token {
+            query.push_str(&format!("&continuation-token={}", rest::encode(t)));
+        }
+        let text = {
             let _slot = s.call(None, "s3", "ListBuckets").await;
-            home.list_buckets()
-                .set_continuation_token(token.clone())
-                .send()
+            home.send(s, "ListBuckets", http::Method::GET, None, &query)
                 .await
-                .map_err(|e| aws_error("s3", "ListBuckets", e))?
-        };
-        owned.extend(
-            out.buckets()
-                .iter()
-                .filter_map(|b| b.name().map(str::to_string)),
-        );
-        match out.continuation_token() {
-            Some(t) if !t.is_empty() && token.as_deref() != Some(t) => token = Some(t.to_string()),
+        }?
+        .map_err(|r| r.into_error("s3", "ListBuckets"))?;
+        let root = xml::parse(&text).map_err(|m| Error::Aws {
+            service: "s3",
+            operation: "ListBuckets",
+            message: m,
+        })?;
+        if root.name != "ListAllMyBucketsResult" {
+            return Err(Error::Aws {
+                service: "s3",
+                operation: "ListBuckets",
+                message: format!("the answer is a <{}>, not a bucket list", root.name),
+            });
+        }
+        if let Some(buckets) = root.child("Buckets") {
+            owned.extend(buckets.all("Bucket").filter_map(|b| b.text_at("Name")));
+        }
+        match root.text_at("ContinuationToken") {
+            Some(t) if !t.is_empty() && token.as_deref() != Some(t.as_str()) => token = Some(t),
             _ => break,
         }
     }
     let reads = futures::stream::iter(wanted.iter().cloned())
         .map(|name| {
-            let home = home.clone();
             let own = owned.contains(&name);
+            let home = &home;
             async move {
                 if own {
-                    (name.clone(), bucket(s, &home, &name).await.map(Ok))
+                    (name.clone(), bucket(s, home, &name).await.map(Ok))
                 } else {
-                    (name.clone(), exists(s, &home, &name).await.map(Err))
+                    (name.clone(), exists(s, home, &name).await.map(Err))
                 }
             }
         })
@@ -91,77 +186,102 @@ pub async fn read(
     Ok((section, errors))
 }
 
-/// Whether a bucket the account does not own exists (in another account).
-async fn exists(s: &Session, home: &aws_sdk_s3::Client, name: &str) -> Result<bool, Error> {
+/// Whether a bucket the account does not own exists (in another account): `HeadBucket`
+/// answers 404 for a name nobody has; 403 (not ours), 301 and 400 (another region) mean it
+/// exists.
+async fn exists(s: &Session, home: &Place, name: &str) -> Result<bool, Error> {
     let _slot = s.call(None, "s3", "HeadBucket").await;
-    match home.head_bucket().bucket(name).send().await {
-        Ok(_) => Ok(true),
-        Err(e) => match e.raw_response().map(|r| r.status().as_u16()) {
-            Some(404) => Ok(false),
-            Some(403 | 301 | 400) => Ok(true),
-            _ => Err(aws_error("s3", "HeadBucket", e).at(&format!("bucket {name}"))),
+    match home
+        .send(s, "HeadBucket", http::Method::HEAD, Some(name), "")
+        .await
+    {
+        Ok(Ok(_)) => Ok(true),
+        Ok(Err(r)) => match r.status {
+            404 => Ok(false),
+            403 | 301 | 400 => Ok(true),
+            _ => Err(r
+                .into_error("s3", "HeadBucket")
+                .at(&format!("bucket {name}"))),
         },
+        Err(e) => Err(e.at(&format!("bucket {name}"))),
     }
 }
 
-async fn bucket(s: &Session, home: &aws_sdk_s3::Client, name: &str) -> Result<S3Bucket, Error> {
+async fn bucket(s: &Session, home: &Place, name: &str) -> Result<S3Bucket, Error> {
     let at = format!("bucket {name}");
     let location = {
         let _slot = s.call(None, "s3", "GetBucketLocation").await;
-        home.get_bucket_location()
-            .bucket(name)
-            .send()
+        home.xml(s, "GetBucketLocation", name, "?location", "")
             .await
-            .map_err(|e| aws_error("s3", "GetBucketLocation", e).at(&at))?
+    }
+    .map_err(|e| e.at(&at))?
+    .map(|n| n.text.trim().to_string())
+    .unwrap_or_default();
+    let region = match location.as_str() {
+        "" => "us-east-1".to_string(),
+        "EU" => "eu-west-1".to_string(),
+        r => r.to_string(),
     };
-    let region = match location.location_constraint().map(|c| c.as_str()) {
-        None | Some("") => "us-east-1".to_string(),
-        Some("EU") => "eu-west-1".to_string(),
-        Some(r) => r.to_string(),
-    };
-    let here = if s.region().as_deref() == Some(region.as_str()) {
-        home.clone()
+    let there;
+    let here = if home.region == region {
+        home
     } else {
-        client(s, Some(&region))
+        there = Place::new(s, Some(&region)).map_err(|e| e.at(&at))?;
+        &there
     };
     let encryption = {
         let _slot = s.call(None, "s3", "GetBucketEncryption").await;
-        match here.get_bucket_encryption().bucket(name).send().await {
-            Ok(out) => out
-                .server_side_encryption_configuration()
-                .and_then(|c| c.rules().first())
-                .and_then(|r| r.apply_server_side_encryption_by_default())
-                .map(|d| S3Encryption {
-                    sse_algorithm: d.sse_algorithm().as_str().to_string(),
-                    kms_master_key_id: d.kms_master_key_id().map(str::to_string),
-                }),
-            Err(e) if e.code() == Some("ServerSideEncryptionConfigurationNotFoundError") => None,
-            Err(e) => return Err(aws_error("s3", "GetBucketEncryption", e).at(&at)),
-        }
-    };
+        here.xml(
+            s,
+            "GetBucketEncryption",
+            name,
+            "?encryption",
+            "ServerSideEncryptionConfigurationNotFoundError",
+        )
+        .await
+    }
+    .map_err(|e| e.at(&at))?
+    .and_then(|c| {
+        let d = c.at("Rule/ApplyServerSideEncryptionByDefault")?;
+        Some(S3Encryption {
+            sse_algorithm: d.text_at("SSEAlgorithm")?,
+            kms_master_key_id: d.text_at("KMSMasterKeyID").filter(|k| !k.is_empty()),
+        })
+    });
     let policy = {
         let _slot = s.call(None, "s3", "GetBucketPolicy").await;
-        match here.get_bucket_policy().bucket(name).send().await {
-            Ok(out) => {
-                let text = out.policy().unwrap_or_default();
-                Some(serde_json::from_str(text).map_err(|e| Error::Aws {
-                    service: "s3",
-                    operation: "GetBucketPolicy",
-                    message: format!("[{at}] the policy is not a JSON document: {e}"),
-                })?)
-            }
-            Err(e) if e.code() == Some("NoSuchBucketPolicy") => None,
-            Err(e) => return Err(aws_error("s3", "GetBucketPolicy", e).at(&at)),
-        }
+        here.send(
+            s,
+            "GetBucketPolicy",
+            http::Method::GET,
+            Some(name),
+            "?policy",
+        )
+        .await
+    }
+    .map_err(|e| e.at(&at))?;
+    let policy = match policy {
+        Ok(text) => Some(serde_json::from_str(&text).map_err(|e| Error::Aws {
+            service: "s3",
+            operation: "GetBucketPolicy",
+            message: format!("[{at}] the policy is not a JSON document: {e}"),
+        })?),
+        Err(r) if r.code == "NoSuchBucketPolicy" => None,
+        Err(r) => return Err(r.into_error("s3", "GetBucketPolicy").at(&at)),
     };
     let website = {
         let _slot = s.call(None, "s3", "GetBucketWebsite").await;
-        match here.get_bucket_website().bucket(name).send().await {
-            Ok(_) => true,
-            Err(e) if e.code() == Some("NoSuchWebsiteConfiguration") => false,
-            Err(e) => return Err(aws_error("s3", "GetBucketWebsite", e).at(&at)),
-        }
-    };
+        here.xml(
+            s,
+            "GetBucketWebsite",
+            name,
+            "?website",
+            "NoSuchWebsiteConfiguration",
+        )
+        .await
+    }
+    .map_err(|e| e.at(&at))?
+    .is_some();
     Ok(S3Bucket {
         name: name.to_string(),
         encryption,

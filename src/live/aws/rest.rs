@@ -14,7 +14,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use std::time::Duration;
 
 /// An answer larger than this is refused (a listing page is a few hundred kilobytes).
-const MAX_ANSWER: usize = 16 * 1024 * 1024;
+const MAX_ANSWER: u64 = 16 * 1024 * 1024;
 
 type Https = hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>;
 
@@ -182,30 +182,100 @@ pub async fn json(
             "{target} is not a read: drift does not send it"
         )));
     }
+    let (region, url) = locate(sdk, api, "/").map_err(fail)?;
     let request = Request {
         method: http::Method::POST,
-        path_and_query: "/",
+        url,
+        region,
         headers: vec![
             ("content-type", "application/x-amz-json-1.1".to_string()),
             ("x-amz-target", target.to_string()),
         ],
         body: Bytes::from(body.to_string()),
+        limit: MAX_ANSWER,
+        what: "the answer",
+        streamed: false,
     };
     match send(s, sdk, api, operation, request).await? {
-        Ok(text) => serde_json::from_str(&text)
+        Ok(bytes) => serde_json::from_slice(&bytes)
             .map(Ok)
             .map_err(|e| fail(format!("the answer is not JSON: {e}"))),
         Err(r) => Ok(Err(r)),
     }
 }
 
+/// A read whose URL the caller builds (S3, where the bucket is in the host or the path).
+pub struct Call<'a> {
+    /// GET or HEAD: any other method is refused before anything is sent.
+    pub method: http::Method,
+    /// The whole URL, path and query already encoded.
+    pub url: String,
+    /// The region the request is signed for.
+    pub region: &'a str,
+    /// The most bytes the answer may have, and what it is called in the error.
+    pub limit: u64,
+    pub what: &'a str,
+    /// The body is read after the attempt, within the caller's deadline, and never retried
+    /// (a large object, as the SDK streams it): the attempt timeout covers the answer's head.
+    pub streamed: bool,
+}
+
+/// Sends a `Call`: the answer's bytes when its status is 2xx, else the refusal (after
+/// retries) for the caller to judge.
+pub async fn call(
+    s: &Session,
+    sdk: &aws_config::SdkConfig,
+    api: &Api,
+    operation: &'static str,
+    call: Call<'_>,
+) -> Result<Result<Bytes, Refusal>, Error> {
+    if call.method != http::Method::GET && call.method != http::Method::HEAD {
+        return Err(Error::Aws {
+            service: api.service,
+            operation,
+            message: format!("{} is not a read: drift does not send it", call.method),
+        });
+    }
+    let request = Request {
+        method: call.method,
+        url: call.url,
+        region: call.region.to_string(),
+        headers: Vec::new(),
+        body: Bytes::new(),
+        limit: call.limit,
+        what: call.what,
+        streamed: call.streamed,
+    };
+    send(s, sdk, api, operation, request).await
+}
+
 /// What to send.
 struct Request<'a> {
     method: http::Method,
-    path_and_query: &'a str,
+    url: String,
+    region: String,
     /// Signed along with `host`.
     headers: Vec<(&'static str, String)>,
     body: Bytes,
+    limit: u64,
+    what: &'a str,
+    streamed: bool,
+}
+
+/// The region an API call is signed for, and its URL.
+fn locate(
+    sdk: &aws_config::SdkConfig,
+    api: &Api,
+    path_and_query: &str,
+) -> Result<(String, String), String> {
+    let region = api
+        .global_region
+        .map(str::to_string)
+        .or_else(|| sdk.region().map(|r| r.to_string()))
+        .ok_or_else(|| "no region set".to_string())?;
+    let default = api.default_endpoint.replace("{region}", &region);
+    let url = format!("{}{path_and_query}", endpoint(sdk, api.env_name, &default));
+    Ok((region, url))
 }
 
 /// As `get`, but a refusal (after retries) is returned for the caller to judge (a "not found"
@@ -217,13 +287,69 @@ pub async fn answer(
     operation: &'static str,
     path_and_query: &str,
 ) -> Result<Result<String, Refusal>, Error> {
+    let fail = |message: String| Error::Aws {
+        service: api.service,
+        operation,
+        message,
+    };
+    let (region, url) = locate(sdk, api, path_and_query).map_err(fail)?;
     let request = Request {
         method: http::Method::GET,
-        path_and_query,
+        url,
+        region,
         headers: Vec::new(),
         body: Bytes::new(),
+        limit: MAX_ANSWER,
+        what: "the answer",
+        streamed: false,
     };
-    send(s, sdk, api, operation, request).await
+    match send(s, sdk, api, operation, request).await? {
+        Ok(bytes) => String::from_utf8(bytes.to_vec())
+            .map(Ok)
+            .map_err(|_| fail("the answer is not UTF-8 text".into())),
+        Err(r) => Ok(Err(r)),
+    }
+}
+
+/// How an attempt ended short of an answer.
+enum Failed {
+    /// Worth another attempt (no answer, a broken connection).
+    Again(String),
+    /// Final: the answer is larger than the request allows.
+    Final(String),
+}
+
+/// The signing rules: S3 signs the payload's hash into `x-amz-content-sha256` and its paths
+/// as they are sent (encoded once, never normalized); every other API the defaults.
+fn signing_settings(api: &Api) -> aws_sigv4::http_request::SigningSettings {
+    let mut settings = aws_sigv4::http_request::SigningSettings::default();
+    if api.signing_name == "s3" {
+        settings.payload_checksum_kind = aws_sigv4::http_request::PayloadChecksumKind::XAmzSha256;
+        settings.percent_encoding_mode = aws_sigv4::http_request::PercentEncodingMode::Single;
+        settings.uri_path_normalization_mode =
+            aws_sigv4::http_request::UriPathNormalizationMode::Disabled;
+    }
+    settings
+}
+
+/// Reads a body of at most `limit` bytes.
+async fn collect(body: hyper::body::Incoming, limit: u64, what: &str) -> Result<Bytes, Failed> {
+    let cap = usize::try_from(limit).unwrap_or(usize::MAX);
+    match Limited::new(body, cap).collect().await {
+        Ok(b) => Ok(b.to_bytes()),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            Err(Failed::Final(format!(
+                "{what} grew past {limit} bytes while being read"
+            )))
+        }
+        Err(e) => Err(Failed::Again(format!(
+            "{what} could not be read: {}",
+            crate::error::chain(e.as_ref())
+        ))),
+    }
 }
 
 async fn send(
@@ -232,20 +358,13 @@ async fn send(
     api: &Api,
     operation: &'static str,
     request: Request<'_>,
-) -> Result<Result<String, Refusal>, Error> {
-    let path_and_query = request.path_and_query;
+) -> Result<Result<Bytes, Refusal>, Error> {
     let fail = |message: String| Error::Aws {
         service: api.service,
         operation,
         message,
     };
-    let region = api
-        .global_region
-        .map(str::to_string)
-        .or_else(|| sdk.region().map(|r| r.to_string()))
-        .ok_or_else(|| fail("no region set".into()))?;
-    let default = api.default_endpoint.replace("{region}", &region);
-    let url = format!("{}{path_and_query}", endpoint(sdk, api.env_name, &default));
+    let url = request.url.as_str();
     let uri: http::Uri = url
         .parse()
         .map_err(|e| fail(format!("`{url}` is not a URL: {e}")))?;
@@ -279,10 +398,10 @@ async fn send(
         let identity = creds.into();
         let params = aws_sigv4::sign::v4::SigningParams::builder()
             .identity(&identity)
-            .region(&region)
+            .region(&request.region)
             .name(api.signing_name)
             .time(std::time::SystemTime::now())
-            .settings(aws_sigv4::http_request::SigningSettings::default())
+            .settings(signing_settings(api))
             .build()
             .map_err(|e| fail(format!("cannot sign the request: {e}")))?
             .into();
@@ -291,7 +410,7 @@ async fn send(
             .collect();
         let signable = aws_sigv4::http_request::SignableRequest::new(
             request.method.as_str(),
-            url.as_str(),
+            url,
             headers.iter().copied(),
             aws_sigv4::http_request::SignableBody::Bytes(&request.body),
         )
@@ -313,22 +432,28 @@ async fn send(
         let req = req
             .body(Full::new(request.body.clone()))
             .map_err(|e| fail(format!("cannot build the request: {e}")))?;
+        let (what, limit) = (request.what, request.limit);
         let sent = tokio::time::timeout(attempt_timeout, async {
-            let resp = s
-                .rest
-                .0
-                .request(req)
-                .await
-                .map_err(|e| format!("the request failed: {}", crate::error::chain(&e)))?;
+            let resp = s.rest.0.request(req).await.map_err(|e| {
+                Failed::Again(format!("the request failed: {}", crate::error::chain(&e)))
+            })?;
             let status = resp.status().as_u16();
-            let body = Limited::new(resp.into_body(), MAX_ANSWER)
-                .collect()
-                .await
-                .map_err(|e| {
-                    format!("the answer could not be read (at most {MAX_ANSWER} bytes): {e}")
-                })?
-                .to_bytes();
-            Ok::<_, String>((status, body))
+            let length = resp
+                .headers()
+                .get(http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            if let Some(len) = length
+                && len > limit
+            {
+                return Err(Failed::Final(format!(
+                    "{what} has {len} bytes; drift reads at most {limit}"
+                )));
+            }
+            if request.streamed && (200..300).contains(&status) {
+                return Ok((status, Err(resp.into_body())));
+            }
+            Ok((status, Ok(collect(resp.into_body(), limit, what).await?)))
         })
         .await;
         let (status, body) = match sent {
@@ -336,18 +461,27 @@ async fn send(
                 last = format!("no answer within {} s", attempt_timeout.as_secs());
                 continue;
             }
-            Ok(Err(m)) => {
+            Ok(Err(Failed::Again(m))) => {
                 last = m;
                 continue;
             }
+            Ok(Err(Failed::Final(m))) => return Err(fail(m)),
             Ok(Ok(x)) => x,
         };
-        let text = String::from_utf8(body.to_vec())
-            .map_err(|_| fail("the answer is not UTF-8 text".into()))?;
+        let body = match body {
+            Ok(bytes) => bytes,
+            // Streamed: read once, within the caller's deadline.
+            Err(stream) => {
+                return match collect(stream, limit, what).await {
+                    Ok(bytes) => Ok(Ok(bytes)),
+                    Err(Failed::Again(m) | Failed::Final(m)) => Err(fail(m)),
+                };
+            }
+        };
         if (200..300).contains(&status) {
-            return Ok(Ok(text));
+            return Ok(Ok(body));
         }
-        let (code, message) = refusal_of(&text);
+        let (code, message) = refusal_of(&String::from_utf8_lossy(&body));
         let refusal = Refusal {
             status,
             code,
