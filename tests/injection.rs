@@ -65,8 +65,14 @@ resource "aws_db_instance" "main" {
   {"Name": "x\\012::set-output name=a::b.example.com.", "Type": "TXT", "TTL": 300,
    "ResourceRecords": [{"Value": "\"```\n## pwned <script>alert(1)</script> [l](http://evil.example/) ![i](http://evil.example/i.png)\""}]},
   {"Name": "\\074img src=x onerror=alert(1)\\076|`.example.com.", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "192.0.2.1"}]},
-  {"Name": "y\\015::add-mask::pw.example.com.", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "192.0.2.2"}]}
+  {"Name": "y\\015::add-mask::pw.example.com.", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "192.0.2.2"}]},
+  {"Name": "cdn.example.com.", "Type": "A", "AliasTarget": {"HostedZoneId": "Z2FDTNDATAQYW2",
+   "DNSName": "pwned\n::set-output name=c::d<script>alert(3)</script>[l](http://evil.example/).cloudfront.net.", "EvaluateTargetHealth": false}}
 ]}]},
+"cloudfront": {"distributions": [{"Id": "E1", "ARN": "arn:aws:cloudfront::111122223333:distribution/E1",
+  "DomainName": "d1.cloudfront.net", "Enabled": true,
+  "Aliases": ["\n::stop-commands::t|`<img src=x onerror=alert(4)>.example.com"],
+  "Origins": [{"Id": "o\n::add-mask::x", "DomainName": "## pwned.s3.amazonaws.com"}]}]},
 "rds": {"instances": [{"identifier": "main", "engine": "postgres", "status": "available",
   "databases": [{"datname": "app", "datistemplate": false},
                 {"datname": "a|b`c<script>alert(2)</script>", "datistemplate": false},
@@ -177,6 +183,21 @@ fn data_never_becomes_a_command_or_markup_in_any_format() {
     assert!(
         ids.contains(&"x\n::set-output name=a::b.example.com/TXT"),
         "{ids:?}"
+    );
+    // A rule's finding carries live data too: an alias at a CloudFront domain no distribution
+    // has, the domain hostile.
+    let rules: Vec<&serde_json::Value> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "rule")
+        .collect();
+    assert!(
+        rules.iter().any(|f| f["id"] == "dangling_dns/cdn.example.com/A"
+            && f["message"].as_str().unwrap().contains(
+                "pwned\n::set-output name=c::d<script>alert(3)</script>[l](http://evil.example/).cloudfront.net"
+            )),
+        "{rules:#?}"
     );
 
     let human = p.run(&["check", "--color", "never"]);

@@ -510,6 +510,13 @@ impl Report {
                 o.file = safe_line(&o.file);
                 opt(&mut o.address);
             }
+            // A rule's sentence quotes live names (a record's target, a distribution's alias).
+            if let Some(v) = &mut f.rule {
+                v.message = safe_line(&bounded(&v.message));
+                if let Some(fix) = &mut v.fix {
+                    *fix = safe_line(&bounded(fix));
+                }
+            }
         }
         for i in &mut r.ignored {
             i.id = safe_line(&i.id);

@@ -205,7 +205,14 @@ mod tests {
         );
         // A name from the code that is no bucket name never reaches the host or the query.
         assert_eq!(
-            url(&aws, "us-east-1", Some("x@evil.test/?a=b#"), None, "?policy", false),
+            url(
+                &aws,
+                "us-east-1",
+                Some("x@evil.test/?a=b#"),
+                None,
+                "?policy",
+                false
+            ),
             "https://s3.us-east-1.amazonaws.com/x%40evil.test%2F%3Fa%3Db%23?policy"
         );
         // An override (moto, LocalStack) is path-style.
