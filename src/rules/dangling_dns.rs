@@ -106,9 +106,18 @@ fn elb_region(target: &str) -> Option<&str> {
     (!region.contains('.')).then_some(region)
 }
 
-/// The region of an RDS endpoint (`ID.RANDOM.REGION.rds.amazonaws.com`).
+/// The region of an RDS endpoint drift lists: an instance's (`ID.RANDOM.REGION.rds.amazonaws.com`)
+/// or a cluster's writer or reader (`ID.cluster-[ro-]RANDOM.…`). A cluster's custom endpoints
+/// (`cluster-custom-`) and RDS Proxy endpoints (`proxy-`) are not listed, so a record at one
+/// is not judged (`None`), never called dangling.
 fn rds_region(target: &str) -> Option<&str> {
     let head = target.strip_suffix(".rds.amazonaws.com")?;
+    let mut labels = head.split('.');
+    let _id = labels.next()?;
+    let kind = labels.next()?;
+    if kind.starts_with("cluster-custom-") || kind.starts_with("proxy-") {
+        return None;
+    }
     head.rsplit('.').next().filter(|r| r.contains('-'))
 }
 
@@ -227,6 +236,19 @@ mod tests {
         assert_eq!(
             rds_region("db.c9abcdefghij.eu-west-1.rds.amazonaws.com"),
             Some("eu-west-1")
+        );
+        assert_eq!(
+            rds_region("aurora.cluster-ro-c9abcdefghij.eu-west-1.rds.amazonaws.com"),
+            Some("eu-west-1")
+        );
+        // Endpoints drift does not list are not judged.
+        assert_eq!(
+            rds_region("reports.cluster-custom-c9abcdefghij.eu-west-1.rds.amazonaws.com"),
+            None
+        );
+        assert_eq!(
+            rds_region("app.proxy-c9abcdefghij.eu-west-1.rds.amazonaws.com"),
+            None
         );
         assert_eq!(rds_region("web-1.eu-west-1.elb.amazonaws.com"), None);
     }
