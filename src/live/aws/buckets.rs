@@ -35,14 +35,7 @@ struct Place {
 impl Place {
     fn new(s: &Session, region: Option<&str>) -> Result<Place, Error> {
         let sdk = s.in_region(region);
-        let region = sdk
-            .region()
-            .map(|r| r.to_string())
-            .ok_or_else(|| Error::Aws {
-                service: "s3",
-                operation: "ListBuckets",
-                message: "no region set".into(),
-            })?;
+        let region = super::s3::region_of(&sdk, "ListBuckets")?;
         let path_style = super::s3::overridden(&sdk).is_some();
         Ok(Place {
             sdk,
@@ -88,14 +81,15 @@ impl Place {
         )
     }
 
-    /// A GET whose answer is XML; `absent`: the error code that means "not configured".
+    /// A GET whose answer is XML; `absent`: the error code that means "not configured" (the
+    /// answer is then `None`).
     async fn xml(
         &self,
         s: &Session,
         operation: &'static str,
         bucket: &str,
         query: &str,
-        absent: &str,
+        absent: Option<&str>,
     ) -> Result<Option<xml::Node>, Error> {
         match self
             .send(s, operation, http::Method::GET, Some(bucket), query)
@@ -106,7 +100,7 @@ impl Place {
                 operation,
                 message: m,
             }),
-            Err(r) if !absent.is_empty() && r.code == absent => Ok(None),
+            Err(r) if absent == Some(r.code.as_str()) => Ok(None),
             Err(r) => Err(r.into_error("s3", operation)),
         }
     }
@@ -211,7 +205,7 @@ async fn bucket(s: &Session, home: &Place, name: &str) -> Result<S3Bucket, Error
     let at = format!("bucket {name}");
     let location = {
         let _slot = s.call(None, "s3", "GetBucketLocation").await;
-        home.xml(s, "GetBucketLocation", name, "?location", "")
+        home.xml(s, "GetBucketLocation", name, "?location", None)
             .await
     }
     .map_err(|e| e.at(&at))?
@@ -236,7 +230,7 @@ async fn bucket(s: &Session, home: &Place, name: &str) -> Result<S3Bucket, Error
             "GetBucketEncryption",
             name,
             "?encryption",
-            "ServerSideEncryptionConfigurationNotFoundError",
+            Some("ServerSideEncryptionConfigurationNotFoundError"),
         )
         .await
     }
@@ -276,7 +270,7 @@ async fn bucket(s: &Session, home: &Place, name: &str) -> Result<S3Bucket, Error
             "GetBucketWebsite",
             name,
             "?website",
-            "NoSuchWebsiteConfiguration",
+            Some("NoSuchWebsiteConfiguration"),
         )
         .await
     }

@@ -332,6 +332,12 @@ fn signing_settings(api: &Api) -> aws_sigv4::http_request::SigningSettings {
     settings
 }
 
+/// An answer's body: read within the attempt, or (a streamed 2xx) left to read after it.
+enum Body {
+    Read(Bytes),
+    Stream(hyper::body::Incoming),
+}
+
 /// Reads a body of at most `limit` bytes.
 async fn collect(body: hyper::body::Incoming, limit: u64, what: &str) -> Result<Bytes, Failed> {
     let cap = usize::try_from(limit).unwrap_or(usize::MAX);
@@ -451,9 +457,12 @@ async fn send(
                 )));
             }
             if request.streamed && (200..300).contains(&status) {
-                return Ok((status, Err(resp.into_body())));
+                return Ok((status, Body::Stream(resp.into_body())));
             }
-            Ok((status, Ok(collect(resp.into_body(), limit, what).await?)))
+            Ok((
+                status,
+                Body::Read(collect(resp.into_body(), limit, what).await?),
+            ))
         })
         .await;
         let (status, body) = match sent {
@@ -469,9 +478,9 @@ async fn send(
             Ok(Ok(x)) => x,
         };
         let body = match body {
-            Ok(bytes) => bytes,
+            Body::Read(bytes) => bytes,
             // Streamed: read once, within the caller's deadline.
-            Err(stream) => {
+            Body::Stream(stream) => {
                 return match collect(stream, limit, what).await {
                     Ok(bytes) => Ok(Ok(bytes)),
                     Err(Failed::Again(m) | Failed::Final(m)) => Err(fail(m)),

@@ -33,6 +33,17 @@ pub fn overridden(sdk: &aws_config::SdkConfig) -> Option<String> {
         .map(|v| v.trim_end_matches('/').to_string())
 }
 
+/// The region `sdk` sends to and signs for; none set is an error of `operation`.
+pub fn region_of(sdk: &aws_config::SdkConfig, operation: &'static str) -> Result<String, Error> {
+    sdk.region()
+        .map(|r| r.to_string())
+        .ok_or_else(|| Error::Aws {
+            service: "s3",
+            operation,
+            message: "no region set".into(),
+        })
+}
+
 /// Whether a bucket name can be a host name label under TLS: 3 to 63 lowercase letters,
 /// digits and hyphens, starting and ending with a letter or digit.
 fn virtual_hostable(bucket: &str) -> bool {
@@ -126,14 +137,7 @@ async fn read(
     object: &str,
 ) -> Result<String, Error> {
     let sdk = s.in_region(region);
-    let region = sdk
-        .region()
-        .map(|r| r.to_string())
-        .ok_or_else(|| Error::Aws {
-            service: "s3",
-            operation: "GetObject",
-            message: "no region set".into(),
-        })?;
+    let region = region_of(&sdk, "GetObject")?;
     let _slot = s.call(None, "s3", "GetObject").await;
     let call = Call {
         method: http::Method::GET,
